@@ -1,0 +1,99 @@
+import type { Role } from '@platform/shared/auth';
+import type { EventData, OrderLine } from '@platform/shared/events';
+import { z } from 'zod';
+
+export interface Address {
+  id: string;
+  street: string;
+  postalCode: string;
+  city: string;
+  country: string;
+}
+
+export interface Customer {
+  id: string;
+  email: string;
+  passwordHash: string;
+  phone: string | null;
+  role: Role;
+  addresses: Address[];
+  wishlist: string[];
+  createdAt: string;
+}
+
+export type OrderStatus = 'PENDING' | 'CONFIRMED' | 'REJECTED';
+
+/** One line of the customer's order history, kept up to date from the order events. */
+export interface OrderSummary {
+  orderId: string;
+  customerId: string;
+  status: OrderStatus;
+  totalCents: number;
+  items: OrderLine[];
+  placedAt: string;
+  updatedAt: string;
+}
+
+export const MAX_ADDRESSES = 20;
+export const MAX_WISHLIST = 500;
+/** Entries GET /orders returns, newest first. */
+export const HISTORY_LIMIT = 1000;
+
+const email = z
+  .string()
+  .trim()
+  .max(254)
+  .pipe(z.email({ message: 'must be an email address' }))
+  .transform((s) => s.toLowerCase());
+
+export const signupBody = z.strictObject({
+  email,
+  password: z.string().min(8, 'must be at least 8 characters').max(256),
+  phone: z
+    .string()
+    .regex(/^\+?[0-9][0-9 ()-]{4,24}$/, 'must be a phone number such as +49 30 1234567')
+    .optional(),
+});
+
+export const loginBody = z.strictObject({
+  email: z
+    .string()
+    .max(254)
+    .transform((s) => s.trim().toLowerCase()),
+  password: z.string().max(256),
+});
+
+const line = (max: number) => z.string().trim().min(1).max(max);
+export const addressBody = z.strictObject({
+  street: line(200),
+  postalCode: line(20),
+  city: line(100),
+  country: z
+    .string()
+    .regex(/^[A-Za-z]{2}$/, 'must be a two-letter country code (ISO 3166-1 alpha-2)')
+    .transform((s) => s.toUpperCase()),
+});
+
+export const productIdParams = z.strictObject({ productId: z.uuid({ message: 'must be a UUID' }) });
+
+/** Role at sign-up and login: admin when the email is listed in ADMIN_EMAILS. */
+export function roleFor(emailAddress: string, adminEmails: readonly string[], stored: Role = 'customer'): Role {
+  return adminEmails.includes(emailAddress.toLowerCase()) ? 'admin' : stored;
+}
+
+export function publicProfile(c: Customer) {
+  return { id: c.id, email: c.email, phone: c.phone, role: c.role, addresses: c.addresses, wishlist: c.wishlist };
+}
+
+/** The history entry an `order.placed` event describes. */
+export function placedSummary(data: EventData<'order.placed'>): OrderSummary {
+  return {
+    orderId: data.orderId,
+    customerId: data.customerId,
+    status: 'PENDING',
+    totalCents: data.totalCents,
+    items: data.items,
+    placedAt: data.placedAt,
+    updatedAt: data.placedAt,
+  };
+}

@@ -1,0 +1,31 @@
+import type { DomainEvent } from './events.ts';
+import type { ConsumerName } from './topology.ts';
+
+/** Handles one event. Resolving acknowledges it; throwing sends it back for a later retry. */
+export type EventHandler = (event: DomainEvent) => Promise<void>;
+
+export interface EventBus {
+  /**
+   * Publishes one event as a persistent message and resolves once the broker has confirmed it.
+   * Rejects (BrokerUnavailableError or the broker's refusal) otherwise: callers keep the event
+   * in their outbox and try again.
+   */
+  publish(event: DomainEvent): Promise<void>;
+  /**
+   * Delivers the events bound to `consumer` (see topology) to `handler`, a bounded number at a
+   * time. A message that is not a valid event goes straight to the dead-letter queue; one whose
+   * handler keeps failing goes there after DELIVERY_LIMIT deliveries.
+   */
+  consume(consumer: ConsumerName, handler: EventHandler): Promise<void>;
+  /** Stops taking new messages and waits for the handlers in flight to finish. */
+  stopConsuming(): Promise<void>;
+  isConnected(): boolean;
+  close(): Promise<void>;
+}
+
+export class BrokerUnavailableError extends Error {
+  override name = 'BrokerUnavailableError';
+  constructor(message = 'message broker unavailable') {
+    super(message);
+  }
+}

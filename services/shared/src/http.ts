@@ -1,0 +1,93 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { type ApiInfo, openApiDocument, type Route, registerRoutes } from './api.ts';
+import type { Tokens } from './auth.ts';
+import { AppError } from './errors.ts';
+import { uuidv7 } from './ids.ts';
+import type { Logger } from './log.ts';
+
+/** Named readiness checks, e.g. `{ store: true, broker: false }`. Ready when all are true. */
+export type ReadinessProbe = () => Promise<Record<string, boolean>>;
+
+export interface ServiceAppOptions {
+  /** Service name, also its path prefix: `customer` serves `/customer/*` and `/*`. */
+  service: string;
+  logger: Logger;
+  tokens: Tokens;
+  bodyLimitBytes: number;
+  routes: Route[];
+  readiness: ReadinessProbe;
+  info: ApiInfo;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+const QUIET_PATHS = /\/(health|ready)$/;
+
+/**
+ * The Hono app of one service: request ids and access logs, the body limit, error mapping, and
+ * the routes mounted twice, with the service prefix and without it, because the load balancer
+ * forwards paths unchanged (`/customer/signup`) while direct calls use `/signup`.
+ */
+export function createServiceApp(o: ServiceAppOptions): Hono<{ Variables: { requestId: string } }> {
+  const app = new Hono<{ Variables: { requestId: string } }>({ strict: false });
+
+  app.use(async (c, next) => {
+    const started = performance.now();
+    const incoming = c.req.header('x-request-id');
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : uuidv7();
+    c.set('requestId', requestId);
+    await next();
+    c.header('x-request-id', requestId);
+    const fields = {
+      requestId,
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+    };
+    if (QUIET_PATHS.test(c.req.path)) o.logger.debug('request', fields);
+    else o.logger.info('request', fields);
+  });
+
+  app.use(
+    bodyLimit({
+      maxSize: o.bodyLimitBytes,
+      onError: () => {
+        throw new AppError('PAYLOAD_TOO_LARGE', `request body exceeds ${o.bodyLimitBytes} bytes`);
+      },
+    }),
+  );
+
+  app.onError((err, c) => {
+    if (err instanceof AppError) return c.json(err.toBody(), err.status);
+    if (err instanceof HTTPException && err.status < 500) {
+      const body = new AppError(
+        err.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED',
+        err.message || 'bad request',
+      );
+      return c.json(body.toBody(), err.status);
+    }
+    const requestId = c.get('requestId');
+    o.logger.error('unhandled error', { requestId, method: c.req.method, path: c.req.path, err });
+    return c.json(new AppError('INTERNAL', `internal error (request ${requestId})`).toBody(), 500);
+  });
+
+  app.notFound((c) => c.json(new AppError('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`).toBody(), 404));
+
+  const inner = new Hono({ strict: false });
+  const prefix = `/${o.service}`;
+  const document = openApiDocument(o.info, prefix, o.routes);
+  inner.get('/health', (c) => c.json({ status: 'ok', service: o.service }));
+  inner.get('/ready', async (c) => {
+    const checks = await o.readiness();
+    const ready = Object.values(checks).every(Boolean);
+    return c.json({ status: ready ? 'ready' : 'unavailable', service: o.service, checks }, ready ? 200 : 503);
+  });
+  inner.get('/openapi.json', (c) => c.json(document));
+  registerRoutes(inner, o.routes, o.tokens);
+
+  app.route(prefix, inner);
+  app.route('/', inner);
+  return app;
+}

@@ -1,0 +1,104 @@
+import { type Collection, type Db, MongoClient, MongoServerError } from 'mongodb';
+import type { DomainEvent } from './events.ts';
+import { OUTBOX_GRACE_MS, type OutboxEntry, type OutboxStore } from './outbox.ts';
+
+export interface MongoOptions {
+  url: string;
+  /** CA bundle for TLS (DocumentDB). */
+  tlsCAFile?: string | undefined;
+  /** Database used when the URL names none: each service has its own. */
+  defaultDatabase: string;
+  appName: string;
+}
+
+/**
+ * Connects with options that hold on DocumentDB as well as MongoDB: `retryWrites=false` and the
+ * TLS settings stay in the URL and are honoured as given; the CA file comes from the config.
+ * The driver reconnects by itself after a database restart; operations in between fail fast
+ * (serverSelectionTimeoutMS) and are retried by their callers (HTTP 503, message redelivery).
+ */
+export async function connectMongo(o: MongoOptions): Promise<{ client: MongoClient; db: Db }> {
+  const client = new MongoClient(o.url, {
+    appName: o.appName,
+    serverSelectionTimeoutMS: 5_000,
+    connectTimeoutMS: 5_000,
+    maxPoolSize: 50,
+    ...(o.tlsCAFile && { tls: true, tlsCAFile: o.tlsCAFile }),
+  });
+  await client.connect();
+  return { client, db: client.db(databaseFromUrl(o.url) ?? o.defaultDatabase) };
+}
+
+export function databaseFromUrl(url: string): string | undefined {
+  const name = url.match(/^mongodb(?:\+srv)?:\/\/[^/]+\/([^?]+)/)?.[1];
+  return name ? decodeURIComponent(name) : undefined;
+}
+
+export async function pingMongo(db: Db): Promise<boolean> {
+  try {
+    await db.command({ ping: 1 }, { timeoutMS: 1_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const isDuplicateKey = (err: unknown): boolean => err instanceof MongoServerError && err.code === 11000;
+
+// ---------------------------------------------------------------------------------------------
+// The outbox on a MongoDB collection
+
+export interface OutboxFields {
+  outbox: DomainEvent[];
+  /** Set while events are pending: when the poller may take them. Sparse index. */
+  outboxDueAt?: Date;
+}
+
+/** Fields for a document written together with its events. */
+export function withOutbox(events: DomainEvent[], now = Date.now()): OutboxFields {
+  return { outbox: events, outboxDueAt: new Date(now + OUTBOX_GRACE_MS) };
+}
+
+/** Update operators that append events to a document's outbox in the same write. */
+export function pushOutbox(events: DomainEvent[], now = Date.now()) {
+  return {
+    $push: { outbox: { $each: events } },
+    $set: { outboxDueAt: new Date(now + OUTBOX_GRACE_MS) },
+  };
+}
+
+type OutboxDoc = OutboxFields & { _id: string };
+
+export function mongoOutboxStore<T extends OutboxDoc>(name: string, collection: Collection<T>): OutboxStore {
+  const c = collection as unknown as Collection<OutboxDoc>;
+  return {
+    name,
+    async claimDue(limit, leaseMs) {
+      const entries: OutboxEntry[] = [];
+      while (entries.length < limit) {
+        const now = Date.now();
+        const doc = await c.findOneAndUpdate(
+          { outboxDueAt: { $lte: new Date(now) } },
+          { $set: { outboxDueAt: new Date(now + leaseMs) } },
+          { sort: { outboxDueAt: 1 }, projection: { outbox: 1 }, returnDocument: 'after' },
+        );
+        if (!doc) break;
+        if (doc.outbox.length > 0) entries.push({ key: doc._id, events: doc.outbox });
+        else await c.updateOne({ _id: doc._id, outbox: { $size: 0 } }, { $unset: { outboxDueAt: '' } });
+      }
+      return entries;
+    },
+    async markSent(key, events) {
+      // Usually the outbox holds exactly these events: clear it and its due time in one write.
+      const cleared = await c.updateOne(
+        { _id: key, outbox: events },
+        { $set: { outbox: [] }, $unset: { outboxDueAt: '' } },
+      );
+      if (cleared.matchedCount === 0) await c.updateOne({ _id: key }, { $pullAll: { outbox: events } });
+    },
+  };
+}
+
+export async function createOutboxIndex(collection: Collection<OutboxDoc> | Collection<never>): Promise<void> {
+  await (collection as Collection<OutboxDoc>).createIndex({ outboxDueAt: 1 }, { sparse: true });
+}

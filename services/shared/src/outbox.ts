@@ -1,0 +1,136 @@
+import { InFlight, sleep } from './async.ts';
+import type { EventBus } from './bus.ts';
+import type { DomainEvent } from './events.ts';
+import type { Logger } from './log.ts';
+
+/**
+ * The outbox: a write that changes state and must announce it stores the pending events in the
+ * same document, in the same single-document write (atomic on MongoDB, DocumentDB and FerretDB,
+ * no transaction needed). The relay publishes them with publisher confirms and only then removes
+ * them. A crash or a broker outage in between leaves them in place for the next pass, so an event
+ * is published at least once and never for a write that failed; consumers are idempotent.
+ */
+
+/** A document with pending events. */
+export interface OutboxEntry {
+  key: string;
+  events: DomainEvent[];
+}
+
+/** One collection whose documents carry an outbox (fields `outbox` and `outboxDueAt`). */
+export interface OutboxStore {
+  readonly name: string;
+  /**
+   * Takes up to `limit` documents whose events are due and moves their due time `leaseMs` ahead,
+   * so that other relays (other replicas) leave them alone meanwhile.
+   */
+  claimDue(limit: number, leaseMs: number): Promise<OutboxEntry[]>;
+  /** Removes these events (confirmed by the broker) from the document's outbox. */
+  markSent(key: string, events: DomainEvent[]): Promise<void>;
+}
+
+/**
+ * How long a fresh outbox entry is left to the write's own immediate publish (`flush`) before the
+ * poller considers it stuck and publishes it.
+ */
+export const OUTBOX_GRACE_MS = 5_000;
+const LEASE_MS = 30_000;
+const BATCH = 100;
+
+export interface OutboxRelayOptions {
+  bus: EventBus;
+  logger: Logger;
+  pollMs: number;
+}
+
+export class OutboxRelay {
+  readonly #o: OutboxRelayOptions;
+  readonly #stores: OutboxStore[] = [];
+  readonly #flushing = new InFlight();
+  readonly #stop = new AbortController();
+  #loop: Promise<void> | undefined;
+
+  constructor(options: OutboxRelayOptions) {
+    this.#o = options;
+  }
+
+  /** Adds a collection whose outbox the poller watches. */
+  register(store: OutboxStore): OutboxStore {
+    this.#stores.push(store);
+    return store;
+  }
+
+  /**
+   * Publishes events a write has just stored, without waiting for the next poll. Never throws:
+   * whatever it cannot publish now stays in the outbox for the poller.
+   */
+  flush(store: OutboxStore, entry: OutboxEntry): Promise<void> {
+    return this.#flushing.track(this.#publish(store, entry).then(() => undefined));
+  }
+
+  start(): void {
+    this.#loop ??= this.#poll();
+  }
+
+  /** Stops polling and waits for publishes in flight. */
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    await this.#loop;
+    await this.#flushing.drain();
+  }
+
+  /** One pass over every store; returns how many events were published. */
+  async drainOnce(): Promise<number> {
+    let published = 0;
+    for (const store of this.#stores) {
+      for (;;) {
+        const entries = await store.claimDue(BATCH, LEASE_MS);
+        for (const entry of entries) published += await this.#publish(store, entry);
+        if (entries.length < BATCH || this.#stop.signal.aborted) break;
+      }
+    }
+    return published;
+  }
+
+  async #poll(): Promise<void> {
+    while (!this.#stop.signal.aborted) {
+      if (this.#o.bus.isConnected()) {
+        try {
+          const published = await this.drainOnce();
+          if (published > 0) this.#o.logger.info('outbox relay published stuck events', { published });
+        } catch (err) {
+          this.#o.logger.warn('outbox relay pass failed', { err });
+        }
+      }
+      await sleep(this.#o.pollMs, this.#stop.signal);
+    }
+  }
+
+  /** Publishes in order and marks as sent what the broker confirmed; stops at the first failure. */
+  async #publish(store: OutboxStore, entry: OutboxEntry): Promise<number> {
+    const sent: DomainEvent[] = [];
+    for (const event of entry.events) {
+      try {
+        await this.#o.bus.publish(event);
+        sent.push(event);
+      } catch (err) {
+        this.#o.logger.warn('publish failed, event stays in the outbox', {
+          store: store.name,
+          type: event.type,
+          eventId: event.id,
+          err: err instanceof Error ? err.message : String(err),
+        });
+        break;
+      }
+    }
+    if (sent.length > 0) {
+      try {
+        await store.markSent(entry.key, sent);
+      } catch (err) {
+        // Published but still in the outbox: it will be published again, and consumers dedupe.
+        this.#o.logger.warn('could not mark events as sent', { store: store.name, key: entry.key, err });
+      }
+    }
+    return sent.length;
+  }
+}

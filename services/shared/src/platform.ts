@@ -1,0 +1,62 @@
+import { MemoryBus } from './bus-memory.ts';
+import type { BaseConfig } from './config.ts';
+import { AppError } from './errors.ts';
+import { createLogger, type Logger } from './log.ts';
+import { type RunningService, type ServiceDefinition, serveUntilSignal, startService } from './runtime.ts';
+
+type Fetch = (request: Request) => Response | Promise<Response>;
+
+/**
+ * Routes by the first path segment, as the ALB's listener rules do: `/customer` and
+ * `/customer/...` go to customer, unchanged (each service strips its own prefix).
+ */
+export function createGateway(routes: Record<string, Fetch>): Fetch {
+  const notFound = (path: string) =>
+    Response.json(new AppError('NOT_FOUND', `no service serves ${path}`).toBody(), { status: 404 });
+  return (request) => {
+    const url = request.url;
+    const pathStart = url.indexOf('/', url.indexOf('//') + 2);
+    const path = pathStart === -1 ? '/' : url.slice(pathStart);
+    const segment = path.slice(1).split(/[/?#]/, 1)[0] ?? '';
+    const target = Object.hasOwn(routes, segment) ? routes[segment] : undefined;
+    return target ? target(request) : notFound(path.split('?')[0] ?? path);
+  };
+}
+
+export interface PlatformService {
+  definition: ServiceDefinition<BaseConfig>;
+  config: BaseConfig;
+}
+
+/**
+ * Starts every service in this process behind one gateway. Without AMQP_URL they share one
+ * embedded bus (the services still only talk through events); with MONGO_URL each gets its own
+ * database named after it, as in AWS.
+ */
+export async function startPlatform(
+  services: PlatformService[],
+  gateway: { port: number; host: string; shutdownTimeoutMs: number; logger?: Logger },
+) {
+  const logger = gateway.logger ?? createLogger({ bindings: { service: 'gateway' } });
+  const useRealBroker = services.some((s) => s.config.AMQP_URL);
+  const sharedBus = useRealBroker ? undefined : new MemoryBus();
+  const running: RunningService[] = [];
+  for (const s of services) {
+    running.push(
+      await startService(s.definition, s.config, {
+        ...(sharedBus && { bus: sharedBus }),
+        database: s.definition.name,
+        logger: createLogger({ level: s.config.LOG_LEVEL, bindings: { service: s.definition.name } }),
+      }),
+    );
+  }
+  const fetch = createGateway(Object.fromEntries(running.map((s) => [s.name, s.fetch])));
+  const server = await serveUntilSignal(fetch, {
+    port: gateway.port,
+    host: gateway.host,
+    logger,
+    shutdownTimeoutMs: gateway.shutdownTimeoutMs,
+    services: running,
+  });
+  return { server, services: running, bus: sharedBus };
+}

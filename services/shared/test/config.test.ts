@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { baseConfigSchema, ConfigError, parseConfig } from '../src/config.ts';
+
+const secret = 'x'.repeat(32);
+
+describe('parseConfig', () => {
+  it('applies defaults and coerces numbers', () => {
+    const config = parseConfig(baseConfigSchema, { JWT_SECRET: secret, PORT: '3001' });
+    expect(config.PORT).toBe(3001);
+    expect(config.LOG_LEVEL).toBe('info');
+    expect(config.MONGO_URL).toBeUndefined();
+    expect(config.BODY_LIMIT_BYTES).toBe(64 * 1024);
+  });
+
+  it('names every missing or bad variable in one message', () => {
+    expect(() => parseConfig(baseConfigSchema, { PORT: 'eighty', MONGO_URL: 'postgres://x' })).toThrowError(ConfigError);
+    try {
+      parseConfig(baseConfigSchema, { PORT: 'eighty', MONGO_URL: 'postgres://x' });
+    } catch (err) {
+      const message = (err as Error).message;
+      expect(message).toMatch(/JWT_SECRET is required/);
+      expect(message).toMatch(/PORT/);
+      expect(message).toMatch(/MONGO_URL must start with mongodb/);
+    }
+  });
+
+  it('refuses a short JWT secret', () => {
+    expect(() => parseConfig(baseConfigSchema, { JWT_SECRET: 'short' })).toThrowError(/JWT_SECRET must be at least 32/);
+  });
+
+  it('treats empty values as unset', () => {
+    const config = parseConfig(baseConfigSchema, { JWT_SECRET: secret, AMQP_URL: '', LOG_LEVEL: '' });
+    expect(config.AMQP_URL).toBeUndefined();
+    expect(config.LOG_LEVEL).toBe('info');
+  });
+});

@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { route } from '../src/api.ts';
+import { createTokens } from '../src/auth.ts';
+import { createServiceApp } from '../src/http.ts';
+import { silentLogger } from '../src/log.ts';
+
+const tokens = await createTokens('x'.repeat(40), 60);
+let ready = true;
+const app = createServiceApp({
+  service: 'things',
+  logger: silentLogger,
+  tokens,
+  bodyLimitBytes: 1024,
+  readiness: async () => ({ store: ready, broker: true }),
+  info: { title: 'things', version: '1' },
+  routes: [
+    route({
+      method: 'post',
+      path: '/things',
+      summary: 'create',
+      body: z.strictObject({ name: z.string().min(1), qty: z.number().int().min(1) }),
+      responses: { 201: { description: 'created', schema: z.object({ name: z.string() }) } },
+      handler: (c, { body }) => c.json({ name: body.name }, 201),
+    }),
+    route({
+      method: 'get',
+      path: '/things/:id',
+      summary: 'get',
+      params: z.object({ id: z.uuid() }),
+      query: z.object({ verbose: z.enum(['yes', 'no']).optional() }),
+      responses: { 200: { description: 'thing' } },
+      handler: (c, { params, query }) => c.json({ id: params.id, verbose: query.verbose ?? 'no' }),
+    }),
+    route({
+      method: 'get',
+      path: '/admin',
+      summary: 'admin only',
+      auth: 'admin',
+      responses: { 200: { description: 'ok' } },
+      handler: (c, { user }) => c.json({ user: user.id }),
+    }),
+    route({
+      method: 'get',
+      path: '/boom',
+      summary: 'fails',
+      responses: { 200: { description: 'never' } },
+      handler: () => {
+        throw new Error('database password is hunter2');
+      },
+    }),
+  ],
+});
+
+const post = (path: string, body: string, headers: Record<string, string> = {}) =>
+  app.request(path, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+
+describe('service app', () => {
+  it('answers health and readiness, with and without the prefix', async () => {
+    for (const path of ['/things/health', '/health']) {
+      const res = await app.request(path);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ status: 'ok', service: 'things' });
+    }
+    expect((await app.request('/things/ready')).status).toBe(200);
+    ready = false;
+    const res = await app.request('/ready');
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ status: 'unavailable', checks: { store: false, broker: true } });
+    ready = true;
+  });
+
+  it('strips the prefix: /things/things and /things reach the same handler', async () => {
+    const a = await post('/things/things', '{"name":"a","qty":1}');
+    const b = await post('/things', '{"name":"a","qty":1}');
+    expect([a.status, b.status]).toEqual([201, 201]);
+  });
+
+  it('400 names wrong types, missing and unknown fields', async () => {
+    const res = await post('/things', '{"name":{"$gt":""},"extra":1}');
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(body.error.code).toBe('VALIDATION_FAILED');
+    const paths = body.error.details.map((d: { path: string }) => d.path);
+    expect(paths).toEqual(expect.arrayContaining(['body.name', 'body.qty', 'body.extra']));
+    expect(body.error.message).toContain('body.name');
+  });
+
+  it('400 for malformed JSON and for a missing body, whatever the content-type', async () => {
+    const malformed = await post('/things', '{"name":', { 'content-type': 'text/plain' });
+    expect(malformed.status).toBe(400);
+    expect((await malformed.json()).error.message).toMatch(/not valid JSON/);
+    expect((await post('/things', '')).status).toBe(400);
+    expect((await post('/things', '[1,2]')).status).toBe(400);
+  });
+
+  it('413 for a body over the limit, with or without content-length', async () => {
+    const big = JSON.stringify({ name: 'x'.repeat(2000), qty: 1 });
+    const res = await post('/things', big);
+    expect(res.status).toBe(413);
+    expect((await res.json()).error.code).toBe('PAYLOAD_TOO_LARGE');
+    const chunked = await app.request('/things', {
+      method: 'POST',
+      body: new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode(big));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+  });
+
+  it('validates path and query parameters', async () => {
+    expect((await app.request('/things/things/not-a-uuid')).status).toBe(400);
+    const id = '0190d3a2-6b1e-7000-8000-000000000001';
+    expect(await (await app.request(`/things/${id}?verbose=yes`)).json()).toEqual({ id, verbose: 'yes' });
+    expect((await app.request(`/things/${id}?verbose=maybe`)).status).toBe(400);
+  });
+
+  it('401 without a token, 403 with the wrong role, 200 with the right one', async () => {
+    expect((await app.request('/admin')).status).toBe(401);
+    const customer = await tokens.issue({ id: 'c', email: 'c@x.y', role: 'customer' });
+    const forbidden = await app.request('/admin', { headers: { authorization: `Bearer ${customer}` } });
+    expect(forbidden.status).toBe(403);
+    expect((await forbidden.json()).error.code).toBe('FORBIDDEN');
+    const admin = await tokens.issue({ id: 'a', email: 'a@x.y', role: 'admin' });
+    expect((await app.request('/admin', { headers: { authorization: `Bearer ${admin}` } })).status).toBe(200);
+  });
+
+  it('500 without a stack trace or the error message; 404 in the error shape', async () => {
+    const res = await app.request('/boom');
+    expect(res.status).toBe(500);
+    const text = await res.text();
+    expect(text).not.toContain('hunter2');
+    expect(text).not.toContain('at ');
+    expect(JSON.parse(text).error.code).toBe('INTERNAL');
+    const missing = await app.request('/nope/nothing');
+    expect(missing.status).toBe(404);
+    expect((await missing.json()).error.code).toBe('NOT_FOUND');
+  });
+
+  it('echoes a sane x-request-id and makes one up otherwise', async () => {
+    expect((await app.request('/health', { headers: { 'x-request-id': 'abc-123' } })).headers.get('x-request-id')).toBe('abc-123');
+    const made = (await app.request('/health', { headers: { 'x-request-id': 'bad id\n' } })).headers.get('x-request-id');
+    expect(made).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('serves an OpenAPI 3.1 document with prefixed paths, schemas and security', async () => {
+    const doc = await (await app.request('/things/openapi.json')).json();
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/things/things', '/things/things/{id}', '/things/admin']));
+    const create = doc.paths['/things/things'].post;
+    expect(create.requestBody.content['application/json'].schema).toMatchObject({
+      type: 'object',
+      required: ['name', 'qty'],
+      additionalProperties: false,
+    });
+    expect(Object.keys(create.responses)).toEqual(expect.arrayContaining(['201', '400', '413']));
+    expect(doc.paths['/things/admin'].get.security).toEqual([{ bearerAuth: [] }]);
+    expect(doc.paths['/things/things/{id}'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['id', 'verbose']);
+  });
+});

@@ -1,0 +1,318 @@
+/**
+ * Real servers for the integration suites, from wherever they can come:
+ *   1. MONGO_URL / AMQP_URL when set (your own servers);
+ *   2. Testcontainers (rabbitmq and mongo images) when a Docker engine answers, as on GitHub's runners;
+ *   3. local `rabbitmq-server` and `ferretdb` programs, started on free ports in a temp dir;
+ * and otherwise a loud failure that says how to get one of them. Nothing is skipped.
+ *
+ * The broker (and database) can be stopped and started again from a test, which the reconnect
+ * and fault tests need; how depends on where the server came from (`ServerControl`).
+ */
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, openSync, writeFileSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, Socket } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export type ServerControl =
+  | { kind: 'local'; program: 'rabbitmq' | 'ferretdb'; command: string; args: string[]; env: Record<string, string>; pidFile: string; port: number; dir: string }
+  | { kind: 'docker'; program: 'rabbitmq' | 'mongo'; containerId: string }
+  | { kind: 'none'; reason: string };
+
+export interface Backends {
+  mongoUrl: string;
+  amqpUrl: string;
+  /** Where they came from, printed at the start of the run. */
+  origin: string;
+  broker: ServerControl;
+  database: ServerControl;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export async function waitForPort(port: number, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = new Socket();
+      socket.setTimeout(500);
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+      socket.once('timeout', () => {
+        socket.destroy();
+        resolve(false);
+      });
+      socket.connect(port, '127.0.0.1');
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`${what} did not open port ${port} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function which(names: string[]): string | undefined {
+  const dirs = (process.env.PATH ?? '').split(':').filter(Boolean);
+  for (const name of names) {
+    if (name.startsWith('/')) {
+      if (existsSync(name)) return name;
+      continue;
+    }
+    for (const dir of dirs) if (existsSync(join(dir, name))) return join(dir, name);
+  }
+  return undefined;
+}
+
+/** The Debian package's real start script; its /usr/sbin wrapper insists on the rabbitmq user. */
+export const rabbitmqProgram = () =>
+  which(['/usr/lib/rabbitmq/bin/rabbitmq-server', 'rabbitmq-server']);
+export const ferretdbProgram = () =>
+  which([process.env.FERRETDB_BIN ?? 'ferretdb', 'ferretdb', join(homedir(), 'go/bin/ferretdb')]);
+
+// ---------------------------------------------------------------------------------------------
+// Local programs
+
+async function rabbitmqControl(dir: string): Promise<Extract<ServerControl, { kind: 'local' }>> {
+  const command = rabbitmqProgram();
+  if (!command) throw new Error('rabbitmq-server not found');
+  const port = await freePort();
+  const distPort = await freePort();
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'enabled_plugins'), '[].\n');
+  // Small disk/memory alarms would block publishers on a busy CI machine; these are test brokers.
+  await writeFile(join(dir, 'rabbitmq.conf'), 'loopback_users = none\ndisk_free_limit.absolute = 50MB\n');
+  const node = `rabbit-test-${port}@localhost`;
+  return {
+    kind: 'local',
+    program: 'rabbitmq',
+    command,
+    args: [],
+    port,
+    dir,
+    pidFile: join(dir, 'rabbitmq.pid'),
+    env: {
+      HOME: dir, // the Erlang cookie lives here, for the server and rabbitmqctl alike
+      RABBITMQ_NODENAME: node,
+      RABBITMQ_NODE_IP_ADDRESS: '127.0.0.1',
+      RABBITMQ_NODE_PORT: String(port),
+      RABBITMQ_DIST_PORT: String(distPort),
+      RABBITMQ_MNESIA_BASE: join(dir, 'mnesia'),
+      RABBITMQ_LOG_BASE: join(dir, 'log'),
+      RABBITMQ_CONFIG_FILE: join(dir, 'rabbitmq'),
+      RABBITMQ_ADVANCED_CONFIG_FILE: join(dir, 'advanced.config'),
+      RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins'),
+      RABBITMQ_PID_FILE: join(dir, 'rabbitmq.pid'),
+    },
+  };
+}
+
+async function ferretdbControl(dir: string): Promise<Extract<ServerControl, { kind: 'local' }>> {
+  const command = ferretdbProgram();
+  if (!command) throw new Error('ferretdb not found');
+  const port = await freePort();
+  await mkdir(join(dir, 'data'), { recursive: true });
+  return {
+    kind: 'local',
+    program: 'ferretdb',
+    command,
+    port,
+    dir,
+    pidFile: join(dir, 'ferretdb.pid'),
+    args: [
+      '--handler=sqlite',
+      `--sqlite-url=file:${join(dir, 'data')}/`,
+      `--listen-addr=127.0.0.1:${port}`,
+      '--debug-addr=-',
+      '--telemetry=disable',
+      '--log-level=error',
+    ],
+    env: {},
+  };
+}
+
+/** Starts a local server (again) and waits until it accepts connections. */
+export async function startLocal(control: Extract<ServerControl, { kind: 'local' }>): Promise<void> {
+  const out = openSync(join(control.dir, `${control.program}.out.log`), 'a');
+  const child = spawn(control.command, control.args, {
+    env: { ...process.env, ...control.env },
+    cwd: control.dir,
+    detached: true,
+    stdio: ['ignore', out, out],
+  });
+  child.unref();
+  if (control.program === 'ferretdb' && child.pid) writeFileSync(control.pidFile, String(child.pid));
+  await waitForPort(control.port, 60_000, control.program);
+  if (control.program === 'rabbitmq') {
+    // The AMQP port opens before the broker finished booting; wait for the real thing.
+    await run(rabbitmqctl(control.command), ['-n', control.env.RABBITMQ_NODENAME as string, 'await_startup', '--timeout', '60'], {
+      env: { ...process.env, ...control.env },
+    });
+  }
+}
+
+const rabbitmqctl = (server: string) => server.replace(/rabbitmq-server$/, 'rabbitmqctl');
+
+async function pidOf(control: Extract<ServerControl, { kind: 'local' }>): Promise<number | undefined> {
+  try {
+    const pid = Number((await readFile(control.pidFile, 'utf8')).trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Stops a local server: SIGKILL (crash) or SIGTERM (clean stop); resolves once it is gone. */
+export async function stopLocal(control: Extract<ServerControl, { kind: 'local' }>, hard: boolean): Promise<void> {
+  const pid = await pidOf(control);
+  if (!pid) return;
+  try {
+    process.kill(pid, hard ? 'SIGKILL' : 'SIGTERM');
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + 30_000;
+  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  if (alive(pid)) process.kill(pid, 'SIGKILL');
+}
+
+async function startLocalServers(): Promise<Backends> {
+  const base = join(tmpdir(), `platform-test-${process.pid}-${Date.now()}`);
+  const [broker, database] = await Promise.all([rabbitmqControl(join(base, 'rabbitmq')), ferretdbControl(join(base, 'ferretdb'))]);
+  await Promise.all([startLocal(broker), startLocal(database)]);
+  return {
+    mongoUrl: `mongodb://127.0.0.1:${database.port}/`,
+    amqpUrl: `amqp://guest:guest@127.0.0.1:${broker.port}`,
+    origin: `local programs: ${broker.command} on :${broker.port}, ${database.command} on :${database.port} (data in ${base})`,
+    broker,
+    database,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Testcontainers
+
+async function dockerAnswers(): Promise<boolean> {
+  try {
+    const { getContainerRuntimeClient } = await import('testcontainers');
+    await getContainerRuntimeClient();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function startContainers(): Promise<{ backends: Backends; stop: () => Promise<void> }> {
+  const { GenericContainer, Wait } = await import('testcontainers');
+  const [rabbit, mongo] = await Promise.all([
+    new GenericContainer('rabbitmq:4.1-management')
+      .withExposedPorts(5672)
+      .withWaitStrategy(Wait.forLogMessage('Server startup complete'))
+      .withStartupTimeout(120_000)
+      .start(),
+    new GenericContainer('mongo:8.0')
+      .withExposedPorts(27017)
+      .withWaitStrategy(Wait.forLogMessage(/Waiting for connections/))
+      .withStartupTimeout(120_000)
+      .start(),
+  ]);
+  return {
+    backends: {
+      mongoUrl: `mongodb://${mongo.getHost()}:${mongo.getMappedPort(27017)}/`,
+      amqpUrl: `amqp://guest:guest@${rabbit.getHost()}:${rabbit.getMappedPort(5672)}`,
+      origin: 'Testcontainers: rabbitmq:4.1-management, mongo:8.0',
+      broker: { kind: 'docker', program: 'rabbitmq', containerId: rabbit.getId() },
+      database: { kind: 'docker', program: 'mongo', containerId: mongo.getId() },
+    },
+    stop: async () => {
+      await Promise.all([rabbit.stop(), mongo.stop()]);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export async function provisionBackends(): Promise<{ backends: Backends; teardown: () => Promise<void> }> {
+  const given = { mongo: process.env.MONGO_URL, amqp: process.env.AMQP_URL };
+  if (given.mongo && given.amqp) {
+    const none: ServerControl = { kind: 'none', reason: 'servers given by MONGO_URL/AMQP_URL cannot be restarted by the tests' };
+    return {
+      backends: { mongoUrl: given.mongo, amqpUrl: given.amqp, origin: 'MONGO_URL and AMQP_URL', broker: none, database: none },
+      teardown: async () => {},
+    };
+  }
+  if (await dockerAnswers()) {
+    const { backends, stop } = await startContainers();
+    return { backends, teardown: stop };
+  }
+  if (rabbitmqProgram() && ferretdbProgram()) {
+    const backends = await startLocalServers();
+    return {
+      backends,
+      teardown: async () => {
+        for (const control of [backends.broker, backends.database]) {
+          if (control.kind !== 'local') continue;
+          await stopLocal(control, true);
+          await rm(control.dir, { recursive: true, force: true }).catch(() => {});
+        }
+      },
+    };
+  }
+  throw new Error(
+    [
+      'The integration suites need a RabbitMQ and a MongoDB-compatible server, and none could be found:',
+      '  - set MONGO_URL and AMQP_URL to servers of your own, or',
+      '  - run a Docker engine (Testcontainers then starts rabbitmq and mongo images), or',
+      '  - install local programs: `apt-get install rabbitmq-server` and FerretDB 1.x',
+      '    (see .ci/install-ferretdb.sh), on PATH or at FERRETDB_BIN.',
+    ].join('\n'),
+  );
+}
+
+/** Stops the broker or database (SIGKILL when `hard`) and starts it again, from inside a test. */
+export async function restartServer(control: ServerControl, o: { hard: boolean; downMs?: number }): Promise<void> {
+  if (control.kind === 'none') throw new Error(`cannot restart the server: ${control.reason}`);
+  if (control.kind === 'local') {
+    await stopLocal(control, o.hard);
+    await new Promise((r) => setTimeout(r, o.downMs ?? 0));
+    await startLocal(control);
+    return;
+  }
+  const exec = (...args: string[]) => run('docker', ['exec', control.containerId, ...args]);
+  if (control.program === 'rabbitmq') {
+    await exec('rabbitmqctl', 'stop_app');
+    await new Promise((r) => setTimeout(r, o.downMs ?? 0));
+    await exec('rabbitmqctl', 'start_app');
+    await exec('rabbitmqctl', 'await_startup');
+    return;
+  }
+  // A restarted container may get a new host port; pausing it makes the database unreachable
+  // the same way, which is what the tests are after.
+  await run('docker', ['pause', control.containerId]);
+  await new Promise((r) => setTimeout(r, o.downMs ?? 1000));
+  await run('docker', ['unpause', control.containerId]);
+}
