@@ -23,7 +23,11 @@ export const restartBroker = (o: { hard: boolean; downMs?: number }) => restartS
 export const restartDatabase = (o: { hard: boolean; downMs?: number }) => restartServer(backends().database, o);
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after `ms`. */
-export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, ms = 10_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  ms = 10_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + ms;
   let last: unknown;
   for (;;) {

@@ -19,7 +19,16 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 export type ServerControl =
-  | { kind: 'local'; program: 'rabbitmq' | 'ferretdb'; command: string; args: string[]; env: Record<string, string>; pidFile: string; port: number; dir: string }
+  | {
+      kind: 'local';
+      program: 'rabbitmq' | 'ferretdb';
+      command: string;
+      args: string[];
+      env: Record<string, string>;
+      pidFile: string;
+      port: number;
+      dir: string;
+    }
   | { kind: 'docker'; program: 'rabbitmq' | 'mongo'; containerId: string }
   | { kind: 'none'; reason: string };
 
@@ -39,7 +48,9 @@ export async function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -80,8 +91,7 @@ function which(names: string[]): string | undefined {
 }
 
 /** The Debian package's real start script; its /usr/sbin wrapper insists on the rabbitmq user. */
-export const rabbitmqProgram = () =>
-  which(['/usr/lib/rabbitmq/bin/rabbitmq-server', 'rabbitmq-server']);
+export const rabbitmqProgram = () => which(['/usr/lib/rabbitmq/bin/rabbitmq-server', 'rabbitmq-server']);
 export const ferretdbProgram = () =>
   which([process.env.FERRETDB_BIN ?? 'ferretdb', 'ferretdb', join(homedir(), 'go/bin/ferretdb')]);
 
@@ -160,9 +170,13 @@ export async function startLocal(control: Extract<ServerControl, { kind: 'local'
   await waitForPort(control.port, 60_000, control.program);
   if (control.program === 'rabbitmq') {
     // The AMQP port opens before the broker finished booting; wait for the real thing.
-    await run(rabbitmqctl(control.command), ['-n', control.env.RABBITMQ_NODENAME as string, 'await_startup', '--timeout', '60'], {
-      env: { ...process.env, ...control.env },
-    });
+    await run(
+      rabbitmqctl(control.command),
+      ['-n', control.env.RABBITMQ_NODENAME as string, 'await_startup', '--timeout', '60'],
+      {
+        env: { ...process.env, ...control.env },
+      },
+    );
   }
 }
 
@@ -202,7 +216,10 @@ export async function stopLocal(control: Extract<ServerControl, { kind: 'local' 
 
 async function startLocalServers(): Promise<Backends> {
   const base = join(tmpdir(), `platform-test-${process.pid}-${Date.now()}`);
-  const [broker, database] = await Promise.all([rabbitmqControl(join(base, 'rabbitmq')), ferretdbControl(join(base, 'ferretdb'))]);
+  const [broker, database] = await Promise.all([
+    rabbitmqControl(join(base, 'rabbitmq')),
+    ferretdbControl(join(base, 'ferretdb')),
+  ]);
   await Promise.all([startLocal(broker), startLocal(database)]);
   return {
     mongoUrl: `mongodb://127.0.0.1:${database.port}/`,
@@ -259,9 +276,18 @@ async function startContainers(): Promise<{ backends: Backends; stop: () => Prom
 export async function provisionBackends(): Promise<{ backends: Backends; teardown: () => Promise<void> }> {
   const given = { mongo: process.env.MONGO_URL, amqp: process.env.AMQP_URL };
   if (given.mongo && given.amqp) {
-    const none: ServerControl = { kind: 'none', reason: 'servers given by MONGO_URL/AMQP_URL cannot be restarted by the tests' };
+    const none: ServerControl = {
+      kind: 'none',
+      reason: 'servers given by MONGO_URL/AMQP_URL cannot be restarted by the tests',
+    };
     return {
-      backends: { mongoUrl: given.mongo, amqpUrl: given.amqp, origin: 'MONGO_URL and AMQP_URL', broker: none, database: none },
+      backends: {
+        mongoUrl: given.mongo,
+        amqpUrl: given.amqp,
+        origin: 'MONGO_URL and AMQP_URL',
+        broker: none,
+        database: none,
+      },
       teardown: async () => {},
     };
   }

@@ -1,5 +1,6 @@
-import { type Customer, HISTORY_LIMIT, type OrderSummary } from './domain.ts';
+import type { Customer, OrderSummary } from './domain.ts';
 import type { CustomerStore, OrderHistory } from './ports.ts';
+import { mergeHistory, type OutcomeFact, type PlacedFact } from './store-mongo.ts';
 
 /** The embedded store: Maps, with the same results as the MongoDB adapter (see the contract tests). */
 export class MemoryCustomerStore implements CustomerStore {
@@ -56,46 +57,23 @@ export class MemoryCustomerStore implements CustomerStore {
 }
 
 export class MemoryOrderHistory implements OrderHistory {
-  readonly #orders = new Map<string, OrderSummary>();
+  readonly #placed = new Map<string, PlacedFact>();
+  readonly #outcomes = new Map<string, OutcomeFact>();
 
   async init() {}
 
-  async recordPlaced(summary: OrderSummary) {
-    const existing = this.#orders.get(summary.orderId);
-    if (!existing) {
-      this.#orders.set(summary.orderId, structuredClone(summary));
-      return;
-    }
-    Object.assign(existing, {
-      customerId: summary.customerId,
-      items: structuredClone(summary.items),
-      totalCents: summary.totalCents,
-      placedAt: summary.placedAt,
-    });
+  async recordPlaced({ orderId, customerId, totalCents, items, placedAt }: OrderSummary) {
+    if (!this.#placed.has(orderId))
+      this.#placed.set(orderId, structuredClone({ orderId, customerId, totalCents, items, placedAt }));
   }
 
   async recordOutcome(o: Parameters<OrderHistory['recordOutcome']>[0]) {
-    const existing = this.#orders.get(o.orderId);
-    if (existing) {
-      if (existing.status === 'PENDING') Object.assign(existing, { status: o.status, updatedAt: o.at });
-      return;
-    }
-    this.#orders.set(o.orderId, {
-      orderId: o.orderId,
-      customerId: o.customerId,
-      status: o.status,
-      totalCents: o.totalCents ?? 0,
-      items: [],
-      placedAt: o.at,
-      updatedAt: o.at,
-    });
+    if (!this.#outcomes.has(o.orderId)) this.#outcomes.set(o.orderId, { ...o });
   }
 
   async listForCustomer(customerId: string) {
-    return [...this.#orders.values()]
-      .filter((o) => o.customerId === customerId)
-      .sort((a, b) => b.placedAt.localeCompare(a.placedAt) || b.orderId.localeCompare(a.orderId))
-      .slice(0, HISTORY_LIMIT)
-      .map((o) => structuredClone(o));
+    const mine = <T extends { customerId: string }>(m: Map<string, T>) =>
+      [...m.values()].filter((x) => x.customerId === customerId);
+    return structuredClone(mergeHistory(mine(this.#placed), mine(this.#outcomes)));
   }
 }

@@ -1,28 +1,40 @@
 import { isDuplicateKey } from '@platform/shared/mongo';
 import type { Collection, Db } from 'mongodb';
-import { type Customer, HISTORY_LIMIT, type OrderSummary } from './domain.ts';
+import { type Address, type Customer, HISTORY_LIMIT, type OrderStatus, type OrderSummary } from './domain.ts';
 import type { CustomerStore, OrderHistory } from './ports.ts';
 
-type CustomerDoc = Omit<Customer, 'id'> & { _id: string };
-type OrderDoc = Omit<OrderSummary, 'orderId'> & { _id: string };
-
-const toCustomer = ({ _id, ...rest }: CustomerDoc): Customer => ({ id: _id, ...rest });
-const toSummary = ({ _id, ...rest }: OrderDoc): OrderSummary => ({ orderId: _id, ...rest });
+/**
+ * Concurrency here rests on unique keys only, never on read-modify-write of a document: that is
+ * the one atomic operation MongoDB, DocumentDB and FerretDB all provide (FerretDB 1.x applies an
+ * update as a read followed by a blind write, so concurrent conditional updates can both
+ * "succeed"). Addresses and wishlist entries are documents of their own in numbered slots, with a
+ * unique index on (customerId, slot): two concurrent adds cannot take the same slot, so the
+ * limits hold exactly.
+ */
+type CustomerDoc = Omit<Customer, 'id' | 'addresses' | 'wishlist'> & { _id: string };
+type AddressDoc = Address & { _id: string; customerId: string; slot: number };
+type WishDoc = { _id: string; customerId: string; productId: string; slot: number; addedAt: Date };
 
 export class MongoCustomerStore implements CustomerStore {
-  readonly #c: Collection<CustomerDoc>;
+  readonly #customers: Collection<CustomerDoc>;
+  readonly #addresses: Collection<AddressDoc>;
+  readonly #wishlist: Collection<WishDoc>;
 
   constructor(db: Db) {
-    this.#c = db.collection<CustomerDoc>('customers');
+    this.#customers = db.collection<CustomerDoc>('customers');
+    this.#addresses = db.collection<AddressDoc>('addresses');
+    this.#wishlist = db.collection<WishDoc>('wishlist');
   }
 
   async init() {
-    await this.#c.createIndex({ email: 1 }, { unique: true });
+    await this.#customers.createIndex({ email: 1 }, { unique: true });
+    await this.#addresses.createIndex({ customerId: 1, slot: 1 }, { unique: true });
+    await this.#wishlist.createIndex({ customerId: 1, slot: 1 }, { unique: true });
   }
 
-  async create({ id, ...rest }: Customer) {
+  async create({ id, addresses: _, wishlist: __, ...rest }: Customer) {
     try {
-      await this.#c.insertOne({ _id: id, ...rest });
+      await this.#customers.insertOne({ _id: id, ...rest });
       return 'created' as const;
     } catch (err) {
       if (isDuplicateKey(err)) return 'email_taken' as const;
@@ -31,101 +43,210 @@ export class MongoCustomerStore implements CustomerStore {
   }
 
   async findByEmail(email: string) {
-    const doc = await this.#c.findOne({ email });
-    return doc ? toCustomer(doc) : null;
+    const doc = await this.#customers.findOne({ email });
+    return doc ? this.#assemble(doc) : null;
   }
 
   async findById(id: string) {
-    const doc = await this.#c.findOne({ _id: id });
-    return doc ? toCustomer(doc) : null;
+    const doc = await this.#customers.findOne({ _id: id });
+    return doc ? this.#assemble(doc) : null;
+  }
+
+  async #assemble({ _id, ...rest }: CustomerDoc): Promise<Customer> {
+    const [addresses, wishlist] = await Promise.all([
+      this.#addresses.find({ customerId: _id }).sort({ slot: 1 }).toArray(),
+      this.#wishlist.find({ customerId: _id }).sort({ addedAt: 1, slot: 1 }).toArray(),
+    ]);
+    return {
+      id: _id,
+      ...rest,
+      addresses: addresses.map(({ id, street, postalCode, city, country }) => ({
+        id,
+        street,
+        postalCode,
+        city,
+        country,
+      })),
+      wishlist: wishlist.map((w) => w.productId),
+    };
   }
 
   async setRole(id: string, role: Customer['role']) {
-    await this.#c.updateOne({ _id: id }, { $set: { role } });
+    await this.#customers.updateOne({ _id: id }, { $set: { role } });
   }
 
-  async addAddress(customerId: string, address: Customer['addresses'][number], max: number) {
-    // The size check is part of the update's filter, so concurrent adds cannot pass the limit.
-    const res = await this.#c.updateOne(
-      { _id: customerId, [`addresses.${max - 1}`]: { $exists: false } },
-      { $push: { addresses: address } },
-    );
-    if (res.matchedCount === 1) return 'added' as const;
-    return (await this.#exists(customerId)) ? ('limit' as const) : ('not_found' as const);
+  async addAddress(customerId: string, address: Address, max: number) {
+    if (!(await this.#exists(customerId))) return 'not_found' as const;
+    const slot = await takeSlot(this.#addresses, customerId, max, (s) => ({
+      _id: address.id,
+      customerId,
+      slot: s,
+      ...address,
+    }));
+    return slot === undefined ? ('limit' as const) : ('added' as const);
   }
 
   async addToWishlist(customerId: string, productId: string, max: number) {
-    const res = await this.#c.updateOne(
-      { _id: customerId, $or: [{ wishlist: productId }, { [`wishlist.${max - 1}`]: { $exists: false } }] },
-      { $addToSet: { wishlist: productId } },
-    );
-    if (res.matchedCount === 1) return 'added' as const;
-    return (await this.#exists(customerId)) ? ('limit' as const) : ('not_found' as const);
-  }
-
-  async removeFromWishlist(customerId: string, productId: string) {
-    const res = await this.#c.updateOne({ _id: customerId }, { $pull: { wishlist: productId } });
-    return res.matchedCount === 1 ? ('removed' as const) : ('not_found' as const);
-  }
-
-  async #exists(id: string) {
-    return (await this.#c.countDocuments({ _id: id }, { limit: 1 })) > 0;
-  }
-}
-
-export class MongoOrderHistory implements OrderHistory {
-  readonly #c: Collection<OrderDoc>;
-
-  constructor(db: Db) {
-    this.#c = db.collection<OrderDoc>('order_history');
-  }
-
-  async init() {
-    await this.#c.createIndex({ customerId: 1, placedAt: -1 });
-  }
-
-  async recordPlaced({ orderId, status, updatedAt, ...details }: OrderSummary) {
-    // Details are (re)written; status and updatedAt only when the entry is new, so an outcome
-    // that arrived first is kept.
-    await retryOnDuplicate(() =>
-      this.#c.updateOne({ _id: orderId }, { $set: details, $setOnInsert: { status, updatedAt } }, { upsert: true }),
-    );
-  }
-
-  async recordOutcome(o: Parameters<OrderHistory['recordOutcome']>[0]) {
-    const moved = () =>
-      this.#c.updateOne({ _id: o.orderId, status: 'PENDING' }, { $set: { status: o.status, updatedAt: o.at } });
-    if ((await moved()).matchedCount === 1) return;
-    try {
-      // No entry yet (the outcome overtook order.placed): create it with the final status.
-      await this.#c.insertOne({
-        _id: o.orderId,
-        customerId: o.customerId,
-        status: o.status,
-        totalCents: o.totalCents ?? 0,
-        items: [],
-        placedAt: o.at,
-        updatedAt: o.at,
-      });
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-      // It exists: final already (nothing to do) or PENDING, written meanwhile (move it now).
-      await moved();
+    if (!(await this.#exists(customerId))) return 'not_found' as const;
+    const _id = `${customerId}:${productId}`;
+    for (;;) {
+      if (await this.#wishlist.findOne({ _id }, { projection: { _id: 1 } })) return 'added' as const;
+      try {
+        const slot = await takeSlot(this.#wishlist, customerId, max, (s) => ({
+          _id,
+          customerId,
+          productId,
+          slot: s,
+          addedAt: new Date(),
+        }));
+        return slot === undefined ? ('limit' as const) : ('added' as const);
+      } catch (err) {
+        // The same product added concurrently: the loop's first check answers it.
+        if (!isDuplicateKey(err)) throw err;
+      }
     }
   }
 
-  async listForCustomer(customerId: string) {
-    const docs = await this.#c.find({ customerId }).sort({ placedAt: -1, _id: -1 }).limit(HISTORY_LIMIT).toArray();
-    return docs.map(toSummary);
+  async removeFromWishlist(customerId: string, productId: string) {
+    if (!(await this.#exists(customerId))) return 'not_found' as const;
+    await this.#wishlist.deleteOne({ _id: `${customerId}:${productId}` });
+    return 'removed' as const;
+  }
+
+  async #exists(id: string) {
+    return (await this.#customers.countDocuments({ _id: id }, { limit: 1 })) > 0;
   }
 }
 
-/** Two concurrent upserts of one _id can both try the insert; the loser retries as an update. */
-async function retryOnDuplicate<T>(write: () => Promise<T>): Promise<T> {
+/**
+ * Inserts `make(slot)` into the lowest free slot below `max` and returns it, or undefined when all
+ * are taken. A slot taken concurrently is a duplicate key on (customerId, slot): try the next one.
+ * A duplicate on another key (the document's own _id) is the caller's to handle.
+ */
+async function takeSlot<T extends { _id: string; customerId: string; slot: number }>(
+  collection: Collection<T>,
+  customerId: string,
+  max: number,
+  make: (slot: number) => T,
+): Promise<number | undefined> {
+  const c = collection as unknown as Collection<{ _id: string; customerId: string; slot: number }>;
+  for (let attempt = 0; attempt < max + 10; attempt++) {
+    const used = new Set((await c.find({ customerId }, { projection: { slot: 1 } }).toArray()).map((d) => d.slot));
+    let slot = 0;
+    while (used.has(slot)) slot++;
+    if (slot >= max) return undefined;
+    const doc = make(slot);
+    try {
+      await c.insertOne(doc);
+      return slot;
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      const sameId = await c.findOne({ _id: doc._id }, { projection: { slot: 1 } });
+      if (sameId && sameId.slot !== slot) throw err; // the _id exists elsewhere: not a slot race
+      if (sameId) return slot; // another writer inserted this very document
+    }
+  }
+  throw new Error(`could not take a slot for ${customerId}: too much contention`);
+}
+
+/**
+ * The history as two kinds of facts, each inserted once and never changed: the placed order (its
+ * details) and its outcome (the final status). Duplicates are refused by the unique _id, an
+ * outcome cannot be replaced, and the arrival order does not matter: the list merges both.
+ */
+type PlacedDoc = Omit<OrderSummary, 'orderId' | 'status' | 'updatedAt'> & { _id: string };
+type OutcomeDoc = {
+  _id: string;
+  customerId: string;
+  status: Exclude<OrderStatus, 'PENDING'>;
+  totalCents?: number;
+  at: string;
+};
+
+export class MongoOrderHistory implements OrderHistory {
+  readonly #placed: Collection<PlacedDoc>;
+  readonly #outcomes: Collection<OutcomeDoc>;
+
+  constructor(db: Db) {
+    this.#placed = db.collection<PlacedDoc>('orders_placed');
+    this.#outcomes = db.collection<OutcomeDoc>('order_outcomes');
+  }
+
+  async init() {
+    await this.#placed.createIndex({ customerId: 1, placedAt: -1 });
+    await this.#outcomes.createIndex({ customerId: 1 });
+  }
+
+  async recordPlaced({ orderId, customerId, totalCents, items, placedAt }: OrderSummary) {
+    await insertOnce(this.#placed, { _id: orderId, customerId, totalCents, items, placedAt });
+  }
+
+  async recordOutcome(o: Parameters<OrderHistory['recordOutcome']>[0]) {
+    await insertOnce(this.#outcomes, {
+      _id: o.orderId,
+      customerId: o.customerId,
+      status: o.status,
+      at: o.at,
+      ...(o.totalCents !== undefined && { totalCents: o.totalCents }),
+    });
+  }
+
+  async listForCustomer(customerId: string) {
+    const [placed, outcomes] = await Promise.all([
+      this.#placed.find({ customerId }).sort({ placedAt: -1 }).limit(HISTORY_LIMIT).toArray(),
+      this.#outcomes.find({ customerId }).toArray(),
+    ]);
+    return mergeHistory(
+      placed.map(({ _id, ...p }) => ({ orderId: _id, ...p })),
+      outcomes.map(({ _id, ...o }) => ({ orderId: _id, ...o })),
+    );
+  }
+}
+
+export interface PlacedFact {
+  orderId: string;
+  customerId: string;
+  totalCents: number;
+  items: OrderSummary['items'];
+  placedAt: string;
+}
+export interface OutcomeFact {
+  orderId: string;
+  customerId: string;
+  status: Exclude<OrderStatus, 'PENDING'>;
+  totalCents?: number;
+  at: string;
+}
+
+/** One summary per order, newest first: details from the placed fact, status from the outcome. */
+export function mergeHistory(placed: PlacedFact[], outcomes: OutcomeFact[]): OrderSummary[] {
+  const byId = new Map(outcomes.map((o) => [o.orderId, o]));
+  const summaries: OrderSummary[] = placed.map((p) => {
+    const outcome = byId.get(p.orderId);
+    byId.delete(p.orderId);
+    return { ...p, status: outcome?.status ?? 'PENDING', updatedAt: outcome?.at ?? p.placedAt };
+  });
+  for (const o of byId.values()) {
+    // The outcome overtook order.placed: shown with what is known until the details arrive.
+    summaries.push({
+      orderId: o.orderId,
+      customerId: o.customerId,
+      status: o.status,
+      totalCents: o.totalCents ?? 0,
+      items: [],
+      placedAt: o.at,
+      updatedAt: o.at,
+    });
+  }
+  return summaries
+    .sort((a, b) => b.placedAt.localeCompare(a.placedAt) || b.orderId.localeCompare(a.orderId))
+    .slice(0, HISTORY_LIMIT);
+}
+
+async function insertOnce<T extends { _id: string }>(collection: Collection<T>, doc: T) {
   try {
-    return await write();
+    await (collection as unknown as Collection<{ _id: string }>).insertOne(doc);
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
-    return write();
   }
 }

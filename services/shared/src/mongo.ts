@@ -80,7 +80,7 @@ export function mongoOutboxStore<T extends OutboxDoc>(name: string, collection: 
         const doc = await c.findOneAndUpdate(
           { outboxDueAt: { $lte: new Date(now) } },
           { $set: { outboxDueAt: new Date(now + leaseMs) } },
-          { sort: { outboxDueAt: 1 }, projection: { outbox: 1 }, returnDocument: 'after' },
+          { sort: { outboxDueAt: 1 }, returnDocument: 'after' }, // no projection: FerretDB refuses one here
         );
         if (!doc) break;
         if (doc.outbox.length > 0) entries.push({ key: doc._id, events: doc.outbox });

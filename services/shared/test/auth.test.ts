@@ -22,7 +22,10 @@ describe('tokens', async () => {
 
   it('issues HS256 tokens with sub, email, role and exp, and verifies them', async () => {
     const token = await tokens.issue(user);
-    const [header, payload] = token.split('.').slice(0, 2).map((p) => JSON.parse(Buffer.from(p, 'base64url').toString()));
+    const [header, payload] = token
+      .split('.')
+      .slice(0, 2)
+      .map((p) => JSON.parse(Buffer.from(p, 'base64url').toString()));
     expect(header.alg).toBe('HS256');
     expect(payload).toMatchObject({ sub: 'u1', email: 'a@b.c', role: 'customer' });
     expect(payload.exp - payload.iat).toBe(60);
@@ -35,7 +38,11 @@ describe('tokens', async () => {
   });
 
   it('refuses a token signed with another secret (forged)', async () => {
-    const forged = await sign({ sub: 'u1', email: 'a', role: 'admin', exp: now() + 60 }, 'another-secret-another-secret-0000', 'HS256');
+    const forged = await sign(
+      { sub: 'u1', email: 'a', role: 'admin', exp: now() + 60 },
+      'another-secret-another-secret-0000',
+      'HS256',
+    );
     expect((await rejection(tokens.verify(forged))).message).toBe('invalid token');
   });
 

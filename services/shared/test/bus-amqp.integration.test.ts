@@ -34,7 +34,13 @@ const dropTopology = (exchange: string) =>
 
 async function openBus(o: { prefetch: number; deliveryLimit: number }) {
   const exchange = uniqueName('test.events');
-  const bus = new AmqpBus({ url: backends().amqpUrl, exchange, logger: process.env.DEBUG_BUS ? createLogger({ level: 'debug' }) : silentLogger, retryBaseMs: 5, ...o });
+  const bus = new AmqpBus({
+    url: backends().amqpUrl,
+    exchange,
+    logger: process.env.DEBUG_BUS ? createLogger({ level: 'debug' }) : silentLogger,
+    retryBaseMs: 5,
+    ...o,
+  });
   await bus.start();
   await bus.waitUntilConnected(15_000);
   return { bus, exchange };

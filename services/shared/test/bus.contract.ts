@@ -65,7 +65,11 @@ export function eventBusContract(name: string, make: (o: HarnessOptions) => Prom
       await bus.publish(event);
       const reserved = createEvent('stock.reserved', { orderId: event.data.orderId }, 'test');
       await bus.publish(reserved);
-      await until(() => got.customer?.length === 1 && got.products?.length === 1 && got.shopping?.length === 1, 10_000, 'deliveries');
+      await until(
+        () => got.customer?.length === 1 && got.products?.length === 1 && got.shopping?.length === 1,
+        10_000,
+        'deliveries',
+      );
       expect(got.customer).toEqual([event]);
       expect(got.products).toEqual([event]);
       expect(got.shopping).toEqual([reserved]); // order.placed is not bound to shopping

@@ -13,7 +13,9 @@ describe('parseConfig', () => {
   });
 
   it('names every missing or bad variable in one message', () => {
-    expect(() => parseConfig(baseConfigSchema, { PORT: 'eighty', MONGO_URL: 'postgres://x' })).toThrowError(ConfigError);
+    expect(() => parseConfig(baseConfigSchema, { PORT: 'eighty', MONGO_URL: 'postgres://x' })).toThrowError(
+      ConfigError,
+    );
     try {
       parseConfig(baseConfigSchema, { PORT: 'eighty', MONGO_URL: 'postgres://x' });
     } catch (err) {

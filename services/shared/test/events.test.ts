@@ -14,7 +14,11 @@ describe('events', () => {
   });
 
   it('refuses malformed envelopes, unknown types and bad data', () => {
-    const good = createEvent('order.rejected', { orderId: uuidv7(), customerId: 'c', reason: 'OUT_OF_STOCK' }, 'shopping');
+    const good = createEvent(
+      'order.rejected',
+      { orderId: uuidv7(), customerId: 'c', reason: 'OUT_OF_STOCK' },
+      'shopping',
+    );
     expect(() => parseEvent({ ...good, id: 'x' })).toThrow(MalformedEventError);
     expect(() => parseEvent({ ...good, type: 'order.exploded' })).toThrow(MalformedEventError);
     expect(() => parseEvent({ ...good, data: { orderId: good.data.orderId } })).toThrow(/bad order.rejected data/);

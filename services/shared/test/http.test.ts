@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field
+type Json = any;
+
 import { z } from 'zod';
 import { route } from '../src/api.ts';
 import { createTokens } from '../src/auth.ts';
@@ -60,13 +64,13 @@ describe('service app', () => {
     for (const path of ['/things/health', '/health']) {
       const res = await app.request(path);
       expect(res.status).toBe(200);
-      expect(await res.json()).toEqual({ status: 'ok', service: 'things' });
+      expect((await res.json()) as Json).toEqual({ status: 'ok', service: 'things' });
     }
     expect((await app.request('/things/ready')).status).toBe(200);
     ready = false;
     const res = await app.request('/ready');
     expect(res.status).toBe(503);
-    expect(await res.json()).toMatchObject({ status: 'unavailable', checks: { store: false, broker: true } });
+    expect((await res.json()) as Json).toMatchObject({ status: 'unavailable', checks: { store: false, broker: true } });
     ready = true;
   });
 
@@ -79,7 +83,7 @@ describe('service app', () => {
   it('400 names wrong types, missing and unknown fields', async () => {
     const res = await post('/things', '{"name":{"$gt":""},"extra":1}');
     expect(res.status).toBe(400);
-    const body = await res.json();
+    const body = (await res.json()) as Json;
     expect(body.error.code).toBe('VALIDATION_FAILED');
     const paths = body.error.details.map((d: { path: string }) => d.path);
     expect(paths).toEqual(expect.arrayContaining(['body.name', 'body.qty', 'body.extra']));
@@ -89,7 +93,7 @@ describe('service app', () => {
   it('400 for malformed JSON and for a missing body, whatever the content-type', async () => {
     const malformed = await post('/things', '{"name":', { 'content-type': 'text/plain' });
     expect(malformed.status).toBe(400);
-    expect((await malformed.json()).error.message).toMatch(/not valid JSON/);
+    expect(((await malformed.json()) as Json).error.message).toMatch(/not valid JSON/);
     expect((await post('/things', '')).status).toBe(400);
     expect((await post('/things', '[1,2]')).status).toBe(400);
   });
@@ -98,7 +102,7 @@ describe('service app', () => {
     const big = JSON.stringify({ name: 'x'.repeat(2000), qty: 1 });
     const res = await post('/things', big);
     expect(res.status).toBe(413);
-    expect((await res.json()).error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(((await res.json()) as Json).error.code).toBe('PAYLOAD_TOO_LARGE');
     const chunked = await app.request('/things', {
       method: 'POST',
       body: new ReadableStream({
@@ -124,7 +128,7 @@ describe('service app', () => {
     const customer = await tokens.issue({ id: 'c', email: 'c@x.y', role: 'customer' });
     const forbidden = await app.request('/admin', { headers: { authorization: `Bearer ${customer}` } });
     expect(forbidden.status).toBe(403);
-    expect((await forbidden.json()).error.code).toBe('FORBIDDEN');
+    expect(((await forbidden.json()) as Json).error.code).toBe('FORBIDDEN');
     const admin = await tokens.issue({ id: 'a', email: 'a@x.y', role: 'admin' });
     expect((await app.request('/admin', { headers: { authorization: `Bearer ${admin}` } })).status).toBe(200);
   });
@@ -138,19 +142,25 @@ describe('service app', () => {
     expect(JSON.parse(text).error.code).toBe('INTERNAL');
     const missing = await app.request('/nope/nothing');
     expect(missing.status).toBe(404);
-    expect((await missing.json()).error.code).toBe('NOT_FOUND');
+    expect(((await missing.json()) as Json).error.code).toBe('NOT_FOUND');
   });
 
   it('echoes a sane x-request-id and makes one up otherwise', async () => {
-    expect((await app.request('/health', { headers: { 'x-request-id': 'abc-123' } })).headers.get('x-request-id')).toBe('abc-123');
-    const made = (await app.request('/health', { headers: { 'x-request-id': 'bad id\n' } })).headers.get('x-request-id');
+    expect((await app.request('/health', { headers: { 'x-request-id': 'abc-123' } })).headers.get('x-request-id')).toBe(
+      'abc-123',
+    );
+    const made = (await app.request('/health', { headers: { 'x-request-id': 'bad id\n' } })).headers.get(
+      'x-request-id',
+    );
     expect(made).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('serves an OpenAPI 3.1 document with prefixed paths, schemas and security', async () => {
-    const doc = await (await app.request('/things/openapi.json')).json();
+    const doc = (await (await app.request('/things/openapi.json')).json()) as Json;
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/things/things', '/things/things/{id}', '/things/admin']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/things/things', '/things/things/{id}', '/things/admin']),
+    );
     const create = doc.paths['/things/things'].post;
     expect(create.requestBody.content['application/json'].schema).toMatchObject({
       type: 'object',
@@ -159,6 +169,9 @@ describe('service app', () => {
     });
     expect(Object.keys(create.responses)).toEqual(expect.arrayContaining(['201', '400', '413']));
     expect(doc.paths['/things/admin'].get.security).toEqual([{ bearerAuth: [] }]);
-    expect(doc.paths['/things/things/{id}'].get.parameters.map((p: { name: string }) => p.name)).toEqual(['id', 'verbose']);
+    expect(doc.paths['/things/things/{id}'].get.parameters.map((p: { name: string }) => p.name)).toEqual([
+      'id',
+      'verbose',
+    ]);
   });
 });

@@ -24,7 +24,8 @@ describe('logger', () => {
       nested: { jwtSecret: 'k', deeper: [{ apiKey: 'z' }] },
     });
     const text = lines.join('');
-    for (const secret of ['hunter2', 'abc.def.ghi', 's3cr3t', 'eyJhbGciOi', '"k"', '"z"']) expect(text).not.toContain(secret);
+    for (const secret of ['hunter2', 'abc.def.ghi', 's3cr3t', 'eyJhbGciOi', '"k"', '"z"'])
+      expect(text).not.toContain(secret);
     expect(text).toContain('broker.example');
   });
 
