@@ -6,14 +6,31 @@ export function isUuid(value: string): boolean {
   return UUID.test(value);
 }
 
+let lastMs = 0;
+let counter = 0;
+
 /**
  * A UUID version 7 (RFC 9562): 48-bit millisecond timestamp first, so ids sort by creation time,
- * index inserts stay append-mostly and cursor pagination by id is chronological.
+ * index inserts stay append-mostly and cursor pagination by id is chronological. Within one
+ * millisecond the 12 bits after the version are a counter (RFC 9562 method 1), so ids made by
+ * this process are strictly increasing.
  */
 export function uuidv7(now = Date.now()): string {
+  let ms = Math.max(now, lastMs);
+  if (ms === lastMs) {
+    counter++;
+    if (counter > 0xfff) {
+      ms++;
+      counter = 0;
+    }
+  } else {
+    counter = randomBytes(1)[0] ?? 0; // start low in the range, leaving room to count up
+  }
+  lastMs = ms;
   const bytes = randomBytes(16);
-  bytes.writeUIntBE(now, 0, 6);
-  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x70;
+  bytes.writeUIntBE(ms, 0, 6);
+  bytes[6] = 0x70 | (counter >> 8);
+  bytes[7] = counter & 0xff;
   bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;

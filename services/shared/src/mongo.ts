@@ -99,6 +99,6 @@ export function mongoOutboxStore<T extends OutboxDoc>(name: string, collection: 
   };
 }
 
-export async function createOutboxIndex(collection: Collection<OutboxDoc> | Collection<never>): Promise<void> {
-  await (collection as Collection<OutboxDoc>).createIndex({ outboxDueAt: 1 }, { sparse: true });
+export async function createOutboxIndex<T extends OutboxDoc>(collection: Collection<T>): Promise<void> {
+  await (collection as unknown as Collection<OutboxDoc>).createIndex({ outboxDueAt: 1 }, { sparse: true });
 }

@@ -25,10 +25,12 @@ describe('events', () => {
     expect(() => parseEvent('text')).toThrow(MalformedEventError);
   });
 
-  it('uuidv7 ids sort by creation time', () => {
-    const a = uuidv7(1_700_000_000_000);
-    const b = uuidv7(1_700_000_000_001);
-    expect(a < b).toBe(true);
-    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  it('uuidv7 ids sort by creation time, also within one millisecond', () => {
+    const ids = Array.from({ length: 5000 }, () => uuidv7());
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids.slice(0, 10))
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(Number.parseInt(ids[0]?.slice(0, 8) ?? '', 16)).toBeGreaterThan(0x01900000); // a 2024+ timestamp
   });
 });

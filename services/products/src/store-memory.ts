@@ -1,0 +1,107 @@
+import { appendOutbox, type MemoryOutboxRecord, memoryOutboxStore } from '@platform/shared/outbox-memory';
+import type { CatalogProduct } from './domain.ts';
+import type { Catalog, Decision, Reservations, StockLedger, StockMove, VersionFact } from './ports.ts';
+
+/** The embedded stores: Maps with the same unique-key semantics as the MongoDB adapters. */
+export class MemoryCatalog implements Catalog {
+  readonly #versions = new Map<string, MemoryOutboxRecord & { product: CatalogProduct }>();
+  readonly #products = new Map<string, CatalogProduct>();
+  readonly outbox = memoryOutboxStore('product_versions', this.#versions);
+
+  async init() {}
+
+  async insertVersion({ product, events }: VersionFact) {
+    const key = `${product.id}:${product.version}`;
+    if (this.#versions.has(key)) return 'conflict' as const;
+    const record = { product: structuredClone(product), outbox: [] };
+    appendOutbox(record, events);
+    this.#versions.set(key, record);
+    return 'ok' as const;
+  }
+
+  async project(product: CatalogProduct) {
+    const current = this.#products.get(product.id);
+    if (!current || current.version < product.version) this.#products.set(product.id, structuredClone(product));
+  }
+
+  async get(id: string) {
+    const product = this.#products.get(id);
+    return product ? structuredClone(product) : null;
+  }
+
+  async list(q: { category?: string | undefined; after?: string | undefined; limit: number }) {
+    return [...this.#products.values()]
+      .filter((p) => (!q.category || p.category === q.category) && (!q.after || p.id > q.after))
+      .sort((a, b) => (a.id < b.id ? -1 : 1))
+      .slice(0, q.limit)
+      .map((p) => structuredClone(p));
+  }
+
+  async getMany(ids: string[]) {
+    return ids.flatMap((id) => {
+      const p = this.#products.get(id);
+      return p ? [structuredClone(p)] : [];
+    });
+  }
+}
+
+export class MemoryStockLedger implements StockLedger {
+  readonly #moves = new Map<string, StockMove>();
+  readonly #byOpKey = new Map<string, StockMove>();
+  readonly #latest = new Map<string, StockMove>();
+
+  async init() {}
+
+  async latest(productId: string) {
+    const move = this.#latest.get(productId);
+    return move ? { ...move } : null;
+  }
+
+  async latestMany(productIds: string[]) {
+    const found = new Map<string, StockMove>();
+    for (const id of productIds) {
+      const move = this.#latest.get(id);
+      if (move) found.set(id, { ...move });
+    }
+    return found;
+  }
+
+  async byOpKey(opKey: string) {
+    const move = this.#byOpKey.get(opKey);
+    return move ? { ...move } : null;
+  }
+
+  async append(move: StockMove) {
+    const key = `${move.productId}:${move.seq}`;
+    if (this.#moves.has(key) || this.#byOpKey.has(move.opKey)) return 'conflict' as const;
+    const stored = { ...move };
+    this.#moves.set(key, stored);
+    this.#byOpKey.set(move.opKey, stored);
+    const latest = this.#latest.get(move.productId);
+    if (!latest || latest.seq < move.seq) this.#latest.set(move.productId, stored);
+    return 'ok' as const;
+  }
+}
+
+export class MemoryReservations implements Reservations {
+  readonly #decisions = new Map<string, MemoryOutboxRecord & Omit<Decision, 'events'>>();
+  readonly outbox = memoryOutboxStore('stock_decisions', this.#decisions);
+
+  async init() {}
+
+  async get(orderId: string) {
+    const record = this.#decisions.get(orderId);
+    if (!record) return null;
+    const { outbox, outboxDueAt: _, ...decision } = structuredClone(record);
+    return { ...decision, events: outbox };
+  }
+
+  async decide({ events, ...decision }: Decision) {
+    if (!this.#decisions.has(decision.orderId)) {
+      const record = { ...structuredClone(decision), outbox: [] };
+      appendOutbox(record, events);
+      this.#decisions.set(decision.orderId, record);
+    }
+    return (await this.get(decision.orderId)) as Decision;
+  }
+}

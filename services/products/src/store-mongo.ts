@@ -1,0 +1,150 @@
+import {
+  createOutboxIndex,
+  isDuplicateKey,
+  mongoOutboxStore,
+  type OutboxFields,
+  withOutbox,
+} from '@platform/shared/mongo';
+import type { Collection, Db } from 'mongodb';
+import type { CatalogProduct } from './domain.ts';
+import type { Catalog, Decision, Reservations, StockLedger, StockMove, VersionFact } from './ports.ts';
+
+type ProductDoc = Omit<CatalogProduct, 'id'> & { _id: string };
+type VersionDoc = OutboxFields & { _id: string; productId: string; version: number; product: CatalogProduct };
+type MoveDoc = StockMove & { _id: string };
+type DecisionDoc = OutboxFields & Omit<Decision, 'orderId' | 'events'> & { _id: string };
+
+const toProduct = ({ _id, ...rest }: ProductDoc): CatalogProduct => ({ id: _id, ...rest });
+
+export class MongoCatalog implements Catalog {
+  readonly #products: Collection<ProductDoc>;
+  readonly #versions: Collection<VersionDoc>;
+  readonly outbox;
+
+  constructor(db: Db) {
+    this.#products = db.collection<ProductDoc>('products');
+    this.#versions = db.collection<VersionDoc>('product_versions');
+    this.outbox = mongoOutboxStore('product_versions', this.#versions);
+  }
+
+  async init() {
+    await this.#products.createIndex({ category: 1, _id: 1 });
+    await this.#versions.createIndex({ productId: 1, version: -1 });
+    await createOutboxIndex(this.#versions);
+  }
+
+  async insertVersion({ product, events }: VersionFact) {
+    try {
+      await this.#versions.insertOne({
+        _id: `${product.id}:${product.version}`,
+        productId: product.id,
+        version: product.version,
+        product,
+        ...withOutbox(events),
+      });
+      return 'ok' as const;
+    } catch (err) {
+      if (isDuplicateKey(err)) return 'conflict' as const;
+      throw err;
+    }
+  }
+
+  async project({ id, ...fields }: CatalogProduct) {
+    const res = await this.#products.updateOne({ _id: id, version: { $lt: fields.version } }, { $set: fields });
+    if (res.matchedCount > 0) return;
+    try {
+      await this.#products.insertOne({ _id: id, ...fields });
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err; // it exists with this version or a newer one
+    }
+  }
+
+  async get(id: string) {
+    const doc = await this.#products.findOne({ _id: id });
+    if (doc) return toProduct(doc);
+    // A crash between the version fact and its projection leaves only the fact: repair from it.
+    const [latest] = await this.#versions.find({ productId: id }).sort({ version: -1 }).limit(1).toArray();
+    if (!latest) return null;
+    await this.project(latest.product);
+    return latest.product;
+  }
+
+  async list(q: { category?: string | undefined; after?: string | undefined; limit: number }) {
+    const filter = { ...(q.category && { category: q.category }), ...(q.after && { _id: { $gt: q.after } }) };
+    return (await this.#products.find(filter).sort({ _id: 1 }).limit(q.limit).toArray()).map(toProduct);
+  }
+
+  async getMany(ids: string[]) {
+    return (await this.#products.find({ _id: { $in: ids } }).toArray()).map(toProduct);
+  }
+}
+
+export class MongoStockLedger implements StockLedger {
+  readonly #moves: Collection<MoveDoc>;
+
+  constructor(db: Db) {
+    this.#moves = db.collection<MoveDoc>('stock_moves');
+  }
+
+  async init() {
+    await this.#moves.createIndex({ productId: 1, seq: -1 });
+    await this.#moves.createIndex({ opKey: 1 }, { unique: true });
+  }
+
+  async latest(productId: string) {
+    const [doc] = await this.#moves.find({ productId }).sort({ seq: -1 }).limit(1).toArray();
+    return doc ? strip(doc) : null;
+  }
+
+  async latestMany(productIds: string[]) {
+    const found = await Promise.all(productIds.map((id) => this.latest(id)));
+    return new Map(found.flatMap((m) => (m ? [[m.productId, m] as const] : [])));
+  }
+
+  async byOpKey(opKey: string) {
+    const doc = await this.#moves.findOne({ opKey });
+    return doc ? strip(doc) : null;
+  }
+
+  async append(move: StockMove) {
+    try {
+      await this.#moves.insertOne({ _id: `${move.productId}:${move.seq}`, ...move });
+      return 'ok' as const;
+    } catch (err) {
+      if (isDuplicateKey(err)) return 'conflict' as const;
+      throw err;
+    }
+  }
+}
+
+const strip = ({ _id, ...move }: MoveDoc): StockMove => move;
+
+export class MongoReservations implements Reservations {
+  readonly #decisions: Collection<DecisionDoc>;
+  readonly outbox;
+
+  constructor(db: Db) {
+    this.#decisions = db.collection<DecisionDoc>('stock_decisions');
+    this.outbox = mongoOutboxStore('stock_decisions', this.#decisions);
+  }
+
+  async init() {
+    await createOutboxIndex(this.#decisions);
+  }
+
+  async get(orderId: string) {
+    const doc = await this.#decisions.findOne({ _id: orderId });
+    if (!doc) return null;
+    const { _id, outbox, outboxDueAt: _, ...decision } = doc;
+    return { orderId: _id, ...decision, events: outbox };
+  }
+
+  async decide({ orderId, events, ...decision }: Decision) {
+    try {
+      await this.#decisions.insertOne({ _id: orderId, ...decision, ...withOutbox(events) });
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+    }
+    return (await this.get(orderId)) as Decision;
+  }
+}
