@@ -1,8 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { afterAll, inject } from 'vitest';
+import { AmqpBus } from '../services/shared/src/bus-amqp.ts';
+import { type BaseConfig, parseConfig } from '../services/shared/src/config.ts';
+import type { DomainEvent } from '../services/shared/src/events.ts';
+import { silentLogger } from '../services/shared/src/log.ts';
+import { type RunningService, type ServiceDefinition, startService } from '../services/shared/src/runtime.ts';
+import type { ConsumerName } from '../services/shared/src/topology.ts';
 import { restartServer } from './servers.ts';
-
 export const backends = () => inject('backends');
 
 /** A name no other test uses: each suite gets its own exchange, queues and databases. */
@@ -40,4 +45,41 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`${what} not reached within ${ms} ms${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+export const TEST_JWT_SECRET = 'integration-test-secret-0123456789abcdef';
+
+/**
+ * Starts a service in this process against the real servers, on an exchange and database of the
+ * test's own; `stop` is its graceful shutdown.
+ */
+export async function startRealService<C extends BaseConfig>(
+  def: ServiceDefinition<C>,
+  o: { exchange: string; database: string; env?: Record<string, string> },
+): Promise<RunningService> {
+  const env = {
+    MONGO_URL: backends().mongoUrl,
+    AMQP_URL: backends().amqpUrl,
+    AMQP_EXCHANGE: o.exchange,
+    JWT_SECRET: TEST_JWT_SECRET,
+    LOG_LEVEL: 'silent',
+    OUTBOX_POLL_MS: '200',
+    ...o.env,
+  };
+  const config = parseConfig(def.configSchema, env);
+  const service = await startService(def, config, { database: o.database, logger: silentLogger });
+  await eventually(() => service.bus.isConnected(), 20_000, `${def.name} connected to the broker`);
+  return service;
+}
+
+/** A bus of the test's own on `exchange`, recording what reaches `consumer`'s queue. */
+export async function recordingBus(exchange: string, consumer: ConsumerName) {
+  const bus = new AmqpBus({ url: backends().amqpUrl, exchange, prefetch: 50, logger: silentLogger, retryBaseMs: 5 });
+  await bus.start();
+  await bus.waitUntilConnected(20_000);
+  const received: DomainEvent[] = [];
+  await bus.consume(consumer, async (e) => {
+    received.push(e);
+  });
+  return { bus, received };
 }
