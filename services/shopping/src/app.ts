@@ -1,0 +1,191 @@
+import { route } from '@platform/shared/api';
+import type { Tokens } from '@platform/shared/auth';
+import { conflict, notFound } from '@platform/shared/errors';
+import { createEvent } from '@platform/shared/events';
+import { createServiceApp, type ReadinessProbe } from '@platform/shared/http';
+import { uuidv7 } from '@platform/shared/ids';
+import type { Logger } from '@platform/shared/log';
+import type { OutboxRelay } from '@platform/shared/outbox';
+import { z } from 'zod';
+import {
+  idempotencyKey,
+  MAX_CART_LINES,
+  type Order,
+  orderIdForKey,
+  orderParams,
+  priceCart,
+  productParams,
+  qtyBody,
+  viewOf,
+} from './domain.ts';
+import type { Carts, CatalogProjection, Orders } from './ports.ts';
+
+export interface ShoppingAppDeps {
+  catalog: CatalogProjection;
+  carts: Carts;
+  orders: Orders;
+  relay: OutboxRelay;
+  tokens: Tokens;
+  logger: Logger;
+  bodyLimitBytes: number;
+  readiness: ReadinessProbe;
+}
+
+const lineSchema = z.object({
+  productId: z.string(),
+  name: z.string(),
+  unitPriceCents: z.number().int(),
+  qty: z.number().int(),
+});
+const cartSchema = z.object({ items: z.array(lineSchema), totalCents: z.number().int() });
+const orderSchema = z.object({
+  orderId: z.string(),
+  status: z.enum(['PENDING', 'CONFIRMED', 'REJECTED']),
+  totalCents: z.number().int(),
+  items: z.array(lineSchema),
+  placedAt: z.string(),
+  updatedAt: z.string(),
+});
+const ORDER_LIST_LIMIT = 200;
+
+export function createShoppingApp(d: ShoppingAppDeps) {
+  const cartOf = async (customerId: string) => {
+    const lines = await d.carts.lines(customerId);
+    const catalog = await d.catalog.latestMany(lines.map((l) => l.productId));
+    return { lines, cart: priceCart(lines, catalog) };
+  };
+
+  const view = async (order: Order) => viewOf(order, await d.orders.outcome(order.orderId));
+
+  const routes = [
+    route({
+      method: 'get',
+      path: '/cart',
+      summary: 'The cart, priced with the current catalog',
+      auth: 'user',
+      responses: { 200: { description: 'Cart', schema: cartSchema } },
+      handler: async (c, { user }) => c.json((await cartOf(user.id)).cart),
+    }),
+    route({
+      method: 'put',
+      path: '/cart/items/:productId',
+      summary: 'Set the quantity of a product in the cart',
+      auth: 'user',
+      params: productParams,
+      body: qtyBody,
+      responses: {
+        200: { description: 'Cart', schema: cartSchema },
+        404: { description: 'Product not known (yet) to shopping' },
+        409: { description: `Cart already has ${MAX_CART_LINES} lines` },
+      },
+      handler: async (c, { user, params, body }) => {
+        if (!(await d.catalog.latest(params.productId))) throw notFound('product');
+        const lines = await d.carts.lines(user.id);
+        if (lines.length >= MAX_CART_LINES && !lines.some((l) => l.productId === params.productId)) {
+          throw conflict(`a cart holds at most ${MAX_CART_LINES} products`);
+        }
+        await d.carts.set(user.id, params.productId, body.qty);
+        return c.json((await cartOf(user.id)).cart);
+      },
+    }),
+    route({
+      method: 'delete',
+      path: '/cart/items/:productId',
+      summary: 'Take a product out of the cart (idempotent)',
+      auth: 'user',
+      params: productParams,
+      responses: { 200: { description: 'Cart', schema: cartSchema } },
+      handler: async (c, { user, params }) => {
+        await d.carts.remove(user.id, params.productId);
+        return c.json((await cartOf(user.id)).cart);
+      },
+    }),
+    route({
+      method: 'post',
+      path: '/orders',
+      summary: 'Turn the cart into an order (PENDING until stock is reserved); empties the cart',
+      auth: 'user',
+      headers: {
+        'idempotency-key': { description: 'Same key, same order: a retry never orders twice', schema: idempotencyKey },
+      },
+      responses: {
+        202: { description: 'Order accepted', schema: orderSchema },
+        409: { description: 'The cart is empty' },
+      },
+      handler: async (c, { user, headers }) => {
+        const key = headers['idempotency-key'];
+        const orderId = key ? orderIdForKey(user.id, key) : uuidv7();
+        if (key) {
+          const earlier = await d.orders.get(orderId);
+          if (earlier) return c.json(await view(earlier), 202);
+        }
+        const { lines, cart } = await cartOf(user.id);
+        if (cart.items.length === 0) throw conflict('the cart is empty');
+        const order: Order = {
+          orderId,
+          customerId: user.id,
+          items: cart.items,
+          totalCents: cart.totalCents,
+          placedAt: new Date().toISOString(),
+          ...(key && { idempotencyKey: key }),
+        };
+        const event = createEvent(
+          'order.placed',
+          { orderId, customerId: user.id, items: order.items, totalCents: order.totalCents, placedAt: order.placedAt },
+          'shopping',
+        );
+        if ((await d.orders.place(order, [event])) === 'exists') {
+          // the same key, a concurrent request: that one placed it
+          return c.json(await view((await d.orders.get(orderId)) as Order), 202);
+        }
+        const ordered = new Set(order.items.map((i) => i.productId));
+        await d.carts.removeOrdered(
+          user.id,
+          lines.filter((l) => ordered.has(l.productId)),
+        );
+        void d.relay.flush(d.orders.placedOutbox, { key: orderId, events: [event] });
+        return c.json(viewOf(order, null), 202);
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/orders',
+      summary: 'The caller orders, newest first',
+      auth: 'user',
+      responses: { 200: { description: 'Orders', schema: z.array(orderSchema) } },
+      handler: async (c, { user }) => {
+        const orders = await d.orders.listForCustomer(user.id, ORDER_LIST_LIMIT);
+        const outcomes = await d.orders.outcomes(orders.map((o) => o.orderId));
+        return c.json(orders.map((o) => viewOf(o, outcomes.get(o.orderId) ?? null)));
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/orders/:id',
+      summary: 'One of the caller orders (another customer’s is 404)',
+      auth: 'user',
+      params: orderParams,
+      responses: { 200: { description: 'Order', schema: orderSchema }, 404: { description: 'No such order of yours' } },
+      handler: async (c, { user, params }) => {
+        const order = await d.orders.get(params.id);
+        if (!order || order.customerId !== user.id) throw notFound('order');
+        return c.json(await view(order));
+      },
+    }),
+  ];
+
+  return createServiceApp({
+    service: 'shopping',
+    logger: d.logger,
+    tokens: d.tokens,
+    bodyLimitBytes: d.bodyLimitBytes,
+    routes,
+    readiness: d.readiness,
+    info: {
+      title: 'shopping',
+      version: '1.0.0',
+      description:
+        'Cart and orders. Keeps a catalog projection from product.changed; POST /orders publishes order.placed, and stock.reserved / stock.rejected settle the order as CONFIRMED / REJECTED (order.confirmed / order.rejected).',
+    },
+  });
+}

@@ -1,0 +1,4 @@
+import { runService } from '@platform/shared/runtime';
+import { shoppingService } from './service.ts';
+
+await runService(shoppingService, process.env);

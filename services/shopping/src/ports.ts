@@ -1,0 +1,41 @@
+import type { DomainEvent } from '@platform/shared/events';
+import type { OutboxStore } from '@platform/shared/outbox';
+import type { CartLine, CatalogEntry, Order, Outcome } from './domain.ts';
+
+/**
+ * Like every store of the platform, these rest on inserts with unique keys rather than on
+ * read-modify-write of a document (see README, "Consistency without transactions").
+ */
+
+/** Product versions from `product.changed`, one fact per (product, version); the newest counts. */
+export interface CatalogProjection {
+  init(): Promise<void>;
+  /** `stale` when this version (or a newer one) is known already. */
+  record(entry: CatalogEntry): Promise<'applied' | 'stale'>;
+  latest(productId: string): Promise<CatalogEntry | null>;
+  latestMany(productIds: string[]): Promise<Map<string, CatalogEntry>>;
+}
+
+/** One document per (customer, product): concurrent changes to different lines never collide. */
+export interface Carts {
+  init(): Promise<void>;
+  set(customerId: string, productId: string, qty: number): Promise<void>;
+  remove(customerId: string, productId: string): Promise<void>;
+  lines(customerId: string): Promise<CartLine[]>;
+  /** Removes these lines, unless changed since they were read (then the newer line stays). */
+  removeOrdered(customerId: string, lines: CartLine[]): Promise<void>;
+}
+
+export interface Orders {
+  init(): Promise<void>;
+  /** Inserts the order with its `order.placed`; `exists` when the id is taken (same Idempotency-Key). */
+  place(order: Order, events: DomainEvent[]): Promise<'placed' | 'exists'>;
+  get(orderId: string): Promise<Order | null>;
+  listForCustomer(customerId: string, limit: number): Promise<Order[]>;
+  /** Records the final status once, with its event; a later or repeated outcome is `exists`. */
+  decide(outcome: Outcome, events: DomainEvent[]): Promise<'decided' | 'exists'>;
+  outcome(orderId: string): Promise<Outcome | null>;
+  outcomes(orderIds: string[]): Promise<Map<string, Outcome>>;
+  readonly placedOutbox: OutboxStore;
+  readonly outcomeOutbox: OutboxStore;
+}

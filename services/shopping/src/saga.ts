@@ -1,0 +1,61 @@
+import type { EventHandler } from '@platform/shared/bus';
+import { createEvent } from '@platform/shared/events';
+import type { OutboxRelay } from '@platform/shared/outbox';
+import type { Outcome } from './domain.ts';
+import type { CatalogProjection, Orders } from './ports.ts';
+
+export class OrderNotFoundYet extends Error {
+  override name = 'OrderNotFoundYet';
+}
+
+/**
+ * Moves an order to its final status, once: the outcome is a fact inserted under the order's id,
+ * so a duplicate or a late contradicting stock event finds it taken and changes nothing. The
+ * `order.confirmed` / `order.rejected` event is written with it (outbox).
+ */
+export async function settleOrder(
+  orders: Orders,
+  relay: OutboxRelay,
+  orderId: string,
+  status: Outcome['status'],
+  reason?: string,
+): Promise<void> {
+  const order = await orders.get(orderId);
+  // Stock events follow order.placed, which follows the order's insert; if the order is not there
+  // (yet), throwing sends the event back for a later retry.
+  if (!order) throw new OrderNotFoundYet(`order ${orderId} not found`);
+  if (await orders.outcome(orderId)) return;
+  const event =
+    status === 'CONFIRMED'
+      ? createEvent(
+          'order.confirmed',
+          { orderId, customerId: order.customerId, totalCents: order.totalCents },
+          'shopping',
+        )
+      : createEvent(
+          'order.rejected',
+          { orderId, customerId: order.customerId, reason: reason ?? 'REJECTED' },
+          'shopping',
+        );
+  const outcome: Outcome = { orderId, status, at: new Date().toISOString(), ...(reason && { reason }) };
+  if ((await orders.decide(outcome, [event])) === 'decided') {
+    void relay.flush(orders.outcomeOutbox, { key: orderId, events: [event] });
+  }
+}
+
+/** shopping's consumer: the catalog projection and the saga's stock replies. */
+export function shoppingHandler(catalog: CatalogProjection, orders: Orders, relay: OutboxRelay): EventHandler {
+  return async (event) => {
+    switch (event.type) {
+      case 'product.changed':
+        await catalog.record(event.data);
+        return;
+      case 'stock.reserved':
+        return settleOrder(orders, relay, event.data.orderId, 'CONFIRMED');
+      case 'stock.rejected':
+        return settleOrder(orders, relay, event.data.orderId, 'REJECTED', event.data.reason);
+      default:
+        return;
+    }
+  };
+}

@@ -1,0 +1,122 @@
+import type { DomainEvent } from '@platform/shared/events';
+import { appendOutbox, type MemoryOutboxRecord, memoryOutboxStore } from '@platform/shared/outbox-memory';
+import type { CartLine, CatalogEntry, Order, Outcome } from './domain.ts';
+import type { Carts, CatalogProjection, Orders } from './ports.ts';
+
+/** The embedded stores, with the same unique-key semantics as the MongoDB adapters. */
+export class MemoryCatalogProjection implements CatalogProjection {
+  readonly #latest = new Map<string, CatalogEntry>();
+
+  async init() {}
+
+  async record(entry: CatalogEntry) {
+    const current = this.#latest.get(entry.productId);
+    if (current && current.version >= entry.version) return 'stale' as const;
+    this.#latest.set(entry.productId, structuredClone(entry));
+    return 'applied' as const;
+  }
+
+  async latest(productId: string) {
+    const entry = this.#latest.get(productId);
+    return entry ? structuredClone(entry) : null;
+  }
+
+  async latestMany(productIds: string[]) {
+    return new Map(
+      productIds.flatMap((id) => {
+        const entry = this.#latest.get(id);
+        return entry ? [[id, structuredClone(entry)] as const] : [];
+      }),
+    );
+  }
+}
+
+export class MemoryCarts implements Carts {
+  readonly #lines = new Map<string, Map<string, CartLine>>();
+
+  async init() {}
+
+  #cart(customerId: string) {
+    let cart = this.#lines.get(customerId);
+    if (!cart) {
+      cart = new Map();
+      this.#lines.set(customerId, cart);
+    }
+    return cart;
+  }
+
+  async set(customerId: string, productId: string, qty: number) {
+    this.#cart(customerId).set(productId, { productId, qty, updatedAt: new Date().toISOString() });
+  }
+
+  async remove(customerId: string, productId: string) {
+    this.#cart(customerId).delete(productId);
+  }
+
+  async lines(customerId: string) {
+    return [...this.#cart(customerId).values()].map((l) => ({ ...l }));
+  }
+
+  async removeOrdered(customerId: string, lines: CartLine[]) {
+    const cart = this.#cart(customerId);
+    for (const line of lines) {
+      if (cart.get(line.productId)?.updatedAt === line.updatedAt) cart.delete(line.productId);
+    }
+  }
+}
+
+type OrderRecord = MemoryOutboxRecord & { order: Order };
+type OutcomeRecord = MemoryOutboxRecord & { outcome: Outcome };
+
+export class MemoryOrders implements Orders {
+  readonly #orders = new Map<string, OrderRecord>();
+  readonly #outcomes = new Map<string, OutcomeRecord>();
+  readonly placedOutbox = memoryOutboxStore('orders', this.#orders);
+  readonly outcomeOutbox = memoryOutboxStore('order_outcomes', this.#outcomes);
+
+  async init() {}
+
+  async place(order: Order, events: DomainEvent[]) {
+    if (this.#orders.has(order.orderId)) return 'exists' as const;
+    const record: OrderRecord = { order: structuredClone(order), outbox: [] };
+    appendOutbox(record, events);
+    this.#orders.set(order.orderId, record);
+    return 'placed' as const;
+  }
+
+  async get(orderId: string) {
+    const record = this.#orders.get(orderId);
+    return record ? structuredClone(record.order) : null;
+  }
+
+  async listForCustomer(customerId: string, limit: number) {
+    return [...this.#orders.values()]
+      .map((r) => r.order)
+      .filter((o) => o.customerId === customerId)
+      .sort((a, b) => b.placedAt.localeCompare(a.placedAt) || b.orderId.localeCompare(a.orderId))
+      .slice(0, limit)
+      .map((o) => structuredClone(o));
+  }
+
+  async decide(outcome: Outcome, events: DomainEvent[]) {
+    if (this.#outcomes.has(outcome.orderId)) return 'exists' as const;
+    const record: OutcomeRecord = { outcome: { ...outcome }, outbox: [] };
+    appendOutbox(record, events);
+    this.#outcomes.set(outcome.orderId, record);
+    return 'decided' as const;
+  }
+
+  async outcome(orderId: string) {
+    const record = this.#outcomes.get(orderId);
+    return record ? { ...record.outcome } : null;
+  }
+
+  async outcomes(orderIds: string[]) {
+    return new Map(
+      orderIds.flatMap((id) => {
+        const record = this.#outcomes.get(id);
+        return record ? [[id, { ...record.outcome }] as const] : [];
+      }),
+    );
+  }
+}

@@ -1,0 +1,154 @@
+import type { DomainEvent } from '@platform/shared/events';
+import {
+  createOutboxIndex,
+  isDuplicateKey,
+  mongoOutboxStore,
+  type OutboxFields,
+  withOutbox,
+} from '@platform/shared/mongo';
+import type { Collection, Db } from 'mongodb';
+import type { CartLine, CatalogEntry, Order, Outcome } from './domain.ts';
+import type { Carts, CatalogProjection, Orders } from './ports.ts';
+
+type CatalogDoc = CatalogEntry & { _id: string };
+type CartDoc = CartLine & { _id: string; customerId: string };
+type OrderDoc = OutboxFields & Omit<Order, 'orderId'> & { _id: string };
+type OutcomeDoc = OutboxFields & Omit<Outcome, 'orderId'> & { _id: string };
+
+async function insertOnce<T extends { _id: string }>(collection: Collection<T>, doc: T): Promise<boolean> {
+  try {
+    await (collection as unknown as Collection<{ _id: string }>).insertOne(doc);
+    return true;
+  } catch (err) {
+    if (isDuplicateKey(err)) return false;
+    throw err;
+  }
+}
+
+export class MongoCatalogProjection implements CatalogProjection {
+  readonly #versions: Collection<CatalogDoc>;
+
+  constructor(db: Db) {
+    this.#versions = db.collection<CatalogDoc>('catalog_versions');
+  }
+
+  async init() {
+    await this.#versions.createIndex({ productId: 1, version: -1 });
+  }
+
+  async record(entry: CatalogEntry) {
+    const latest = await this.latest(entry.productId);
+    if (latest && latest.version >= entry.version) return 'stale' as const;
+    return (await insertOnce(this.#versions, { _id: `${entry.productId}:${entry.version}`, ...entry }))
+      ? ('applied' as const)
+      : ('stale' as const);
+  }
+
+  async latest(productId: string) {
+    const [doc] = await this.#versions.find({ productId }).sort({ version: -1 }).limit(1).toArray();
+    if (!doc) return null;
+    const { _id, ...entry } = doc;
+    return entry;
+  }
+
+  async latestMany(productIds: string[]) {
+    const found = await Promise.all(productIds.map((id) => this.latest(id)));
+    return new Map(found.flatMap((e) => (e ? [[e.productId, e] as const] : [])));
+  }
+}
+
+export class MongoCarts implements Carts {
+  readonly #lines: Collection<CartDoc>;
+
+  constructor(db: Db) {
+    this.#lines = db.collection<CartDoc>('cart_lines');
+  }
+
+  async init() {
+    await this.#lines.createIndex({ customerId: 1, updatedAt: 1 });
+  }
+
+  async set(customerId: string, productId: string, qty: number) {
+    await this.#lines.updateOne(
+      { _id: `${customerId}:${productId}` },
+      { $set: { customerId, productId, qty, updatedAt: new Date().toISOString() } },
+      { upsert: true },
+    );
+  }
+
+  async remove(customerId: string, productId: string) {
+    await this.#lines.deleteOne({ _id: `${customerId}:${productId}` });
+  }
+
+  async lines(customerId: string) {
+    const docs = await this.#lines.find({ customerId }).sort({ updatedAt: 1, _id: 1 }).toArray();
+    return docs.map(({ productId, qty, updatedAt }) => ({ productId, qty, updatedAt }));
+  }
+
+  async removeOrdered(customerId: string, lines: CartLine[]) {
+    await Promise.all(
+      lines.map((l) => this.#lines.deleteOne({ _id: `${customerId}:${l.productId}`, updatedAt: l.updatedAt })),
+    );
+  }
+}
+
+export class MongoOrders implements Orders {
+  readonly #orders: Collection<OrderDoc>;
+  readonly #outcomes: Collection<OutcomeDoc>;
+  readonly placedOutbox;
+  readonly outcomeOutbox;
+
+  constructor(db: Db) {
+    this.#orders = db.collection<OrderDoc>('orders');
+    this.#outcomes = db.collection<OutcomeDoc>('order_outcomes');
+    this.placedOutbox = mongoOutboxStore('orders', this.#orders);
+    this.outcomeOutbox = mongoOutboxStore('order_outcomes', this.#outcomes);
+  }
+
+  async init() {
+    await this.#orders.createIndex({ customerId: 1, placedAt: -1 });
+    await createOutboxIndex(this.#orders);
+    await createOutboxIndex(this.#outcomes);
+  }
+
+  async place({ orderId, ...order }: Order, events: DomainEvent[]) {
+    return (await insertOnce(this.#orders, { _id: orderId, ...order, ...withOutbox(events) }))
+      ? ('placed' as const)
+      : ('exists' as const);
+  }
+
+  async get(orderId: string) {
+    const doc = await this.#orders.findOne({ _id: orderId });
+    return doc ? toOrder(doc) : null;
+  }
+
+  async listForCustomer(customerId: string, limit: number) {
+    return (await this.#orders.find({ customerId }).sort({ placedAt: -1, _id: -1 }).limit(limit).toArray()).map(
+      toOrder,
+    );
+  }
+
+  async decide({ orderId, ...outcome }: Outcome, events: DomainEvent[]) {
+    return (await insertOnce(this.#outcomes, { _id: orderId, ...outcome, ...withOutbox(events) }))
+      ? ('decided' as const)
+      : ('exists' as const);
+  }
+
+  async outcome(orderId: string) {
+    const doc = await this.#outcomes.findOne({ _id: orderId });
+    return doc ? toOutcome(doc) : null;
+  }
+
+  async outcomes(orderIds: string[]) {
+    const docs = await this.#outcomes.find({ _id: { $in: orderIds } }).toArray();
+    return new Map(docs.map((d) => [d._id, toOutcome(d)]));
+  }
+}
+
+function toOrder({ _id, outbox: _, outboxDueAt: __, ...order }: OrderDoc): Order {
+  return { orderId: _id, ...order };
+}
+
+function toOutcome({ _id, outbox: _, outboxDueAt: __, ...outcome }: OutcomeDoc): Outcome {
+  return { orderId: _id, ...outcome };
+}
