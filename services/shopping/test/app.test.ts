@@ -1,0 +1,195 @@
+import { createTokens } from '@platform/shared/auth';
+import { MemoryBus } from '@platform/shared/bus-memory';
+import { createEvent, type DomainEvent } from '@platform/shared/events';
+import { uuidv7 } from '@platform/shared/ids';
+import { silentLogger } from '@platform/shared/log';
+import { OutboxRelay } from '@platform/shared/outbox';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createShoppingApp } from '../src/app.ts';
+import { OrderNotFoundYet, shoppingHandler } from '../src/saga.ts';
+import { MemoryCarts, MemoryCatalogProjection, MemoryOrders } from '../src/store-memory.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field
+type Json = any;
+const tokens = await createTokens('shopping-test-secret-0123456789abcdef', 600);
+const ann = { id: uuidv7(), email: 'ann@example.com', role: 'customer' as const };
+const bob = { id: uuidv7(), email: 'bob@example.com', role: 'customer' as const };
+const annToken = await tokens.issue(ann);
+const bobToken = await tokens.issue(bob);
+
+let app: ReturnType<typeof createShoppingApp>;
+let handle: ReturnType<typeof shoppingHandler>;
+let bus: MemoryBus;
+let published: DomainEvent[];
+const tea = uuidv7();
+const cake = uuidv7();
+
+const changed = (productId: string, version: number, priceCents: number, name = 'Tea') =>
+  createEvent(
+    'product.changed',
+    {
+      productId,
+      name,
+      description: '',
+      category: 'c',
+      unit: 'box',
+      priceCents,
+      supplier: null,
+      version,
+      updatedAt: new Date().toISOString(),
+    },
+    'products',
+  );
+
+beforeEach(async () => {
+  bus = new MemoryBus();
+  published = [];
+  await bus.consume('customer', async (e) => {
+    published.push(e);
+  });
+  const catalog = new MemoryCatalogProjection();
+  const orders = new MemoryOrders();
+  const relay = new OutboxRelay({ bus, logger: silentLogger, pollMs: 50 });
+  app = createShoppingApp({
+    catalog,
+    carts: new MemoryCarts(),
+    orders,
+    relay,
+    tokens,
+    logger: silentLogger,
+    bodyLimitBytes: 16 * 1024,
+    readiness: async () => ({ store: true }),
+  });
+  handle = shoppingHandler(catalog, orders, relay);
+  await handle(changed(tea, 1, 450));
+  await handle(changed(cake, 1, 300, 'Cake'));
+});
+
+const call = (method: string, path: string, token?: string, body?: unknown, headers: Record<string, string> = {}) =>
+  app.request(path, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }), ...headers },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+const put = (productId: string, qty: unknown, token = annToken) =>
+  call('PUT', `/shopping/cart/items/${productId}`, token, { qty });
+
+describe('shopping API', () => {
+  it('prices the cart in integer cents from the newest catalog version', async () => {
+    expect((await put(tea, 2)).status).toBe(200);
+    const res = await put(cake, 1);
+    expect(await res.json()).toEqual({
+      items: [
+        { productId: tea, name: 'Tea', unitPriceCents: 450, qty: 2 },
+        { productId: cake, name: 'Cake', unitPriceCents: 300, qty: 1 },
+      ],
+      totalCents: 1200,
+    });
+    await handle(changed(tea, 3, 500));
+    await handle(changed(tea, 2, 1)); // older version, arriving late: ignored
+    expect(((await (await call('GET', '/shopping/cart', annToken)).json()) as Json).totalCents).toBe(1300);
+  });
+
+  it('404 for a product shopping does not know (yet); 400 for bad quantities', async () => {
+    expect((await put(uuidv7(), 1)).status).toBe(404);
+    for (const qty of [0, -1, 1.5, '2', 1001, { $gt: 0 }])
+      expect((await put(tea, qty)).status, JSON.stringify(qty)).toBe(400);
+    expect((await call('PUT', `/shopping/cart/items/${tea}`, annToken, { qty: 1, extra: true })).status).toBe(400);
+    expect((await put('nope', 1)).status).toBe(400);
+  });
+
+  it('DELETE removes a line, idempotently; carts are per customer', async () => {
+    await put(tea, 1);
+    await put(cake, 1, bobToken);
+    expect((await (await call('DELETE', `/shopping/cart/items/${tea}`, annToken)).json()) as Json).toEqual({
+      items: [],
+      totalCents: 0,
+    });
+    expect((await call('DELETE', `/shopping/cart/items/${tea}`, annToken)).status).toBe(200);
+    expect(((await (await call('GET', '/shopping/cart', bobToken)).json()) as Json).items).toHaveLength(1);
+  });
+
+  it('POST /orders: 202 PENDING with order.placed, cart emptied; an empty cart is 409', async () => {
+    await put(tea, 2);
+    const res = await call('POST', '/shopping/orders', annToken);
+    expect(res.status).toBe(202);
+    const order = (await res.json()) as Json;
+    expect(order).toMatchObject({
+      status: 'PENDING',
+      totalCents: 900,
+      items: [{ productId: tea, qty: 2, unitPriceCents: 450 }],
+    });
+    expect(((await (await call('GET', '/shopping/cart', annToken)).json()) as Json).items).toEqual([]);
+    expect((await call('POST', '/shopping/orders', annToken)).status).toBe(409);
+    await bus.idle();
+    expect(published).toEqual([
+      expect.objectContaining({
+        type: 'order.placed',
+        data: expect.objectContaining({ orderId: order.orderId, customerId: ann.id, totalCents: 900 }),
+      }),
+    ]);
+  });
+
+  it('Idempotency-Key: same key, same order, one event, even concurrently', async () => {
+    await put(tea, 1);
+    const headers = { 'idempotency-key': 'checkout-123' };
+    const responses = await Promise.all(
+      [1, 2, 3].map(() => call('POST', '/shopping/orders', annToken, undefined, headers)),
+    );
+    const ids = new Set(await Promise.all(responses.map(async (r) => ((await r.json()) as Json).orderId)));
+    expect(responses.map((r) => r.status)).toEqual([202, 202, 202]);
+    expect(ids.size).toBe(1);
+    await put(tea, 5);
+    const later = (await (await call('POST', '/shopping/orders', annToken, undefined, headers)).json()) as Json;
+    expect(later.orderId).toEqual([...ids][0]);
+    expect(later.totalCents).toBe(450); // the first order, not the new cart
+    await bus.idle();
+    expect(published.filter((e) => e.type === 'order.placed')).toHaveLength(1);
+    // another customer may use the same key
+    await put(tea, 1, bobToken);
+    const bobs = (await (await call('POST', '/shopping/orders', bobToken, undefined, headers)).json()) as Json;
+    expect(bobs.orderId).not.toEqual(later.orderId);
+    expect(
+      (await call('POST', '/shopping/orders', annToken, undefined, { 'idempotency-key': 'with space' })).status,
+    ).toBe(400);
+  });
+
+  it('settles orders once from stock replies; another customer’s order is 404', async () => {
+    await put(tea, 1);
+    const order = (await (await call('POST', '/shopping/orders', annToken)).json()) as Json;
+    await handle(createEvent('stock.reserved', { orderId: order.orderId }, 'products'));
+    await handle(createEvent('stock.reserved', { orderId: order.orderId }, 'products'));
+    await handle(
+      createEvent('stock.rejected', { orderId: order.orderId, reason: 'OUT_OF_STOCK', productIds: [tea] }, 'products'),
+    );
+    const got = (await (await call('GET', `/shopping/orders/${order.orderId}`, annToken)).json()) as Json;
+    expect(got).toMatchObject({ orderId: order.orderId, status: 'CONFIRMED' });
+    expect((await call('GET', `/shopping/orders/${order.orderId}`, bobToken)).status).toBe(404);
+    expect((await call('GET', `/shopping/orders/${uuidv7()}`, annToken)).status).toBe(404);
+    expect(
+      ((await (await call('GET', '/shopping/orders', annToken)).json()) as Json).map((o: Json) => o.status),
+    ).toEqual(['CONFIRMED']);
+    expect(await (await call('GET', '/shopping/orders', bobToken)).json()).toEqual([]);
+    await bus.idle();
+    expect(published.filter((e) => e.type === 'order.confirmed')).toHaveLength(1);
+    expect(published.filter((e) => e.type === 'order.rejected')).toHaveLength(0);
+  });
+
+  it('a stock reply for an order not stored yet is retried, not dropped', async () => {
+    await expect(handle(createEvent('stock.reserved', { orderId: uuidv7() }, 'products'))).rejects.toBeInstanceOf(
+      OrderNotFoundYet,
+    );
+  });
+
+  it('every route needs a valid token', async () => {
+    for (const [method, path] of [
+      ['GET', '/shopping/cart'],
+      ['DELETE', `/shopping/cart/items/${tea}`],
+      ['POST', '/shopping/orders'],
+      ['GET', '/shopping/orders'],
+      ['GET', `/shopping/orders/${uuidv7()}`],
+    ] as const) {
+      expect((await call(method, path)).status, path).toBe(401);
+    }
+  });
+});

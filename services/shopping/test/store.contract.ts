@@ -1,0 +1,128 @@
+import { createEvent } from '@platform/shared/events';
+import { uuidv7 } from '@platform/shared/ids';
+import { describe, expect, it } from 'vitest';
+import type { CatalogEntry, Order } from '../src/domain.ts';
+import type { Carts, CatalogProjection, Orders } from '../src/ports.ts';
+
+const entry = (productId: string, version: number, priceCents = 100): CatalogEntry => ({
+  productId,
+  name: `P v${version}`,
+  description: '',
+  category: 'c',
+  unit: 'u',
+  priceCents,
+  supplier: null,
+  version,
+  updatedAt: new Date().toISOString(),
+});
+
+export function catalogProjectionContract(name: string, make: () => Promise<CatalogProjection>) {
+  describe(`CatalogProjection contract: ${name}`, () => {
+    it('keeps the newest version whatever the arrival order; duplicates are stale', async () => {
+      const catalog = await make();
+      const id = uuidv7();
+      expect(await catalog.record(entry(id, 2, 200))).toBe('applied');
+      expect(await catalog.record(entry(id, 1, 100))).toBe('stale');
+      expect(await catalog.record(entry(id, 2, 200))).toBe('stale');
+      expect((await catalog.latest(id))?.priceCents).toBe(200);
+      await Promise.all([3, 5, 4].map((v) => catalog.record(entry(id, v, v * 100))));
+      expect((await catalog.latest(id))?.version).toBe(5);
+      expect(await catalog.latest(uuidv7())).toBeNull();
+      const many = await catalog.latestMany([id, uuidv7()]);
+      expect([...many.keys()]).toEqual([id]);
+    });
+  });
+}
+
+export function cartsContract(name: string, make: () => Promise<Carts>) {
+  describe(`Carts contract: ${name}`, () => {
+    it('sets, replaces and removes lines per customer', async () => {
+      const carts = await make();
+      const [me, other, p1, p2] = [uuidv7(), uuidv7(), uuidv7(), uuidv7()];
+      await carts.set(me, p1, 1);
+      await carts.set(me, p2, 2);
+      await carts.set(me, p1, 3);
+      await carts.set(other, p1, 9);
+      expect((await carts.lines(me)).map((l) => [l.productId, l.qty]).sort()).toEqual(
+        [
+          [p1, 3],
+          [p2, 2],
+        ].sort(),
+      );
+      await carts.remove(me, p2);
+      await carts.remove(me, p2);
+      expect((await carts.lines(me)).map((l) => l.productId)).toEqual([p1]);
+      expect((await carts.lines(other)).map((l) => l.qty)).toEqual([9]);
+    });
+
+    it('removeOrdered keeps a line changed after it was read', async () => {
+      const carts = await make();
+      const [me, p1, p2] = [uuidv7(), uuidv7(), uuidv7()];
+      await carts.set(me, p1, 1);
+      await carts.set(me, p2, 1);
+      const read = await carts.lines(me);
+      await new Promise((r) => setTimeout(r, 5));
+      await carts.set(me, p2, 4); // changed while the order was being placed
+      await carts.removeOrdered(me, read);
+      expect((await carts.lines(me)).map((l) => [l.productId, l.qty])).toEqual([[p2, 4]]);
+    });
+  });
+}
+
+export function ordersContract(name: string, make: () => Promise<Orders>) {
+  describe(`Orders contract: ${name}`, () => {
+    const order = (customerId: string, placedAt = new Date().toISOString()): Order => ({
+      orderId: uuidv7(),
+      customerId,
+      items: [{ productId: uuidv7(), name: 'x', unitPriceCents: 250, qty: 2 }],
+      totalCents: 500,
+      placedAt,
+    });
+    const placedEvent = (o: Order) =>
+      createEvent(
+        'order.placed',
+        {
+          orderId: o.orderId,
+          customerId: o.customerId,
+          items: o.items,
+          totalCents: o.totalCents,
+          placedAt: o.placedAt,
+        },
+        't',
+      );
+
+    it('places an order once, with its event in the outbox', async () => {
+      const orders = await make();
+      const o = order(uuidv7());
+      const results = await Promise.all([1, 2, 3].map(() => orders.place(o, [placedEvent(o)])));
+      expect(results.filter((r) => r === 'placed')).toHaveLength(1);
+      expect(await orders.get(o.orderId)).toEqual(o);
+      expect(await orders.get(uuidv7())).toBeNull();
+    });
+
+    it('takes the first outcome and keeps it', async () => {
+      const orders = await make();
+      const o = order(uuidv7());
+      await orders.place(o, []);
+      const at = new Date().toISOString();
+      const results = await Promise.all([
+        orders.decide({ orderId: o.orderId, status: 'CONFIRMED', at }, []),
+        orders.decide({ orderId: o.orderId, status: 'CONFIRMED', at }, []),
+      ]);
+      expect(results.sort()).toEqual(['decided', 'exists']);
+      expect(await orders.decide({ orderId: o.orderId, status: 'REJECTED', reason: 'late', at }, [])).toBe('exists');
+      expect(await orders.outcome(o.orderId)).toEqual({ orderId: o.orderId, status: 'CONFIRMED', at });
+      expect((await orders.outcomes([o.orderId, uuidv7()])).size).toBe(1);
+    });
+
+    it('lists a customer’s own orders, newest first', async () => {
+      const orders = await make();
+      const [me, other] = [uuidv7(), uuidv7()];
+      const older = order(me, '2026-01-01T00:00:00.000Z');
+      const newer = order(me, '2026-03-01T00:00:00.000Z');
+      for (const o of [older, newer, order(other)]) await orders.place(o, []);
+      expect((await orders.listForCustomer(me, 10)).map((o) => o.orderId)).toEqual([newer.orderId, older.orderId]);
+      expect(await orders.listForCustomer(me, 1)).toHaveLength(1);
+    });
+  });
+}
