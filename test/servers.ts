@@ -169,13 +169,19 @@ export async function startLocal(control: Extract<ServerControl, { kind: 'local'
   if (control.program === 'ferretdb' && child.pid) writeFileSync(control.pidFile, String(child.pid));
   await waitForPort(control.port, 60_000, control.program);
   if (control.program === 'rabbitmq') {
-    // The AMQP port opens before the broker finished booting; wait for the real thing.
-    await run(
-      rabbitmqctl(control.command),
-      ['-n', control.env.RABBITMQ_NODENAME as string, 'await_startup', '--timeout', '60'],
-      {
+    const ctl = (...args: string[]) =>
+      run(rabbitmqctl(control.command), ['-n', control.env.RABBITMQ_NODENAME as string, ...args], {
         env: { ...process.env, ...control.env },
-      },
+      });
+    // The AMQP port opens before the broker finished booting; wait for the real thing.
+    await ctl('await_startup', '--timeout', '60');
+    // RabbitMQ 3.10 (Debian 12's package) can leave a single-node quorum queue without a leader
+    // after a crash (rabbitmq/rabbitmq-server#10070): publishes to it are never confirmed and
+    // consumers time out. Its maintainers' workaround is to trigger an election; a leader ignores it.
+    await new Promise((r) => setTimeout(r, 1_500));
+    await ctl(
+      'eval',
+      '[ra:trigger_election(amqqueue:get_pid(Q)) || Q <- rabbit_amqqueue:list(), amqqueue:get_type(Q) =:= rabbit_quorum_queue], ok.',
     );
   }
 }
