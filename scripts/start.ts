@@ -9,7 +9,7 @@ import { createLogger } from '@platform/shared/log';
 import { type PlatformService, startPlatform } from '@platform/shared/platform';
 import { ephemeralSecret, loadConfigOrExit } from '@platform/shared/runtime';
 import { shoppingService } from '@platform/shopping/service';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const gatewayConfig = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),

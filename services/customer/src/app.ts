@@ -4,7 +4,7 @@ import { conflict, notFound, unauthorized } from '@platform/shared/errors';
 import { createServiceApp, type ReadinessProbe } from '@platform/shared/http';
 import { uuidv7 } from '@platform/shared/ids';
 import type { Logger } from '@platform/shared/log';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   addressBody,
   type Customer,

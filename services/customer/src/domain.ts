@@ -1,6 +1,6 @@
 import type { Role } from '@platform/shared/auth';
 import type { EventData, OrderLine } from '@platform/shared/events';
-import { z } from 'zod';
+import * as z from 'zod';
 
 export interface Address {
   id: string;

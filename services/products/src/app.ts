@@ -5,7 +5,7 @@ import { createServiceApp, type ReadinessProbe } from '@platform/shared/http';
 import { uuidv7 } from '@platform/shared/ids';
 import type { Logger } from '@platform/shared/log';
 import type { OutboxRelay } from '@platform/shared/outbox';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   type CatalogProduct,
   createProductBody,

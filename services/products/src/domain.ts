@@ -1,5 +1,5 @@
 import { createEvent, type Envelope } from '@platform/shared/events';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A product's catalog data; versioned, announced as `product.changed` on every change. */
 export interface CatalogProduct {

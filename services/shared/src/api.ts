@@ -1,5 +1,5 @@
 import type { Context, Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { authenticate, type Tokens, type User } from './auth.ts';
 import { AppError, validationFailed } from './errors.ts';
 

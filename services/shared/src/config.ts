@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Raised when the environment does not satisfy a service's settings; names every bad variable. */
 export class ConfigError extends Error {

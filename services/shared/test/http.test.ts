@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field
 type Json = any;
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { route } from '../src/api.ts';
 import { createTokens } from '../src/auth.ts';
 import { createServiceApp } from '../src/http.ts';

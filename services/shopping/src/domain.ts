@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EventData, OrderLine } from '@platform/shared/events';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** shopping's copy of a product, from `product.changed`: what it needs to price a cart. */
 export type CatalogEntry = EventData<'product.changed'>;
