@@ -1,0 +1,69 @@
+variable "name" {
+  description = "Name of the load balancer (also the prefix of its target groups)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9-]{1,26}$", var.name))
+    error_message = "name must be at most 26 letters, digits or dashes."
+  }
+}
+
+variable "vpc_id" {
+  description = "VPC of the load balancer and its targets."
+  type        = string
+}
+
+variable "vpc_cidr" {
+  description = "IPv4 range of the VPC: the load balancer may only reach the containers inside it."
+  type        = string
+}
+
+variable "public_subnet_ids" {
+  description = "Public subnets in two or more availability zones."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.public_subnet_ids) >= 2
+    error_message = "An application load balancer needs subnets in at least two availability zones."
+  }
+}
+
+variable "services" {
+  description = "Services to route to: name => listener rule priority. Requests to /<name> and /<name>/* go to that service."
+  type        = map(object({ priority = number }))
+
+  validation {
+    condition     = alltrue([for name, s in var.services : can(regex("^[a-z][a-z0-9-]*$", name)) && s.priority >= 1 && s.priority <= 50000])
+    error_message = "Service names must be lower-case words; priorities 1-50000."
+  }
+}
+
+variable "container_port" {
+  description = "Port the service containers listen on."
+  type        = number
+  default     = 8080
+}
+
+variable "certificate_arn" {
+  description = "ACM certificate for HTTPS. With one, HTTP redirects to HTTPS; without, the load balancer serves HTTP only."
+  type        = string
+  default     = null
+}
+
+variable "deletion_protection" {
+  description = "Refuse to delete the load balancer until this is switched off."
+  type        = bool
+  default     = true
+}
+
+variable "access_logs_bucket" {
+  description = "S3 bucket for access logs (it needs the ELB log delivery bucket policy); null for none."
+  type        = string
+  default     = null
+}
+
+variable "tags" {
+  description = "Tags for every resource of the module."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,34 @@
+output "vpc_id" {
+  description = "Id of the VPC."
+  value       = aws_vpc.this.id
+}
+
+output "cidr_block" {
+  description = "IPv4 range of the VPC."
+  value       = aws_vpc.this.cidr_block
+}
+
+output "public_subnet_ids" {
+  description = "Subnets for the load balancer only."
+  value       = aws_subnet.public[*].id
+}
+
+output "private_subnet_ids" {
+  description = "Subnets without internet access for tasks, database and broker."
+  value       = aws_subnet.private[*].id
+}
+
+output "private_route_table_id" {
+  description = "Route table of the private subnets (the S3 gateway endpoint is attached to it)."
+  value       = aws_route_table.private.id
+}
+
+output "s3_prefix_list_id" {
+  description = "Prefix list of S3, for security group egress to the gateway endpoint."
+  value       = aws_vpc_endpoint.s3.prefix_list_id
+}
+
+output "endpoint_services" {
+  description = "Services reachable through interface endpoints."
+  value       = sort(keys(aws_vpc_endpoint.interface))
+}

@@ -1,0 +1,54 @@
+variable "name" {
+  description = "Name prefix for the VPC and everything in it."
+  type        = string
+}
+
+variable "cidr" {
+  description = "IPv4 range of the VPC; cut into /20 subnets (a /16 gives 4096 addresses per subnet)."
+  type        = string
+  default     = "10.20.0.0/16"
+
+  validation {
+    condition     = can(cidrhost(var.cidr, 0)) && tonumber(split("/", var.cidr)[1]) <= 20
+    error_message = "cidr must be an IPv4 CIDR block of /20 or larger."
+  }
+}
+
+variable "az_count" {
+  description = "Availability zones to spread subnets over (2 or 3)."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.az_count >= 2 && var.az_count <= 3
+    error_message = "az_count must be 2 or 3."
+  }
+}
+
+variable "enable_ecs_exec" {
+  description = "Adds the ssmmessages endpoint that ECS Exec (aws ecs execute-command) needs."
+  type        = bool
+  default     = false
+}
+
+variable "flow_logs_retention_days" {
+  description = "Days to keep VPC flow logs of rejected traffic; 0 turns flow logs off."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = contains([0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.flow_logs_retention_days)
+    error_message = "flow_logs_retention_days must be 0 or a retention CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, ...)."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "KMS key that encrypts the flow log group."
+  type        = string
+}
+
+variable "tags" {
+  description = "Tags for every resource of the module."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,63 @@
+# Values the mocked AWS provider returns where the defaults (random strings) would not pass
+# the provider's own validation or make the assertions meaningless.
+
+mock_data "aws_availability_zones" {
+  defaults = { names = ["eu-west-1a", "eu-west-1b", "eu-west-1c"] }
+}
+mock_data "aws_region" {
+  defaults = { name = "eu-west-1" }
+}
+mock_data "aws_caller_identity" {
+  defaults = { account_id = "123456789012" }
+}
+mock_data "aws_partition" {
+  defaults = { partition = "aws" }
+}
+mock_data "aws_iam_policy_document" {
+  defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
+}
+mock_data "aws_secretsmanager_random_password" {
+  defaults = { random_password = "mockedpasswordmockedpassword0123" }
+}
+mock_resource "aws_lb" {
+  defaults = { arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/platform/0123456789abcdef", arn_suffix = "app/platform/0123456789abcdef", dns_name = "platform-123.eu-west-1.elb.amazonaws.com" }
+}
+mock_resource "aws_docdb_cluster" {
+  defaults = { endpoint = "platform.cluster-abc.eu-west-1.docdb.amazonaws.com", port = 27017, master_user_secret = [{ kms_key_id = "", secret_status = "active", secret_arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-abc-AbCdEf" }] }
+}
+mock_resource "aws_mq_broker" {
+  defaults = { instances = [{ console_url = "https://b-1.mq.eu-west-1.amazonaws.com", ip_address = "10.20.128.10", endpoints = ["amqps://b-1.mq.eu-west-1.amazonaws.com:5671"] }] }
+}
+mock_resource "aws_cloudwatch_log_group" {
+  defaults = { arn = "arn:aws:logs:eu-west-1:123456789012:log-group:mocked" }
+}
+mock_resource "aws_iam_role" {
+  defaults = { arn = "arn:aws:iam::123456789012:role/mocked" }
+}
+mock_resource "aws_kms_key" {
+  defaults = { arn = "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000" }
+}
+mock_resource "aws_secretsmanager_secret" {
+  defaults = { arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:mocked-AbCdEf" }
+}
+mock_resource "aws_lb_target_group" {
+  defaults = { arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/mocked/0123456789abcdef", arn_suffix = "targetgroup/mocked/0123456789abcdef" }
+}
+mock_resource "aws_lb_listener" {
+  defaults = { arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/mocked/0123456789abcdef/0123456789abcdef" }
+}
+mock_resource "aws_ecs_cluster" {
+  defaults = { arn = "arn:aws:ecs:eu-west-1:123456789012:cluster/mocked" }
+}
+mock_resource "aws_ecs_task_definition" {
+  defaults = { arn = "arn:aws:ecs:eu-west-1:123456789012:task-definition/mocked:1" }
+}
+mock_resource "aws_ecr_repository" {
+  defaults = { arn = "arn:aws:ecr:eu-west-1:123456789012:repository/mocked", repository_url = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mocked" }
+}
+mock_resource "aws_s3_bucket" {
+  defaults = { arn = "arn:aws:s3:::mocked" }
+}
+mock_resource "aws_iam_openid_connect_provider" {
+  defaults = { arn = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
+}

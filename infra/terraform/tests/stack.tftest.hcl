@@ -1,0 +1,85 @@
+# Plans the whole root stack with a mocked AWS provider (no credentials, nothing created) and
+# checks the wiring: one rule, target group and ECS service per entry of `services`, and the
+# variable validations.
+
+mock_provider "aws" {
+  source = "./tests/mocks"
+}
+
+variables {
+  environment = "production"
+}
+
+run "plans_every_service" {
+  command = plan
+
+  assert {
+    condition     = keys(output.deploy_targets) == ["customer", "products", "shopping"]
+    error_message = "every service must have a deploy target"
+  }
+
+  assert {
+    condition     = alltrue([for name, t in output.deploy_targets : t.service == name && t.cluster == "platform-production"])
+    error_message = "ECS services are named after the services, in the platform-production cluster"
+  }
+
+  assert {
+    condition     = keys(output.ecr_repository_names) == ["customer", "products", "shopping"] && output.ecr_repository_names["customer"] == "platform-production/customer"
+    error_message = "one ECR repository per service, named <prefix>/<service>"
+  }
+
+  assert {
+    condition     = output.task_definition_families["shopping"] == "platform-production-shopping"
+    error_message = "task definition families are <prefix>-<service>"
+  }
+
+  assert {
+    condition     = output.log_group_names["products"] == "/ecs/platform-production/products"
+    error_message = "each service logs to its own group"
+  }
+}
+
+run "a_fourth_service_is_one_map_entry" {
+  command = plan
+
+  variables {
+    services = {
+      customer = { priority = 10 }
+      products = { priority = 20 }
+      shopping = { priority = 30 }
+      billing  = { priority = 40, cpu = 512, memory = 1024 }
+    }
+  }
+
+  assert {
+    condition     = contains(keys(output.deploy_targets), "billing") && output.task_definition_families["billing"] == "platform-production-billing"
+    error_message = "a new entry in services must give a new service end to end"
+  }
+}
+
+run "rejects_duplicate_rule_priorities" {
+  command = plan
+  variables {
+    services = {
+      customer = { priority = 10 }
+      products = { priority = 10 }
+    }
+  }
+  expect_failures = [var.services]
+}
+
+run "rejects_bad_environment_names" {
+  command = plan
+  variables {
+    environment = "Prod!"
+  }
+  expect_failures = [var.environment]
+}
+
+run "rejects_a_certificate_that_is_not_acm" {
+  command = plan
+  variables {
+    certificate_arn = "arn:aws:iam::123456789012:server-certificate/x"
+  }
+  expect_failures = [var.certificate_arn]
+}
