@@ -52,6 +52,7 @@ resource "aws_docdb_cluster" "this" {
   cluster_identifier              = var.name
   engine                          = "docdb"
   engine_version                  = var.engine_version
+  port                            = 27017
   master_username                 = var.master_username
   manage_master_user_password     = true
   db_subnet_group_name            = aws_docdb_subnet_group.this.name

@@ -1,0 +1,119 @@
+# Bootstrap planned and "applied" with a mocked AWS provider (nothing is created).
+
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
+  }
+  mock_resource "aws_s3_bucket" {
+    defaults = { arn = "arn:aws:s3:::platform-tfstate-123456789012-eu-west-1" }
+  }
+  mock_resource "aws_kms_key" {
+    defaults = { arn = "arn:aws:kms:eu-west-1:123456789012:key/11111111-1111-1111-1111-111111111111" }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::123456789012:role/mocked" }
+  }
+  mock_resource "aws_iam_openid_connect_provider" {
+    defaults = { arn = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
+  }
+}
+
+variables {
+  github_repository    = "acme/shop-platform"
+  github_repository_id = "987654321"
+  github_owner_id      = "12345"
+}
+
+run "state_bucket" {
+  command = apply
+
+  assert {
+    condition     = aws_s3_bucket.state.bucket == "platform-tfstate-123456789012-eu-west-1" && one(aws_s3_bucket_versioning.state.versioning_configuration).status == "Enabled"
+    error_message = "a versioned state bucket named after the account and region"
+  }
+
+  assert {
+    condition     = one(one(aws_s3_bucket_server_side_encryption_configuration.state.rule).apply_server_side_encryption_by_default).sse_algorithm == "aws:kms" && aws_kms_key.state.enable_key_rotation
+    error_message = "state encrypted with a rotating KMS key"
+  }
+
+  assert {
+    condition     = aws_s3_bucket_public_access_block.state.block_public_acls && aws_s3_bucket_public_access_block.state.block_public_policy && aws_s3_bucket_public_access_block.state.ignore_public_acls && aws_s3_bucket_public_access_block.state.restrict_public_buckets
+    error_message = "public access blocked, all four ways"
+  }
+
+  assert {
+    condition = anytrue([for s in data.aws_iam_policy_document.state_bucket.statement : (
+      s.effect == "Deny" && contains(s.actions, "s3:*") &&
+      anytrue([for c in s.condition : c.variable == "aws:SecureTransport" && toset(c.values) == toset(["false"])])
+    )])
+    error_message = "the bucket policy refuses every request without TLS"
+  }
+}
+
+run "oidc_roles" {
+  command = apply
+
+  assert {
+    condition     = aws_iam_openid_connect_provider.github[0].url == "https://token.actions.githubusercontent.com" && aws_iam_openid_connect_provider.github[0].client_id_list == toset(["sts.amazonaws.com"])
+    error_message = "GitHub's OIDC provider, for STS"
+  }
+
+  assert {
+    condition = toset(flatten([for s in data.aws_iam_policy_document.trust["plan"].statement : [for c in s.condition : c.values if c.variable == "token.actions.githubusercontent.com:sub"]])) == toset([
+      "repo:acme/shop-platform:pull_request",
+      "repository_owner_id:12345:repository_id:987654321:pull_request",
+    ])
+    error_message = "plan is trusted for pull requests of the repository, by name or by id"
+  }
+
+  assert {
+    condition = toset(flatten([for s in data.aws_iam_policy_document.trust["deploy"].statement : [for c in s.condition : c.values if c.variable == "token.actions.githubusercontent.com:sub"]])) == toset([
+      "repo:acme/shop-platform:environment:production",
+      "repository_owner_id:12345:repository_id:987654321:environment:production",
+    ])
+    error_message = "deploy is trusted only for the production environment of the repository"
+  }
+
+  assert {
+    condition     = alltrue([for k, d in data.aws_iam_policy_document.trust : anytrue([for s in d.statement : anytrue([for c in s.condition : c.variable == "token.actions.githubusercontent.com:aud" && toset(c.values) == toset(["sts.amazonaws.com"])])])])
+    error_message = "both trust policies pin the audience"
+  }
+
+  assert {
+    condition     = aws_iam_role_policy_attachment.plan_read_only.policy_arn == "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    error_message = "plan reads, it does not write"
+  }
+
+  assert {
+    condition     = toset(flatten([for s in data.aws_iam_policy_document.deploy_iam.statement : s.resources if s.sid == "ManageStackRoles"])) == toset(["arn:aws:iam::123456789012:role/platform-*"])
+    error_message = "deploy manages IAM roles of the stack only"
+  }
+}
+
+run "name_form_only_without_ids" {
+  command = plan
+  variables {
+    github_repository_id = null
+    github_owner_id      = null
+  }
+
+  assert {
+    condition     = toset(flatten([for s in data.aws_iam_policy_document.trust["deploy"].statement : [for c in s.condition : c.values if c.variable == "token.actions.githubusercontent.com:sub"]])) == toset(["repo:acme/shop-platform:environment:production"])
+    error_message = "without ids, only the name form"
+  }
+}
+
+run "rejects_a_repository_that_is_not_owner_slash_name" {
+  command = plan
+  variables {
+    github_repository = "shop-platform"
+  }
+  expect_failures = [var.github_repository]
+}
