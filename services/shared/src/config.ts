@@ -32,6 +32,12 @@ export const baseConfigSchema = z.object({
     .optional(),
   /** CA bundle for TLS to the database (DocumentDB: the AWS RDS global bundle). */
   MONGO_TLS_CA_FILE: z.string().min(1).optional(),
+  /**
+   * Credentials kept apart from MONGO_URL (in AWS they come from the RDS-managed secret, which
+   * rotates on its own); used when the URL carries none.
+   */
+  MONGO_USERNAME: z.string().min(1).optional(),
+  MONGO_PASSWORD: z.string().min(1).optional(),
   AMQP_URL: z
     .string()
     .regex(/^amqps?:\/\//, 'must start with amqp:// or amqps://')

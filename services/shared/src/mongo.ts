@@ -6,6 +6,9 @@ export interface MongoOptions {
   url: string;
   /** CA bundle for TLS (DocumentDB). */
   tlsCAFile?: string | undefined;
+  /** Credentials given apart from the URL. */
+  username?: string | undefined;
+  password?: string | undefined;
   /** Database used when the URL names none: each service has its own. */
   defaultDatabase: string;
   appName: string;
@@ -24,6 +27,7 @@ export async function connectMongo(o: MongoOptions): Promise<{ client: MongoClie
     connectTimeoutMS: 5_000,
     maxPoolSize: 50,
     ...(o.tlsCAFile && { tls: true, tlsCAFile: o.tlsCAFile }),
+    ...(o.username && o.password && { auth: { username: o.username, password: o.password } }),
   });
   await client.connect();
   return { client, db: client.db(databaseFromUrl(o.url) ?? o.defaultDatabase) };

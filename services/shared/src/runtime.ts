@@ -72,6 +72,8 @@ export async function startService<C extends BaseConfig>(
       connectMongo({
         url: config.MONGO_URL as string,
         tlsCAFile: config.MONGO_TLS_CA_FILE,
+        username: config.MONGO_USERNAME,
+        password: config.MONGO_PASSWORD,
         defaultDatabase: options.database ?? def.name,
         appName: def.name,
       }),

@@ -30,6 +30,16 @@ describe('parseConfig', () => {
     expect(() => parseConfig(baseConfigSchema, { JWT_SECRET: 'short' })).toThrowError(/JWT_SECRET must be at least 32/);
   });
 
+  it('takes database credentials apart from the URL, as ECS injects them from the RDS secret', () => {
+    const config = parseConfig(baseConfigSchema, {
+      JWT_SECRET: secret,
+      MONGO_URL: 'mongodb://db.example:27017/customer?tls=true&retryWrites=false',
+      MONGO_USERNAME: 'platform',
+      MONGO_PASSWORD: 'p@ss:word',
+    });
+    expect(config).toMatchObject({ MONGO_USERNAME: 'platform', MONGO_PASSWORD: 'p@ss:word' });
+  });
+
   it('treats empty values as unset', () => {
     const config = parseConfig(baseConfigSchema, { JWT_SECRET: secret, AMQP_URL: '', LOG_LEVEL: '' });
     expect(config.AMQP_URL).toBeUndefined();

@@ -65,6 +65,7 @@ resource "aws_lb" "this" {
 }
 
 resource "aws_lb_target_group" "service" {
+  #checkov:skip=CKV_AWS_378:TLS ends at the load balancer; the hop to the tasks stays inside the VPC
   for_each             = var.services
   name                 = substr("${var.name}-${each.key}", 0, 32)
   port                 = var.container_port

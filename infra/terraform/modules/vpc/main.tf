@@ -120,6 +120,7 @@ resource "aws_vpc_endpoint" "s3" {
 
 # Flow logs of rejected traffic: what a misconfigured security group drops, kept for a month.
 resource "aws_cloudwatch_log_group" "flow_logs" {
+  #checkov:skip=CKV_AWS_338:rejected-traffic flow logs are for debugging; retention is a variable (log_retention_days)
   count             = var.flow_logs_retention_days > 0 ? 1 : 0
   name              = "/vpc/${var.name}/flow-logs"
   retention_in_days = var.flow_logs_retention_days

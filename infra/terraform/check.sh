@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Every offline check of infra/terraform, from any directory:
+#   fmt, init + validate (root, bootstrap, each module), terraform test (root and bootstrap, with a
+#   mocked AWS provider), the provider schema check (where ../shared/tools has it), checkov (with
+#   the platform's own policies in .checkov/policies) and tflint.
+# Prints a table of what ran. A missing tool is SKIPPED, unless INFRA_CHECKS_REQUIRED=1 (CI),
+# where it is a failure. Exits non-zero when any check failed.
+set -uo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+required="${INFRA_CHECKS_REQUIRED:-0}"
+export TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
+export TF_PLUGIN_CACHE_DIR="${TF_PLUGIN_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/terraform-plugin-cache}"
+mkdir -p "$TF_PLUGIN_CACHE_DIR"
+log="$(mktemp -d)"
+trap 'rm -rf "$log"' EXIT
+rows=()
+failed=0
+
+record() { rows+=("$(printf '%-22s %-8s %-7s %s' "$1" "$2" "$3" "$4")"); }
+
+# run_check NAME TOOL COMMAND...: runs COMMAND if TOOL is on PATH, records the outcome.
+run_check() {
+  local name="$1" tool="$2"
+  shift 2
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    if [ "$required" = "1" ]; then
+      record "$name" "missing" "FAIL" "$tool not on PATH (INFRA_CHECKS_REQUIRED=1)"
+      failed=1
+    else
+      record "$name" "skipped" "-" "$tool not on PATH"
+    fi
+    return
+  fi
+  local started=$SECONDS out="$log/$name.log"
+  if "$@" >"$out" 2>&1; then
+    record "$name" "ran" "PASS" "$((SECONDS - started)) s"
+  else
+    record "$name" "ran" "FAIL" "$((SECONDS - started)) s"
+    failed=1
+    echo "----- $name failed:"
+    tail -n 60 "$out"
+  fi
+}
+
+tf_validate_all() {
+  local dir
+  for dir in "$here" "$here/bootstrap" "$here"/modules/*; do
+    echo "== $dir"
+    case "$dir" in
+      # root and bootstrap commit their lock files: init must not need to change them
+      "$here" | "$here/bootstrap") terraform -chdir="$dir" init -backend=false -input=false -lockfile=readonly >/dev/null || return 1 ;;
+      *) terraform -chdir="$dir" init -backend=false -input=false >/dev/null || return 1 ;;
+    esac
+    terraform -chdir="$dir" validate -no-color || return 1
+  done
+}
+
+tf_test_all() {
+  terraform -chdir="$here" test -no-color && terraform -chdir="$here/bootstrap" test -no-color
+}
+
+schema_check() {
+  "$repo/../shared/tools/tf-schema-check/tf-schema-check" "$here"
+}
+
+run_check "terraform fmt" terraform terraform fmt -check -recursive -diff "$here"
+run_check "terraform validate" terraform tf_validate_all
+run_check "terraform test" terraform tf_test_all
+if [ -x "$repo/../shared/tools/tf-schema-check/tf-schema-check" ]; then
+  run_check "provider schema" node schema_check
+else
+  record "provider schema" "skipped" "-" "../shared/tools/tf-schema-check not beside the repository"
+fi
+run_check "checkov" checkov checkov -d "$here" --framework terraform --quiet --compact --skip-download \
+  --external-checks-dir "$here/.checkov/policies"
+run_check "module READMEs" node node "$here/gen-docs.mjs" --check
+run_check "tflint" tflint tflint --chdir="$here" --recursive --config="$here/.tflint.hcl"
+
+printf '\ninfra/terraform checks on this machine:\n'
+printf '%-22s %-8s %-7s %s\n' "check" "status" "result" "detail"
+printf '%s\n' "${rows[@]}"
+exit "$failed"

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the infrastructure linters check.sh runs, at pinned versions, idempotently:
+#   checkov (PyPI) and tflint (Go). Terraform itself comes from hashicorp/setup-terraform in
+#   GitHub Actions, or from PATH (the offline copy in ../shared/tools/terraform on CI machines).
+# Needs python3 with pip and Go. Puts tflint in $(go env GOPATH)/bin; add that to PATH.
+set -euo pipefail
+CHECKOV_VERSION=3.2.495
+TFLINT_VERSION=v0.64.0
+
+if ! checkov --version 2>/dev/null | grep -qx "$CHECKOV_VERSION"; then
+  echo "installing checkov $CHECKOV_VERSION"
+  python3 -m pip install --quiet --disable-pip-version-check "checkov==$CHECKOV_VERSION"
+fi
+
+gobin="$(go env GOPATH)/bin"
+if ! "$gobin/tflint" --version 2>/dev/null | grep -q "version ${TFLINT_VERSION#v}"; then
+  echo "installing tflint $TFLINT_VERSION"
+  GOFLAGS=-mod=mod go install "github.com/terraform-linters/tflint@$TFLINT_VERSION"
+fi
+
+echo "checkov $(checkov --version), $("$gobin/tflint" --version | head -1)"
