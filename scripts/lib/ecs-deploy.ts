@@ -1,0 +1,258 @@
+import {
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  type ECSClient,
+  ListTasksCommand,
+  RegisterTaskDefinitionCommand,
+  type RegisterTaskDefinitionCommandInput,
+  type Service,
+  type TaskDefinition,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
+
+export interface DeployOptions {
+  cluster: string;
+  service: string;
+  image: string;
+  /** Container whose image changes; defaults to the service name, or the only container. */
+  container?: string | undefined;
+  timeoutMs: number;
+  pollMs: number;
+  rollbackOnTimeout: boolean;
+  dryRun: boolean;
+  /** Register and update, without following the rollout. */
+  noWait?: boolean;
+}
+
+export interface DeployDeps {
+  ecs: Pick<ECSClient, 'send'>;
+  log: (line: string) => void;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export type DeployOutcome = 'deployed' | 'dry-run' | 'submitted' | 'failed' | 'rolled-back' | 'timed-out';
+
+export interface DeployResult {
+  outcome: DeployOutcome;
+  ok: boolean;
+  reason: string;
+  previousTaskDefinition?: string | undefined;
+  newTaskDefinition?: string | undefined;
+  events: string[];
+  stoppedTasks: string[];
+}
+
+export class DeployError extends Error {
+  override name = 'DeployError';
+}
+
+/** Fields DescribeTaskDefinition returns that RegisterTaskDefinition refuses. */
+const READ_ONLY = [
+  'taskDefinitionArn',
+  'revision',
+  'status',
+  'requiresAttributes',
+  'compatibilities',
+  'registeredAt',
+  'registeredBy',
+  'deregisteredAt',
+] as const;
+
+/** The next revision's input: the base revision with one container's image replaced. */
+export function nextRevision(
+  base: TaskDefinition,
+  tags: RegisterTaskDefinitionCommandInput['tags'],
+  containerName: string | undefined,
+  image: string,
+): { input: RegisterTaskDefinitionCommandInput; container: string; previousImage: string } {
+  const containers = base.containerDefinitions ?? [];
+  const target =
+    containers.find((c) => c.name === containerName) ??
+    (containers.length === 1 && !containerName ? containers[0] : undefined);
+  if (!target?.name) {
+    throw new DeployError(
+      `no container ${containerName ?? '(unnamed)'} in ${base.family}; containers: ${containers.map((c) => c.name).join(', ')}`,
+    );
+  }
+  const copy: Record<string, unknown> = { ...base };
+  for (const field of READ_ONLY) delete copy[field];
+  const input = {
+    ...copy,
+    containerDefinitions: containers.map((c) => (c.name === target.name ? { ...c, image } : c)),
+    ...(tags && tags.length > 0 && { tags }),
+  } as RegisterTaskDefinitionCommandInput;
+  return { input, container: target.name, previousImage: target.image ?? '' };
+}
+
+const familyOf = (arn: string) => arn.split('/').pop()?.split(':')[0] ?? arn;
+
+/**
+ * Deploys `image` to one ECS service: registers a new revision of the service's task definition
+ * family (its latest revision, so changes Terraform registered come along) with the image
+ * replaced, points the service at it, and follows the deployment until it is COMPLETED with every
+ * task running, printing new service events and why tasks stopped. Fails fast when the rollout
+ * FAILED or the circuit breaker rolled it back; after the deadline it fails, and with
+ * rollbackOnTimeout points the service back to the previous revision.
+ */
+export async function deployService(o: DeployOptions, d: DeployDeps): Promise<DeployResult> {
+  const now = d.now ?? Date.now;
+  const sleep = d.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const events: string[] = [];
+  const stoppedTasks: string[] = [];
+  const result = (outcome: DeployOutcome, reason: string, extra: Partial<DeployResult> = {}): DeployResult => ({
+    outcome,
+    ok: outcome === 'deployed' || outcome === 'dry-run' || outcome === 'submitted',
+    reason,
+    events,
+    stoppedTasks,
+    ...extra,
+  });
+
+  const current = await describeService(d.ecs, o.cluster, o.service);
+  const previous = current.taskDefinition;
+  if (!previous) throw new DeployError(`service ${o.service} has no task definition`);
+  const family = familyOf(previous);
+  const latest = await d.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: family, include: ['TAGS'] }));
+  if (!latest.taskDefinition) throw new DeployError(`task definition family ${family} not found`);
+  const next = nextRevision(latest.taskDefinition, latest.tags, o.container ?? o.service, o.image);
+  d.log(
+    `${o.service}: ${next.container} ${next.previousImage || '(no image)'} -> ${o.image} (new revision of ${family}, based on revision ${latest.taskDefinition.revision})`,
+  );
+
+  if (o.dryRun) {
+    d.log(
+      `${o.service}: dry run: would register a revision of ${family} and update ${o.cluster}/${o.service}; nothing changed`,
+    );
+    return result('dry-run', 'dry run', { previousTaskDefinition: previous });
+  }
+
+  const registered = await d.ecs.send(new RegisterTaskDefinitionCommand(next.input));
+  const arn = registered.taskDefinition?.taskDefinitionArn;
+  if (!arn) throw new DeployError('RegisterTaskDefinition returned no ARN');
+  d.log(`${o.service}: registered ${arn}`);
+  const started = now();
+  await d.ecs.send(new UpdateServiceCommand({ cluster: o.cluster, service: o.service, taskDefinition: arn }));
+  d.log(`${o.service}: service updated, following the deployment (deadline ${Math.round(o.timeoutMs / 1000)} s)`);
+  const extra = { previousTaskDefinition: previous, newTaskDefinition: arn };
+  if (o.noWait) return result('submitted', 'deployment started (not followed)', extra);
+
+  const seenEvents = new Set<string>();
+  const seenTasks = new Set<string>();
+  const deadline = started + o.timeoutMs;
+  for (;;) {
+    const service = await describeService(d.ecs, o.cluster, o.service);
+    for (const e of [...(service.events ?? [])].reverse()) {
+      if (!e.id || seenEvents.has(e.id) || (e.createdAt && e.createdAt.getTime() < started - 1000)) continue;
+      seenEvents.add(e.id);
+      events.push(e.message ?? '');
+      d.log(`${o.service}: event: ${e.message}`);
+    }
+    for (const stopped of await stoppedTasksOf(d.ecs, o.cluster, o.service, arn, seenTasks)) {
+      stoppedTasks.push(stopped);
+      d.log(`${o.service}: task stopped: ${stopped}`);
+    }
+
+    const deployment = service.deployments?.find((dep) => dep.taskDefinition === arn);
+    if (deployment?.rolloutState === 'FAILED') {
+      return result('failed', `rollout failed: ${deployment.rolloutStateReason ?? 'no reason given'}`, extra);
+    }
+    if (!deployment && service.taskDefinition !== arn) {
+      return result(
+        'rolled-back',
+        `the deployment is gone and the service runs ${service.taskDefinition}: the circuit breaker rolled it back`,
+        extra,
+      );
+    }
+    if (
+      deployment?.rolloutState === 'COMPLETED' &&
+      deployment.runningCount === deployment.desiredCount &&
+      (service.deployments?.length ?? 0) === 1
+    ) {
+      return result('deployed', `${deployment.runningCount}/${deployment.desiredCount} tasks running ${arn}`, extra);
+    }
+    if (now() >= deadline) {
+      const state = deployment
+        ? `${deployment.rolloutState ?? 'unknown'}, ${deployment.runningCount ?? 0}/${deployment.desiredCount ?? 0} running`
+        : 'no deployment of the new revision listed';
+      if (o.rollbackOnTimeout) {
+        await d.ecs.send(
+          new UpdateServiceCommand({ cluster: o.cluster, service: o.service, taskDefinition: previous }),
+        );
+        d.log(`${o.service}: deadline passed; service pointed back to ${previous}`);
+        return result(
+          'timed-out',
+          `not completed after ${Math.round(o.timeoutMs / 1000)} s (${state}); rolled back to ${previous}`,
+          extra,
+        );
+      }
+      return result('timed-out', `not completed after ${Math.round(o.timeoutMs / 1000)} s (${state})`, extra);
+    }
+    await sleep(o.pollMs);
+  }
+}
+
+async function describeService(ecs: DeployDeps['ecs'], cluster: string, name: string): Promise<Service> {
+  const out = await ecs.send(new DescribeServicesCommand({ cluster, services: [name] }));
+  const service = out.services?.[0];
+  if (!service || service.status === 'INACTIVE') {
+    const why = out.failures?.[0]?.reason ?? (service ? 'INACTIVE' : 'not found');
+    throw new DeployError(`service ${name} in cluster ${cluster}: ${why}`);
+  }
+  return service;
+}
+
+/** Tasks of the new revision that stopped since the last look, with ECS's reason. */
+async function stoppedTasksOf(
+  ecs: DeployDeps['ecs'],
+  cluster: string,
+  service: string,
+  taskDefinition: string,
+  seen: Set<string>,
+): Promise<string[]> {
+  const listed = await ecs.send(new ListTasksCommand({ cluster, serviceName: service, desiredStatus: 'STOPPED' }));
+  const fresh = (listed.taskArns ?? []).filter((t) => !seen.has(t)).slice(0, 100);
+  if (fresh.length === 0) return [];
+  const described = await ecs.send(new DescribeTasksCommand({ cluster, tasks: fresh }));
+  const lines: string[] = [];
+  for (const task of described.tasks ?? []) {
+    if (!task.taskArn) continue;
+    seen.add(task.taskArn);
+    if (task.taskDefinitionArn !== taskDefinition) continue;
+    const exits = (task.containers ?? [])
+      .filter((c) => c.exitCode !== undefined || c.reason)
+      .map((c) => `${c.name}: ${c.reason ?? `exit ${c.exitCode}`}`);
+    lines.push(
+      `${task.taskArn.split('/').pop()}: ${task.stoppedReason ?? 'stopped'}${exits.length ? ` (${exits.join('; ')})` : ''}`,
+    );
+  }
+  return lines;
+}
+
+/** Markdown for $GITHUB_STEP_SUMMARY. */
+export function summaryMarkdown(o: DeployOptions, r: DeployResult): string {
+  const icon = r.ok ? 'OK' : 'FAILED';
+  const lines = [
+    `### ECS deploy ${o.service}: ${icon}`,
+    '',
+    '| | |',
+    '| --- | --- |',
+    `| Cluster | \`${o.cluster}\` |`,
+    `| Image | \`${o.image}\` |`,
+    `| Outcome | ${r.outcome}: ${r.reason} |`,
+    `| New task definition | \`${r.newTaskDefinition ?? '-'}\` |`,
+    `| Previous task definition | \`${r.previousTaskDefinition ?? '-'}\` |`,
+  ];
+  if (r.stoppedTasks.length > 0) lines.push('', '**Stopped tasks**', '', ...r.stoppedTasks.map((t) => `- ${t}`));
+  if (r.events.length > 0)
+    lines.push(
+      '',
+      '<details><summary>Service events</summary>',
+      '',
+      ...r.events.map((e) => `- ${e}`),
+      '',
+      '</details>',
+    );
+  return `${lines.join('\n')}\n`;
+}

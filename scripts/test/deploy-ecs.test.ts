@@ -1,0 +1,238 @@
+/**
+ * scripts/deploy-ecs.ts run as users run it (a child process, the real AWS SDK over HTTP):
+ * against moto's ECS server for what moto models (registering the revision, updating the service,
+ * dry run, errors), and against a fake ECS endpoint of our own for the rollout outcomes moto
+ * cannot produce (moto 5 keeps every deployment IN_PROGRESS and adds none on UpdateService).
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CreateClusterCommand,
+  CreateServiceCommand,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  ECSClient,
+  ListTaskDefinitionsCommand,
+  RegisterTaskDefinitionCommand,
+} from '@aws-sdk/client-ecs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, waitForPort } from '../../test/servers.ts';
+import { type FakeEcs, type Scenario, startFakeEcs } from './fake-ecs.ts';
+
+const script = join(import.meta.dirname, '..', 'deploy-ecs.ts');
+const credentials = { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'eu-west-1' };
+
+function deploy(endpoint: string, args: string[], extraEnv: Record<string, string> = {}) {
+  return new Promise<{ code: number | null; out: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      [script, '--endpoint', endpoint, ...args],
+      { env: { PATH: process.env.PATH ?? '', ...credentials, ...extraEnv }, timeout: 60_000 },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: stdout + stderr }),
+    );
+  });
+}
+
+describe('deploy-ecs against moto', () => {
+  let moto: ChildProcess;
+  let endpoint = '';
+  let ecs: ECSClient;
+  let firstArn = '';
+
+  beforeAll(async () => {
+    const port = await freePort();
+    moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+    const spawnFailed = new Promise<never>((_, reject) =>
+      moto.once('error', () => reject(new Error("moto_server is not installed: pip install 'moto[server]==5.2.1'"))),
+    );
+    await Promise.race([waitForPort(port, 30_000, 'moto_server'), spawnFailed]);
+    endpoint = `http://127.0.0.1:${port}`;
+    ecs = new ECSClient({
+      endpoint,
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
+    await ecs.send(new CreateClusterCommand({ clusterName: 'platform' }));
+    const td = await ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: 'platform-customer',
+        requiresCompatibilities: ['FARGATE'],
+        networkMode: 'awsvpc',
+        cpu: '256',
+        memory: '512',
+        executionRoleArn: 'arn:aws:iam::123456789012:role/platform-customer-execution',
+        containerDefinitions: [
+          {
+            name: 'customer',
+            image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/customer:bootstrap',
+            essential: true,
+            readonlyRootFilesystem: true,
+            environment: [{ name: 'LOG_LEVEL', value: 'info' }],
+          },
+        ],
+        tags: [{ key: 'Service', value: 'customer' }],
+      }),
+    );
+    firstArn = td.taskDefinition?.taskDefinitionArn ?? '';
+    await ecs.send(
+      new CreateServiceCommand({
+        cluster: 'platform',
+        serviceName: 'customer',
+        taskDefinition: firstArn,
+        desiredCount: 2,
+        launchType: 'FARGATE',
+      }),
+    );
+  }, 60_000);
+
+  afterAll(() => {
+    moto?.kill();
+  });
+
+  const image = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/customer:3f2a1b9';
+
+  it('--dry-run says what it would do and changes nothing', async () => {
+    const before = (await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: 'platform-customer' })))
+      .taskDefinitionArns?.length;
+    const run = await deploy(endpoint, [
+      '--cluster',
+      'platform',
+      '--service',
+      'customer',
+      '--image',
+      image,
+      '--dry-run',
+    ]);
+    expect(run.code, run.out).toBe(0);
+    expect(run.out).toContain(':bootstrap -> 123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/customer:3f2a1b9');
+    expect(run.out).toContain('nothing changed');
+    expect(
+      (await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: 'platform-customer' }))).taskDefinitionArns
+        ?.length,
+    ).toBe(before);
+  });
+
+  it('registers a revision with the new image (everything else kept, tags too) and points the service at it', async () => {
+    const run = await deploy(endpoint, [
+      '--cluster',
+      'platform',
+      '--service',
+      'customer',
+      '--image',
+      image,
+      '--no-wait',
+    ]);
+    expect(run.code, run.out).toBe(0);
+    const service = (await ecs.send(new DescribeServicesCommand({ cluster: 'platform', services: ['customer'] })))
+      .services?.[0];
+    expect(service?.taskDefinition).toMatch(/platform-customer:2$/);
+    const next = await ecs.send(
+      new DescribeTaskDefinitionCommand({ taskDefinition: service?.taskDefinition, include: ['TAGS'] }),
+    );
+    const container = next.taskDefinition?.containerDefinitions?.[0];
+    expect(container?.image).toBe(image);
+    expect(container?.readonlyRootFilesystem).toBe(true);
+    expect(container?.environment).toEqual([{ name: 'LOG_LEVEL', value: 'info' }]);
+    expect(next.taskDefinition).toMatchObject({
+      cpu: '256',
+      memory: '512',
+      networkMode: 'awsvpc',
+      executionRoleArn: 'arn:aws:iam::123456789012:role/platform-customer-execution',
+    });
+    expect(next.tags).toEqual([{ key: 'Service', value: 'customer' }]);
+  });
+
+  it('fails with a clear message for a service that does not exist, and 2 for bad usage', async () => {
+    const missing = await deploy(endpoint, ['--cluster', 'platform', '--service', 'billing', '--image', image]);
+    expect(missing.code).toBe(1);
+    expect(missing.out).toMatch(/billing: FAILED: service billing in cluster platform: MISSING|not found/);
+    expect((await deploy(endpoint, ['--cluster', 'platform', '--service', 'customer'])).code).toBe(2);
+    expect((await deploy(endpoint, ['--cluster', 'platform', '--service', 'customer', '--image', 'latest'])).code).toBe(
+      2,
+    );
+    expect(
+      (await deploy(endpoint, ['--cluster', 'platform', '--service', 'customer', '--image', image, '--timeout', '-1']))
+        .code,
+    ).toBe(2);
+  });
+});
+
+describe('deploy-ecs following the rollout (fake ECS endpoint)', () => {
+  const image = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/products:9c8d7e6';
+  const args = ['--cluster', 'platform', '--service', 'products', '--image', image, '--poll-interval', '0.05'];
+
+  async function withFake(scenario: Scenario, extra: string[] = []) {
+    const fake: FakeEcs = await startFakeEcs(scenario);
+    const summary = join(mkdtempSync(join(tmpdir(), 'summary-')), 'summary.md');
+    try {
+      const run = await deploy(fake.url, [...args, ...extra], { GITHUB_STEP_SUMMARY: summary });
+      return { run, fake, summary: readFileSync(summary, 'utf8') };
+    } finally {
+      await fake.close();
+    }
+  }
+
+  it('success: waits for COMPLETED with every task running, streams events, writes the summary', async () => {
+    const { run, fake, summary } = await withFake('success', ['--timeout', '30']);
+    expect(run.code, run.out).toBe(0);
+    expect(run.out).toContain(
+      'products: OK: 2/2 tasks running arn:aws:ecs:eu-west-1:123456789012:task-definition/platform-production-products:8',
+    );
+    expect(run.out).toContain('event: (service products) tick 1');
+    const registered = fake.state.registered[0] ?? {};
+    for (const field of [
+      'taskDefinitionArn',
+      'revision',
+      'status',
+      'requiresAttributes',
+      'compatibilities',
+      'registeredAt',
+      'registeredBy',
+    ]) {
+      expect(registered, field).not.toHaveProperty(field);
+    }
+    expect(registered).toMatchObject({
+      family: 'platform-production-products',
+      cpu: '256',
+      tags: [{ key: 'Service', value: 'products' }],
+    });
+    expect(summary).toContain('### ECS deploy products: OK');
+    expect(summary).toContain(image);
+  });
+
+  it('a FAILED rollout fails at once with ECS’s reason and why tasks stopped', async () => {
+    const { run, summary } = await withFake('failed', ['--timeout', '30']);
+    expect(run.code).toBe(1);
+    expect(run.out).toContain('rollout failed: ECS deployment circuit breaker: tasks failed to start.');
+    expect(run.out).toContain(
+      'task stopped: abc123: Essential container in task exited (products: CannotPullContainerError: image not found)',
+    );
+    expect(summary).toContain('FAILED');
+  });
+
+  it('a deployment the circuit breaker rolled back is reported as such', async () => {
+    const { run, fake } = await withFake('rolled-back', ['--timeout', '30']);
+    expect(run.code).toBe(1);
+    expect(run.out).toContain('the circuit breaker rolled it back');
+    expect(fake.state.updates).toHaveLength(1); // the script itself did not roll back
+  });
+
+  it('past the deadline it fails, and with --rollback-on-timeout points the service back', async () => {
+    const stuck = await withFake('stuck', ['--timeout', '0.5']);
+    expect(stuck.run.code).toBe(1);
+    expect(stuck.run.out).toMatch(/not completed after \d+ s \(IN_PROGRESS, 1\/2 running\)/);
+    expect(stuck.fake.state.updates).toHaveLength(1);
+    const back = await withFake('stuck', ['--timeout', '0.5', '--rollback-on-timeout']);
+    expect(back.run.code).toBe(1);
+    expect(back.fake.state.updates).toEqual([
+      'arn:aws:ecs:eu-west-1:123456789012:task-definition/platform-production-products:8',
+      'arn:aws:ecs:eu-west-1:123456789012:task-definition/platform-production-products:7',
+    ]);
+    expect(back.run.out).toContain(
+      'rolled back to arn:aws:ecs:eu-west-1:123456789012:task-definition/platform-production-products:7',
+    );
+  });
+});
