@@ -1,9 +1,12 @@
 /**
  * Deploys a new image to one ECS service and follows the rollout.
  *
- *   node scripts/deploy-ecs.ts --cluster C --service S --image URI [--container NAME]
+ *   node scripts/deploy-ecs.ts --cluster C --service S (--image URI | --keep-image) [--container NAME]
  *     [--timeout 900] [--poll-interval 10] [--rollback-on-timeout] [--dry-run] [--no-wait]
  *     [--region R] [--endpoint URL]
+ *
+ * --keep-image redeploys the image the service runs now on the family's latest revision: how
+ * configuration changes Terraform registered (environment, secrets, sizes) reach a service.
  *
  * Exit codes: 0 deployed (or dry run), 1 failed / rolled back / timed out, 2 usage error.
  * Writes a summary to $GITHUB_STEP_SUMMARY when that is set. See scripts/lib/ecs-deploy.ts.
@@ -28,6 +31,7 @@ function parse() {
       cluster: { type: 'string' },
       service: { type: 'string' },
       image: { type: 'string' },
+      'keep-image': { type: 'boolean', default: false },
       container: { type: 'string' },
       timeout: { type: 'string', default: '900' },
       'poll-interval': { type: 'string', default: '10' },
@@ -47,9 +51,12 @@ try {
 const { cluster, service, image } = args;
 const timeout = Number(args.timeout);
 const poll = Number(args['poll-interval']);
-if (!cluster || !service || !image) fail(`--cluster, --service and --image are required\n${usage}`, 2);
-if (!/^[\w.-]+(:\d+)?(\/[\w.-]+)+(:[\w.-]+|@sha256:[a-f0-9]{64})$/.test(image))
+if (!cluster || !service || Boolean(image) === args['keep-image']) {
+  fail(`--cluster, --service and one of --image or --keep-image are required\n${usage}`, 2);
+}
+if (image && !/^[\w.-]+(:\d+)?(\/[\w.-]+)+(:[\w.-]+|@sha256:[a-f0-9]{64})$/.test(image)) {
   fail(`--image must be a full image reference with a tag or digest, got ${image}`, 2);
+}
 if (!(timeout > 0) || !(poll > 0))
   fail(`--timeout and --poll-interval must be positive numbers of seconds\n${usage}`, 2);
 

@@ -14,7 +14,8 @@ import {
 export interface DeployOptions {
   cluster: string;
   service: string;
-  image: string;
+  /** The image to deploy; undefined keeps the image the service runs now (a configuration-only deploy). */
+  image: string | undefined;
   /** Container whose image changes; defaults to the service name, or the only container. */
   container?: string | undefined;
   timeoutMs: number;
@@ -116,9 +117,10 @@ export async function deployService(o: DeployOptions, d: DeployDeps): Promise<De
   const family = familyOf(previous);
   const latest = await d.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: family, include: ['TAGS'] }));
   if (!latest.taskDefinition) throw new DeployError(`task definition family ${family} not found`);
-  const next = nextRevision(latest.taskDefinition, latest.tags, o.container ?? o.service, o.image);
+  const image = o.image ?? (await currentImage(d.ecs, previous, o.container ?? o.service));
+  const next = nextRevision(latest.taskDefinition, latest.tags, o.container ?? o.service, image);
   d.log(
-    `${o.service}: ${next.container} ${next.previousImage || '(no image)'} -> ${o.image} (new revision of ${family}, based on revision ${latest.taskDefinition.revision})`,
+    `${o.service}: ${next.container} ${next.previousImage || '(no image)'} -> ${image} (new revision of ${family}, based on revision ${latest.taskDefinition.revision})`,
   );
 
   if (o.dryRun) {
@@ -193,6 +195,15 @@ export async function deployService(o: DeployOptions, d: DeployDeps): Promise<De
   }
 }
 
+/** The image the service's current revision runs, for configuration-only deploys. */
+async function currentImage(ecs: DeployDeps['ecs'], taskDefinition: string, container: string): Promise<string> {
+  const current = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition }));
+  const containers = current.taskDefinition?.containerDefinitions ?? [];
+  const found = containers.find((c) => c.name === container) ?? (containers.length === 1 ? containers[0] : undefined);
+  if (!found?.image) throw new DeployError(`cannot tell which image ${taskDefinition} runs`);
+  return found.image;
+}
+
 async function describeService(ecs: DeployDeps['ecs'], cluster: string, name: string): Promise<Service> {
   const out = await ecs.send(new DescribeServicesCommand({ cluster, services: [name] }));
   const service = out.services?.[0];
@@ -239,7 +250,7 @@ export function summaryMarkdown(o: DeployOptions, r: DeployResult): string {
     '| | |',
     '| --- | --- |',
     `| Cluster | \`${o.cluster}\` |`,
-    `| Image | \`${o.image}\` |`,
+    `| Image | \`${o.image ?? '(unchanged)'}\` |`,
     `| Outcome | ${r.outcome}: ${r.reason} |`,
     `| New task definition | \`${r.newTaskDefinition ?? '-'}\` |`,
     `| Previous task definition | \`${r.previousTaskDefinition ?? '-'}\` |`,

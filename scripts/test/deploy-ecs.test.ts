@@ -145,11 +145,41 @@ describe('deploy-ecs against moto', () => {
     expect(next.tags).toEqual([{ key: 'Service', value: 'customer' }]);
   });
 
+  it("--keep-image redeploys the running image on the family's latest revision (configuration changes)", async () => {
+    await ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: 'platform-customer',
+        requiresCompatibilities: ['FARGATE'],
+        networkMode: 'awsvpc',
+        cpu: '512',
+        memory: '1024',
+        containerDefinitions: [
+          {
+            name: 'customer',
+            image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/customer:bootstrap',
+            essential: true,
+          },
+        ],
+      }),
+    ); // what a Terraform change registers
+    const run = await deploy(endpoint, ['--cluster', 'platform', '--service', 'customer', '--keep-image', '--no-wait']);
+    expect(run.code, run.out).toBe(0);
+    const service = (await ecs.send(new DescribeServicesCommand({ cluster: 'platform', services: ['customer'] })))
+      .services?.[0];
+    const next = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: service?.taskDefinition }));
+    expect(next.taskDefinition?.cpu).toBe('512');
+    expect(next.taskDefinition?.containerDefinitions?.[0]?.image).toBe(image);
+  });
+
   it('fails with a clear message for a service that does not exist, and 2 for bad usage', async () => {
     const missing = await deploy(endpoint, ['--cluster', 'platform', '--service', 'billing', '--image', image]);
     expect(missing.code).toBe(1);
     expect(missing.out).toMatch(/billing: FAILED: service billing in cluster platform: MISSING|not found/);
     expect((await deploy(endpoint, ['--cluster', 'platform', '--service', 'customer'])).code).toBe(2);
+    expect(
+      (await deploy(endpoint, ['--cluster', 'platform', '--service', 'customer', '--image', image, '--keep-image']))
+        .code,
+    ).toBe(2);
     expect((await deploy(endpoint, ['--cluster', 'platform', '--service', 'customer', '--image', 'latest'])).code).toBe(
       2,
     );
