@@ -51,9 +51,13 @@ export interface CommentInput {
   commit?: string | undefined;
 }
 
+/** Terraform colours its output unless told -no-color: drop the escape sequences. */
+const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+const plainText = (plan: string) => plan.replace(ANSI_COLOUR, '').trimEnd();
+
 export function commentBody(o: CommentInput): { body: string; truncated: boolean } {
   const summary = summarizePlan(o.plan);
-  const clean = o.plan.replace(/\u001b\[[0-9;]*m/g, '').trimEnd();
+  const clean = plainText(o.plan);
   const { text, truncated } = truncate(clean, COMMENT_LIMIT - FRAME_BUDGET - o.title.length - o.marker.length);
   const fence = fenceFor(text);
   const parts = [
@@ -143,8 +147,7 @@ export async function upsertComment(
 
 /** The step summary gets the whole plan (its own limit is 1 MiB per step). */
 export function stepSummary(o: CommentInput): string {
-  const clean = o.plan.replace(/\u001b\[[0-9;]*m/g, '').trimEnd();
-  const { text, truncated } = truncate(clean, 1_000_000);
+  const { text, truncated } = truncate(plainText(o.plan), 1_000_000);
   const fence = fenceFor(text);
   return [
     `### ${o.title}`,
