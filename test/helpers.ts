@@ -7,7 +7,11 @@ import type { DomainEvent } from '../services/shared/src/events.ts';
 import { silentLogger } from '../services/shared/src/log.ts';
 import { type RunningService, type ServiceDefinition, startService } from '../services/shared/src/runtime.ts';
 import type { ConsumerName } from '../services/shared/src/topology.ts';
+import { eventually } from './eventually.ts';
+import { TEST_JWT_SECRET } from './processes.ts';
 import { restartServer } from './servers.ts';
+
+export { eventually, TEST_JWT_SECRET };
 export const backends = () => inject('backends');
 
 /** A name no other test uses: each suite gets its own exchange, queues and databases. */
@@ -26,28 +30,6 @@ export function testDatabase(prefix: string) {
 
 export const restartBroker = (o: { hard: boolean; downMs?: number }) => restartServer(backends().broker, o);
 export const restartDatabase = (o: { hard: boolean; downMs?: number }) => restartServer(backends().database, o);
-
-/** Polls `check` until it returns a value other than undefined/false, or fails after `ms`. */
-export async function eventually<T>(
-  check: () => Promise<T | undefined | false> | T | undefined | false,
-  ms = 10_000,
-  what = 'condition',
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`${what} not reached within ${ms} ms${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-export const TEST_JWT_SECRET = 'integration-test-secret-0123456789abcdef';
 
 /**
  * Starts a service in this process against the real servers, on an exchange and database of the

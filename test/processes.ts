@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { backends, eventually, TEST_JWT_SECRET } from './helpers.ts';
-import { freePort } from './servers.ts';
+import { eventually } from './eventually.ts';
+import { type Backends, freePort } from './servers.ts';
+
+export const TEST_JWT_SECRET = 'integration-test-secret-0123456789abcdef';
 
 const root = join(import.meta.dirname, '..');
 
@@ -22,6 +24,7 @@ export interface ServiceProcess {
 export async function serviceProcess(
   name: 'customer' | 'products' | 'shopping',
   namespace: string,
+  backends: Pick<Backends, 'mongoUrl' | 'amqpUrl'>,
   env: Record<string, string> = {},
 ): Promise<ServiceProcess> {
   const port = await freePort();
@@ -33,8 +36,8 @@ export async function serviceProcess(
     HOME: process.env.HOME ?? '',
     PORT: String(port),
     HOST: '127.0.0.1',
-    MONGO_URL: `${backends().mongoUrl.replace(/\/?$/, '/')}${namespace.replace(/\W/g, '_')}_${name}`,
-    AMQP_URL: backends().amqpUrl,
+    MONGO_URL: `${backends.mongoUrl.replace(/\/?$/, '/')}${namespace.replace(/\W/g, '_')}_${name}`,
+    AMQP_URL: backends.amqpUrl,
     AMQP_EXCHANGE: namespace,
     JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: process.env.TEST_SERVICE_LOG_LEVEL ?? 'warn',

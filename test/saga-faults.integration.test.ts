@@ -22,9 +22,9 @@ let shopping: ServiceProcess;
 let admin: string;
 
 beforeAll(async () => {
-  customer = await serviceProcess('customer', namespace, { ADMIN_EMAILS: 'boss@example.com' });
-  products = await serviceProcess('products', namespace);
-  shopping = await serviceProcess('shopping', namespace);
+  customer = await serviceProcess('customer', namespace, backends(), { ADMIN_EMAILS: 'boss@example.com' });
+  products = await serviceProcess('products', namespace, backends());
+  shopping = await serviceProcess('shopping', namespace, backends());
   await Promise.all([customer.start(), products.start(), shopping.start()]);
   admin = await (await createTokens(TEST_JWT_SECRET, 3600)).issue({
     id: uuidv7(),

@@ -161,6 +161,8 @@ type OutcomeDoc = {
   status: Exclude<OrderStatus, 'PENDING'>;
   totalCents?: number;
   at: string;
+  /** When this service learnt the outcome (operations: how far behind the saga the history runs). */
+  recordedAt: Date;
 };
 
 export class MongoOrderHistory implements OrderHistory {
@@ -187,6 +189,7 @@ export class MongoOrderHistory implements OrderHistory {
       customerId: o.customerId,
       status: o.status,
       at: o.at,
+      recordedAt: new Date(),
       ...(o.totalCents !== undefined && { totalCents: o.totalCents }),
     });
   }
@@ -198,7 +201,7 @@ export class MongoOrderHistory implements OrderHistory {
     ]);
     return mergeHistory(
       placed.map(({ _id, ...p }) => ({ orderId: _id, ...p })),
-      outcomes.map(({ _id, ...o }) => ({ orderId: _id, ...o })),
+      outcomes.map(({ _id, recordedAt: _, ...o }) => ({ orderId: _id, ...o })),
     );
   }
 }

@@ -1,6 +1,6 @@
 import { route } from '@platform/shared/api';
 import type { Tokens } from '@platform/shared/auth';
-import { AppError, conflict, notFound } from '@platform/shared/errors';
+import { conflict, notFound } from '@platform/shared/errors';
 import { createServiceApp, type ReadinessProbe } from '@platform/shared/http';
 import { uuidv7 } from '@platform/shared/ids';
 import type { Logger } from '@platform/shared/log';
@@ -9,8 +9,6 @@ import * as z from 'zod';
 import {
   type CatalogProduct,
   createProductBody,
-  decodeCursor,
-  encodeCursor,
   idParams,
   listQuery,
   lookupBody,
@@ -78,18 +76,12 @@ export function createProductsApp(d: ProductsAppDeps) {
         },
       },
       handler: async (c, { query }) => {
-        const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-        if (query.cursor !== undefined && !after) {
-          throw new AppError('VALIDATION_FAILED', 'invalid query.cursor', [
-            { path: 'query.cursor', message: 'not a cursor from this API' },
-          ]);
-        }
-        const page = await d.catalog.list({ category: query.category, after, limit: query.limit + 1 });
+        const page = await d.catalog.list({ category: query.category, after: query.cursor, limit: query.limit + 1 });
         const items = page.slice(0, query.limit);
         const last = items.at(-1);
         return c.json({
           items: await withStock(items),
-          nextCursor: page.length > query.limit && last ? encodeCursor(last.id) : null,
+          nextCursor: page.length > query.limit && last ? last.id : null,
         });
       },
     }),

@@ -18,35 +18,40 @@ export interface CatalogProduct {
 /** What the API returns: the catalog data with the current stock from the ledger. */
 export type Product = CatalogProduct & { stock: number };
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+/** Taken as sent (see customer's address lines): the published schema is the one rule. */
+const text = (max: number) => z.string().min(1).max(max);
 const cents = z.number().int().min(0).max(1_000_000_000);
 const quantity = z.number().int().min(0).max(1_000_000_000);
+/** A slug: the same string in the product and in ?category=, no case or spacing to normalise. */
 export const category = z
   .string()
-  .trim()
-  .toLowerCase()
-  .regex(/^[a-z0-9][a-z0-9 _-]{0,49}$/, 'must be 1-50 letters, digits, spaces, - or _');
+  .regex(
+    /^[a-z0-9][a-z0-9-]{0,49}$/,
+    'must be 1-50 lower-case letters, digits or dashes, e.g. "fruit" or "home-office"',
+  );
 
 export const createProductBody = z.strictObject({
   name: text(200),
-  description: z.string().trim().max(2000).optional(),
+  description: z.string().max(2000).optional(),
   category,
   unit: text(20),
   priceCents: cents,
   stock: quantity,
-  supplier: z.string().trim().max(200).nullable().optional(),
+  supplier: z.string().max(200).nullable().optional(),
 });
 export type CreateProduct = z.infer<typeof createProductBody>;
 
 export const patchProductBody = createProductBody
   .partial()
-  .refine((p) => Object.keys(p).length > 0, { message: 'at least one field to change' });
+  .refine((p) => Object.keys(p).length > 0, { message: 'at least one field to change' })
+  .meta({ minProperties: 1 });
 export type PatchProduct = z.infer<typeof patchProductBody>;
 
 export const listQuery = z.strictObject({
   category: category.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(200).optional(),
+  /** The id of the last product of the previous page (nextCursor): the page starts after it. */
+  cursor: z.uuid({ message: 'must be the nextCursor of a previous page' }).optional(),
 });
 
 export const lookupBody = z.strictObject({ ids: z.array(z.uuid()).min(1).max(100) });
@@ -93,17 +98,4 @@ export function productChanged(p: CatalogProduct): Envelope<'product.changed'> {
     },
     'products',
   );
-}
-
-/** Opaque cursor: the last id of the previous page. */
-export const encodeCursor = (lastId: string) => Buffer.from(JSON.stringify({ after: lastId })).toString('base64url');
-export function decodeCursor(cursor: string): string | undefined {
-  try {
-    const parsed = z
-      .object({ after: z.uuid() })
-      .safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
-    return parsed.success ? parsed.data.after : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -72,36 +72,62 @@ async function readJson(c: Context): Promise<unknown> {
   }
 }
 
-/** Registers routes on `app`; auth runs before any input is read, so anonymous callers learn nothing. */
+/**
+ * Registers routes on `app`, path by path: each path's methods, then a 405 (with an Allow header)
+ * for any other method on it. A static path (`/lookup`) is registered before a parametric one
+ * that would also match it (`/:id`) when it comes first in `routes`, so it keeps its own 405.
+ * Auth runs before any input is read, so anonymous callers learn nothing.
+ */
 export function registerRoutes(app: Hono, routes: Route[], tokens: Tokens): void {
-  for (const r of routes) {
-    app.on(r.method.toUpperCase(), r.path, async (c) => {
-      const user = r.auth ? await authenticate(tokens, c.req.header('authorization'), r.auth) : anonymous;
-      const params = r.params ? parse(r.params, 'params', c.req.param()) : undefined;
-      const query = r.query ? parse(r.query, 'query', c.req.query()) : undefined;
-      const body = r.body ? parse(r.body, 'body', await readJson(c)) : undefined;
-      const headers: Record<string, string | undefined> = {};
-      for (const [name, h] of Object.entries(r.headers ?? {})) {
-        const value = c.req.header(name);
-        headers[name] = value === undefined ? undefined : parse(h.schema, `header.${name}`, value);
-      }
-      return r.handler(c, { params, query, body, user, headers });
-    });
+  const byPath = new Map<string, Route[]>();
+  for (const r of routes) byPath.set(r.path, [...(byPath.get(r.path) ?? []), r]);
+  for (const [path, list] of byPath) {
+    for (const r of list) {
+      app.on(r.method.toUpperCase(), path, async (c) => {
+        const user = r.auth ? await authenticate(tokens, c.req.header('authorization'), r.auth) : anonymous;
+        const params = r.params ? parse(r.params, 'params', c.req.param()) : undefined;
+        const query = r.query ? parse(r.query, 'query', c.req.query()) : undefined;
+        const body = r.body ? parse(r.body, 'body', await readJson(c)) : undefined;
+        const headers: Record<string, string | undefined> = {};
+        for (const [name, h] of Object.entries(r.headers ?? {})) {
+          const value = c.req.header(name);
+          headers[name] = value === undefined ? undefined : parse(h.schema, `header.${name}`, value);
+        }
+        return r.handler(c, { params, query, body, user, headers });
+      });
+    }
+    allowOnly(
+      app,
+      path,
+      list.map((r) => r.method),
+    );
   }
+}
+
+/** 405 with an Allow header for a known path asked with a method it does not serve. */
+export function allowOnly(app: Hono, path: string, methods: string[]): void {
+  const allowed = new Set(methods.map((m) => m.toUpperCase()));
+  if (allowed.has('GET')) allowed.add('HEAD');
+  const allow = [...allowed].sort().join(', ');
+  app.all(path, (c) => {
+    c.header('allow', allow);
+    return c.json(
+      new AppError('METHOD_NOT_ALLOWED', `${c.req.method} is not allowed here; use ${allow}`).toBody(),
+      405,
+    );
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
 // OpenAPI 3.1 (its schema objects are JSON Schema 2020-12, which zod emits directly)
 
-export const errorBodySchema = z
-  .object({
-    error: z.object({
-      code: z.string(),
-      message: z.string(),
-      details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-    }),
-  })
-  .meta({ id: 'Error' });
+export const errorBodySchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  }),
+});
 
 type JsonSchema = Record<string, unknown>;
 

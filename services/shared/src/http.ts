@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import { type ApiInfo, openApiDocument, type Route, registerRoutes } from './api.ts';
+import { type ApiInfo, allowOnly, openApiDocument, type Route, registerRoutes } from './api.ts';
 import type { Tokens } from './auth.ts';
 import { AppError } from './errors.ts';
 import { uuidv7 } from './ids.ts';
@@ -85,6 +85,7 @@ export function createServiceApp(o: ServiceAppOptions): Hono<{ Variables: { requ
     return c.json({ status: ready ? 'ready' : 'unavailable', service: o.service, checks }, ready ? 200 : 503);
   });
   inner.get('/openapi.json', (c) => c.json(document));
+  for (const path of ['/health', '/ready', '/openapi.json']) allowOnly(inner, path, ['GET']);
   registerRoutes(inner, o.routes, o.tokens);
 
   app.route(prefix, inner);

@@ -145,6 +145,15 @@ describe('service app', () => {
     expect(((await missing.json()) as Json).error.code).toBe('NOT_FOUND');
   });
 
+  it('405 with an Allow header for a known path and another method', async () => {
+    const res = await app.request('/things/things', { method: 'DELETE' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST');
+    expect(((await res.json()) as Json).error.code).toBe('METHOD_NOT_ALLOWED');
+    const health = await app.request('/health', { method: 'POST' });
+    expect([health.status, health.headers.get('allow')]).toEqual([405, 'GET, HEAD']);
+  });
+
   it('echoes a sane x-request-id and makes one up otherwise', async () => {
     expect((await app.request('/health', { headers: { 'x-request-id': 'abc-123' } })).headers.get('x-request-id')).toBe(
       'abc-123',

@@ -1,0 +1,52 @@
+/**
+ * Starts `npm start` (scripts/start.ts) as a child process for the benchmarks, drills and the
+ * fuzzer: the gateway and the three services in one process, embedded or on real servers.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createTokens } from '../services/shared/src/auth.ts';
+import { uuidv7 } from '../services/shared/src/ids.ts';
+import { eventually } from '../test/eventually.ts';
+import { freePort } from '../test/servers.ts';
+
+export const BENCH_JWT_SECRET = 'bench-secret-0123456789abcdef0123456789';
+export const ADMIN_EMAIL = 'bench-admin@example.com';
+
+export interface Platform {
+  url: string;
+  pid: number;
+  child: ChildProcess;
+  adminToken: string;
+  stop(): Promise<void>;
+}
+
+export async function startPlatform(env: Record<string, string> = {}): Promise<Platform> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'scripts', 'start.ts')], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      JWT_SECRET: BENCH_JWT_SECRET,
+      ADMIN_EMAILS: ADMIN_EMAIL,
+      ...env,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await eventually(async () => (await fetch(`${url}/shopping/ready`).catch(() => undefined))?.status === 200, 30_000, 'platform ready');
+  const tokens = await createTokens(BENCH_JWT_SECRET, 24 * 3600);
+  const adminToken = await tokens.issue({ id: uuidv7(), email: ADMIN_EMAIL, role: 'admin' });
+  return {
+    url,
+    pid: child.pid ?? 0,
+    child,
+    adminToken,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
