@@ -34,7 +34,11 @@ export async function startPlatform(env: Record<string, string> = {}): Promise<P
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
-  await eventually(async () => (await fetch(`${url}/shopping/ready`).catch(() => undefined))?.status === 200, 30_000, 'platform ready');
+  await eventually(
+    async () => (await fetch(`${url}/shopping/ready`).catch(() => undefined))?.status === 200,
+    30_000,
+    'platform ready',
+  );
   const tokens = await createTokens(BENCH_JWT_SECRET, 24 * 3600);
   const adminToken = await tokens.issue({ id: uuidv7(), email: ADMIN_EMAIL, role: 'admin' });
   return {
