@@ -178,10 +178,10 @@ export async function startLocal(control: Extract<ServerControl, { kind: 'local'
     // RabbitMQ 3.10 (Debian 12's package) can leave a single-node quorum queue without a leader
     // after a crash (rabbitmq/rabbitmq-server#10070): publishes to it are never confirmed and
     // consumers time out. Its maintainers' workaround is to trigger an election; a leader ignores it.
-    await new Promise((r) => setTimeout(r, 1_500));
+    // Three rounds a second apart: a queue whose member was still starting at the first gets the next.
     await ctl(
       'eval',
-      '[ra:trigger_election(amqqueue:get_pid(Q)) || Q <- rabbit_amqqueue:list(), amqqueue:get_type(Q) =:= rabbit_quorum_queue], ok.',
+      '[begin timer:sleep(1000), [ra:trigger_election(amqqueue:get_pid(Q)) || Q <- rabbit_amqqueue:list(), amqqueue:get_type(Q) =:= rabbit_quorum_queue] end || _ <- lists:seq(1, 3)], ok.',
     );
   }
 }

@@ -21,6 +21,16 @@ export interface ServiceAppOptions {
   info: ApiInfo;
 }
 
+/** MongoDB driver errors that mean "not reachable right now", not "this request is wrong". */
+const STORE_UNREACHABLE = new Set([
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoServerSelectionError',
+  'MongoNotConnectedError',
+  'MongoTopologyClosedError',
+  'MongoPoolClearedError',
+]);
+
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 const QUIET_PATHS = /\/(health|ready)$/;
 
@@ -69,6 +79,12 @@ export function createServiceApp(o: ServiceAppOptions): Hono<{ Variables: { requ
       return c.json(body.toBody(), err.status);
     }
     const requestId = c.get('requestId');
+    if (STORE_UNREACHABLE.has(err.name)) {
+      // The database is restarting or out of reach: a retry soon will do, say so.
+      o.logger.warn('store unavailable', { requestId, method: c.req.method, path: c.req.path, err: err.message });
+      c.header('retry-after', '1');
+      return c.json(new AppError('UNAVAILABLE', 'the data store is unavailable; retry shortly').toBody(), 503);
+    }
     o.logger.error('unhandled error', { requestId, method: c.req.method, path: c.req.path, err });
     return c.json(new AppError('INTERNAL', `internal error (request ${requestId})`).toBody(), 500);
   });

@@ -46,6 +46,15 @@ const app = createServiceApp({
     }),
     route({
       method: 'get',
+      path: '/db-down',
+      summary: 'the store is unreachable',
+      responses: { 200: { description: 'never' } },
+      handler: () => {
+        throw Object.assign(new Error('connection <monitor> to 10.0.0.1:27017 closed'), { name: 'MongoNetworkError' });
+      },
+    }),
+    route({
+      method: 'get',
       path: '/boom',
       summary: 'fails',
       responses: { 200: { description: 'never' } },
@@ -143,6 +152,13 @@ describe('service app', () => {
     const missing = await app.request('/nope/nothing');
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as Json).error.code).toBe('NOT_FOUND');
+  });
+
+  it('503 with Retry-After when the data store is unreachable', async () => {
+    const res = await app.request('/db-down');
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('1');
+    expect(((await res.json()) as Json).error.code).toBe('UNAVAILABLE');
   });
 
   it('405 with an Allow header for a known path and another method', async () => {
