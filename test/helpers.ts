@@ -46,6 +46,7 @@ export async function startRealService<C extends BaseConfig>(
     JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: 'silent',
     OUTBOX_POLL_MS: '200',
+    OUTBOX_SCAN_MS: '1000',
     ...o.env,
   };
   const config = parseConfig(def.configSchema, env);

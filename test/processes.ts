@@ -42,6 +42,7 @@ export async function serviceProcess(
     JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: process.env.TEST_SERVICE_LOG_LEVEL ?? 'warn',
     OUTBOX_POLL_MS: '200',
+    OUTBOX_SCAN_MS: '1000',
     SHUTDOWN_TIMEOUT_MS: '10000',
     ...env,
   };

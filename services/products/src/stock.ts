@@ -12,7 +12,9 @@ export type MoveResult = 'applied' | 'already' | 'insufficient' | 'unknown';
  *
  * Optimistic concurrency on unique keys: the move claims `(product, seq + 1)`; when another move
  * took that number first, re-read and try again. The opKey is unique too, so a move that was
- * applied before (a redelivered message, a concurrent duplicate) is found and not applied twice.
+ * applied before (a redelivered message, a concurrent duplicate) cannot be inserted again; the
+ * ledger is asked for it by opKey only when an insert was refused or the stock looks short, which
+ * keeps the common path to point lookups and one insert.
  * Within one process, moves on a product are queued (KeyedMutex) so they do not race each other;
  * across replicas the unique keys decide.
  */
@@ -32,11 +34,12 @@ export class StockKeeper {
   ): Promise<MoveResult> {
     return this.#local.run(productId, async () => {
       for (let attempt = 0; attempt < 50; attempt++) {
-        if (await this.#ledger.byOpKey(opKey)) return 'already';
         const latest = await this.#ledger.latest(productId);
         if (!latest) return 'unknown';
+        if (latest.opKey === opKey) return 'already';
         const stock = next(latest.stock);
-        if (stock === 'insufficient') return 'insufficient';
+        // Short of stock now: unless this very move was made before (a redelivery), it is short.
+        if (stock === 'insufficient') return (await this.#ledger.byOpKey(opKey)) ? 'already' : 'insufficient';
         if (!Number.isInteger(stock) || stock < 0) throw new Error(`stock of ${productId} would become ${stock}`);
         const appended = await this.#ledger.append({
           productId,
@@ -48,6 +51,8 @@ export class StockKeeper {
           ...extra,
         });
         if (appended === 'ok') return 'applied';
+        // The number was taken by another move, or this opKey was applied before: which one?
+        if (await this.#ledger.byOpKey(opKey)) return 'already';
       }
       throw new Error(`stock of ${productId}: too much contention, will retry`);
     });

@@ -79,8 +79,16 @@ export class MongoCatalog implements Catalog {
   }
 }
 
+/**
+ * Moves are stored under `_id` = `<product>:<seq>`, numbered without gaps, so the latest move
+ * is found by point lookups: this process remembers the latest move it has seen per product and
+ * looks up `<seq + 1>` until there is none. Point lookups by _id are the cheapest read on MongoDB
+ * and DocumentDB, and the only indexed one on FerretDB 1.x. The memory is a hint, never the
+ * truth: the unique _id decides every write, and other replicas' moves are found by the lookups.
+ */
 export class MongoStockLedger implements StockLedger {
   readonly #moves: Collection<MoveDoc>;
+  readonly #seen = new Map<string, StockMove>();
 
   constructor(db: Db) {
     this.#moves = db.collection<MoveDoc>('stock_moves');
@@ -92,8 +100,19 @@ export class MongoStockLedger implements StockLedger {
   }
 
   async latest(productId: string) {
-    const [doc] = await this.#moves.find({ productId }).sort({ seq: -1 }).limit(1).toArray();
-    return doc ? strip(doc) : null;
+    let latest = this.#seen.get(productId);
+    if (!latest) {
+      const [doc] = await this.#moves.find({ productId }).sort({ seq: -1 }).limit(1).toArray();
+      if (!doc) return null;
+      latest = strip(doc);
+    }
+    for (;;) {
+      const next = await this.#moves.findOne({ _id: `${productId}:${latest.seq + 1}` });
+      if (!next) break;
+      latest = strip(next);
+    }
+    this.#remember(latest);
+    return { ...latest };
   }
 
   async latestMany(productIds: string[]) {
@@ -109,11 +128,17 @@ export class MongoStockLedger implements StockLedger {
   async append(move: StockMove) {
     try {
       await this.#moves.insertOne({ _id: `${move.productId}:${move.seq}`, ...move });
+      this.#remember(move);
       return 'ok' as const;
     } catch (err) {
       if (isDuplicateKey(err)) return 'conflict' as const;
       throw err;
     }
+  }
+
+  #remember(move: StockMove) {
+    const known = this.#seen.get(move.productId);
+    if (!known || known.seq < move.seq) this.#seen.set(move.productId, { ...move });
   }
 }
 

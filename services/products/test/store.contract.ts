@@ -59,7 +59,7 @@ export function catalogContract(name: string, make: () => Promise<Catalog>) {
       const p = product();
       const event = productChanged(p);
       await catalog.insertVersion({ product: p, events: [event] });
-      await catalog.outbox.markSent(`${p.id}:1`, [event]);
+      await catalog.outbox.markSent(`${p.id}:1`, [event], true);
       await new Promise((r) => setTimeout(r, 5));
       expect(await catalog.outbox.claimDue(100, 1)).toEqual([]);
     });

@@ -31,12 +31,12 @@ export function memoryOutboxStore(name: string, records: Map<string, MemoryOutbo
       }
       return entries;
     },
-    async markSent(key, events) {
+    async markSent(key, events, all) {
       const record = records.get(key);
       if (!record) return;
       const sent = new Set(events.map((e) => e.id));
-      record.outbox = record.outbox.filter((e) => !sent.has(e.id));
-      if (record.outbox.length === 0) record.outboxDueAt = undefined;
+      record.outbox = all ? [] : record.outbox.filter((e) => !sent.has(e.id));
+      if (all) record.outboxDueAt = undefined;
     },
   };
 }

@@ -17,7 +17,10 @@ export interface OutboxEntry {
   events: DomainEvent[];
 }
 
-/** One collection whose documents carry an outbox (fields `outbox` and `outboxDueAt`). */
+/**
+ * One collection whose documents carry an outbox (fields `outbox` and `outboxDueAt`). The
+ * documents are facts, written once with their events: nothing appends to an outbox later.
+ */
 export interface OutboxStore {
   readonly name: string;
   /**
@@ -25,8 +28,11 @@ export interface OutboxStore {
    * so that other relays (other replicas) leave them alone meanwhile.
    */
   claimDue(limit: number, leaseMs: number): Promise<OutboxEntry[]>;
-  /** Removes these events (confirmed by the broker) from the document's outbox. */
-  markSent(key: string, events: DomainEvent[]): Promise<void>;
+  /**
+   * Removes these events (confirmed by the broker) from the document's outbox; `all` says they
+   * were all of its events, which clears the outbox and its due time in one write.
+   */
+  markSent(key: string, events: DomainEvent[], all: boolean): Promise<void>;
 }
 
 /**
@@ -40,13 +46,24 @@ const BATCH = 100;
 export interface OutboxRelayOptions {
   bus: EventBus;
   logger: Logger;
+  /** How often this process retries the events it could not publish (broker down). */
   pollMs: number;
+  /**
+   * How often the stores are searched for events nobody is retrying: left by a process that died
+   * between its write and its publish (this one before a restart, or another replica). Also done
+   * once at start. A search reads every outbox collection, which MongoDB and DocumentDB answer
+   * from the outboxDueAt index but FerretDB 1.x only by reading the collection: seconds, not
+   * milliseconds, apart.
+   */
+  scanMs?: number;
 }
 
 export class OutboxRelay {
   readonly #o: OutboxRelayOptions;
   readonly #stores: OutboxStore[] = [];
   readonly #flushing = new InFlight();
+  /** Entries this process wrote but could not publish yet, retried every pollMs. */
+  readonly #unsent = new Map<string, { store: OutboxStore; entry: OutboxEntry }>();
   readonly #stop = new AbortController();
   #loop: Promise<void> | undefined;
 
@@ -62,10 +79,19 @@ export class OutboxRelay {
 
   /**
    * Publishes events a write has just stored, without waiting for the next poll. Never throws:
-   * whatever it cannot publish now stays in the outbox for the poller.
+   * whatever it cannot publish now stays in the outbox, and this process retries it.
    */
   flush(store: OutboxStore, entry: OutboxEntry): Promise<void> {
-    return this.#flushing.track(this.#publish(store, entry).then(() => undefined));
+    return this.#flushing.track(
+      this.#publish(store, entry).then((sent) => {
+        if (sent < entry.events.length) {
+          this.#unsent.set(`${store.name}/${entry.key}`, {
+            store,
+            entry: { ...entry, events: entry.events.slice(sent) },
+          });
+        }
+      }),
+    );
   }
 
   start(): void {
@@ -93,17 +119,35 @@ export class OutboxRelay {
   }
 
   async #poll(): Promise<void> {
+    const scanMs = this.#o.scanMs ?? 30_000;
+    let nextScan = 0; // at once: whatever a previous run of this service left
     while (!this.#stop.signal.aborted) {
       if (this.#o.bus.isConnected()) {
         try {
-          const published = await this.drainOnce();
-          if (published > 0) this.#o.logger.info('outbox relay published stuck events', { published });
+          let published = await this.#retryUnsent();
+          if (Date.now() >= nextScan) {
+            published += await this.drainOnce();
+            nextScan = Date.now() + scanMs;
+          }
+          if (published > 0) this.#o.logger.info('outbox relay published pending events', { published });
         } catch (err) {
           this.#o.logger.warn('outbox relay pass failed', { err });
         }
       }
       await sleep(this.#o.pollMs, this.#stop.signal);
     }
+  }
+
+  async #retryUnsent(): Promise<number> {
+    let published = 0;
+    for (const [id, { store, entry }] of this.#unsent) {
+      const sent = await this.#publish(store, entry);
+      published += sent;
+      if (sent === entry.events.length) this.#unsent.delete(id);
+      else if (sent > 0) this.#unsent.set(id, { store, entry: { ...entry, events: entry.events.slice(sent) } });
+      else break; // the broker refuses again: wait for the next round
+    }
+    return published;
   }
 
   /** Publishes in order and marks as sent what the broker confirmed; stops at the first failure. */
@@ -125,7 +169,7 @@ export class OutboxRelay {
     }
     if (sent.length > 0) {
       try {
-        await store.markSent(entry.key, sent);
+        await store.markSent(entry.key, sent, sent.length === entry.events.length);
       } catch (err) {
         // Published but still in the outbox: it will be published again, and consumers dedupe.
         this.#o.logger.warn('could not mark events as sent', { store: store.name, key: entry.key, err });

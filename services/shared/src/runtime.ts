@@ -100,7 +100,12 @@ export async function startService<C extends BaseConfig>(
   }
   const eventBus = bus;
 
-  const relay = new OutboxRelay({ bus: eventBus, logger, pollMs: config.OUTBOX_POLL_MS });
+  const relay = new OutboxRelay({
+    bus: eventBus,
+    logger,
+    pollMs: config.OUTBOX_POLL_MS,
+    scanMs: config.OUTBOX_SCAN_MS,
+  });
   let draining = false;
   const readiness: ReadinessProbe = async () => ({
     store: mongo ? await pingMongo(mongo.db) : true,

@@ -17,10 +17,6 @@ function memoryHarness() {
       appendOutbox(record, events, now);
       records.set(key, record);
     },
-    append: async (key: string, events: DomainEvent[], now: number) => {
-      const record = records.get(key);
-      if (record) appendOutbox(record, events, now);
-    },
     pending: async (key: string) => (records.get(key)?.outbox ?? []).map((e) => e.id),
   };
 }

@@ -15,9 +15,6 @@ outboxStoreContract('MongoDB', async () => {
     insert: async (key: string, events: DomainEvent[], now: number) => {
       await collection.insertOne({ _id: key, ...withOutbox(events, now) });
     },
-    append: async (key: string, events: DomainEvent[], now: number) => {
-      await collection.updateOne({ _id: key }, pushOutbox(events, now));
-    },
     pending: async (key: string) => ((await collection.findOne({ _id: key }))?.outbox ?? []).map((e) => e.id),
   };
 });
@@ -29,7 +26,7 @@ describe('MongoDB outbox', () => {
     const { testEvent } = await import('./outbox.contract.ts');
     const events = [testEvent(), testEvent()];
     await collection.insertOne({ _id: 'k', ...withOutbox(events) });
-    await store.markSent('k', events);
+    await store.markSent('k', events, true);
     const doc = await collection.findOne({ _id: 'k' });
     expect(doc?.outbox).toEqual([]);
     expect(doc && 'outboxDueAt' in doc).toBe(false);

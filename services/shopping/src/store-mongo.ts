@@ -25,8 +25,16 @@ async function insertOnce<T extends { _id: string }>(collection: Collection<T>, 
   }
 }
 
+/**
+ * Version facts under `_id` = `<product>:<version>`. The newest is found the way the stock
+ * ledger finds its latest move: from the newest version this process has seen, point lookups of
+ * `<version + 1>` until there is none (the cheapest read on MongoDB and DocumentDB, the only
+ * indexed one on FerretDB 1.x). A version that overtook its predecessor waits behind the gap
+ * until the predecessor arrives too, which every version does.
+ */
 export class MongoCatalogProjection implements CatalogProjection {
   readonly #versions: Collection<CatalogDoc>;
+  readonly #seen = new Map<string, CatalogEntry>();
 
   constructor(db: Db) {
     this.#versions = db.collection<CatalogDoc>('catalog_versions');
@@ -39,22 +47,44 @@ export class MongoCatalogProjection implements CatalogProjection {
   async record(entry: CatalogEntry) {
     const latest = await this.latest(entry.productId);
     if (latest && latest.version >= entry.version) return 'stale' as const;
-    return (await insertOnce(this.#versions, { _id: `${entry.productId}:${entry.version}`, ...entry }))
-      ? ('applied' as const)
-      : ('stale' as const);
+    if (!(await insertOnce(this.#versions, { _id: `${entry.productId}:${entry.version}`, ...entry })))
+      return 'stale' as const;
+    if (!latest || entry.version === latest.version + 1) this.#seen.set(entry.productId, { ...entry });
+    return 'applied' as const;
   }
 
   async latest(productId: string) {
-    const [doc] = await this.#versions.find({ productId }).sort({ version: -1 }).limit(1).toArray();
-    if (!doc) return null;
-    const { _id, ...entry } = doc;
-    return entry;
+    let latest = this.#seen.get(productId);
+    if (!latest) {
+      const top = contiguousTop(await this.#versions.find({ productId }).sort({ version: 1 }).toArray());
+      if (!top) return null;
+      latest = strip(top);
+    }
+    for (;;) {
+      const next = await this.#versions.findOne({ _id: `${productId}:${latest.version + 1}` });
+      if (!next) break;
+      latest = strip(next);
+    }
+    this.#seen.set(productId, latest);
+    return { ...latest };
   }
 
   async latestMany(productIds: string[]) {
     const found = await Promise.all(productIds.map((id) => this.latest(id)));
     return new Map(found.flatMap((e) => (e ? [[e.productId, e] as const] : [])));
   }
+}
+
+const strip = ({ _id, ...entry }: CatalogDoc): CatalogEntry => entry;
+
+/** The newest version reached from the oldest without a gap (versions ascending). */
+function contiguousTop(ascending: CatalogDoc[]): CatalogDoc | undefined {
+  let top = ascending[0];
+  for (const doc of ascending.slice(1)) {
+    if (top && doc.version !== top.version + 1) break;
+    top = doc;
+  }
+  return top;
 }
 
 export class MongoCarts implements Carts {
@@ -69,11 +99,19 @@ export class MongoCarts implements Carts {
   }
 
   async set(customerId: string, productId: string, qty: number) {
-    await this.#lines.updateOne(
-      { _id: `${customerId}:${productId}` },
-      { $set: { customerId, productId, qty, updatedAt: new Date().toISOString() } },
-      { upsert: true },
-    );
+    const write = () =>
+      this.#lines.updateOne(
+        { _id: `${customerId}:${productId}` },
+        { $set: { customerId, productId, qty, updatedAt: new Date().toISOString() } },
+        { upsert: true },
+      );
+    try {
+      await write();
+    } catch (err) {
+      // Two concurrent upserts of one line can both try the insert; the loser updates instead.
+      if (!isDuplicateKey(err)) throw err;
+      await write();
+    }
   }
 
   async remove(customerId: string, productId: string) {
@@ -87,7 +125,12 @@ export class MongoCarts implements Carts {
 
   async removeOrdered(customerId: string, lines: CartLine[]) {
     await Promise.all(
-      lines.map((l) => this.#lines.deleteOne({ _id: `${customerId}:${l.productId}`, updatedAt: l.updatedAt })),
+      lines.map(async (l) => {
+        const _id = `${customerId}:${l.productId}`;
+        // by _id only (see the catalog above); a line changed since it was read stays
+        const current = await this.#lines.findOne({ _id });
+        if (current?.updatedAt === l.updatedAt) await this.#lines.deleteOne({ _id });
+      }),
     );
   }
 }

@@ -1,0 +1,401 @@
+/**
+ * `npm run bench`: figures anyone can re-run on their machine (not part of npm test).
+ *
+ *  1. HTTP through the gateway (`npm start`), embedded and with real servers: requests/s and
+ *     p50/p99 latency of GET /products/:id, GET /products, PUT /shopping/cart/items/:id and
+ *     POST /shopping/orders (each order after a cart PUT), autocannon in a separate process,
+ *     against the ceiling of a bare Hono hello-world on the same adapter.
+ *  2. The event pipeline with real servers: orders at a fixed offered rate (open loop), the
+ *     throughput sustained and the lag from POST /orders to the final status in the customer's
+ *     order history (its record time in the customer database).
+ *  3. Per service bundle: time from spawn to /ready 200, RSS idle and under load.
+ *
+ * Prints tables, writes bench/results.json. Knobs: BENCH_DURATION (s, default 10),
+ * BENCH_CONNECTIONS (default 32), BENCH_RATES (orders/s, default 25,100), BENCH_PIPELINE_SECONDS (20).
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { MongoClient } from 'mongodb';
+import { bundle, SERVICES } from '../scripts/build.ts';
+import { createTokens } from '../services/shared/src/auth.ts';
+import { uuidv7 } from '../services/shared/src/ids.ts';
+import { eventually } from '../test/eventually.ts';
+import { freePort, provisionBackends } from '../test/servers.ts';
+import { BENCH_JWT_SECRET, type Platform, startPlatform } from './platform.ts';
+
+const duration = Number(process.env.BENCH_DURATION ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const rates = (process.env.BENCH_RATES ?? '25,100').split(',').map(Number);
+const pipelineSeconds = Number(process.env.BENCH_PIPELINE_SECONDS ?? 20);
+const root = join(import.meta.dirname, '..');
+const log = (line: string) => process.stdout.write(`${line}\n`);
+
+interface LoadResult {
+  requestsPerSec: number;
+  latencyP50: number;
+  latencyP99: number;
+  total: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+
+function runLoad(spec: object): Promise<LoadResult> {
+  return new Promise((resolve, reject) =>
+    execFile(
+      process.execPath,
+      [join(import.meta.dirname, 'load.ts'), JSON.stringify(spec)],
+      { maxBuffer: 10 << 20 },
+      (err, stdout, stderr) =>
+        err ? reject(new Error(`load generator failed: ${stderr}`)) : resolve(JSON.parse(stdout)),
+    ),
+  );
+}
+
+const rssMb = (pid: number) => {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Math.round(Number(status.match(/VmRSS:\s+(\d+)/)?.[1] ?? 0) / 1024);
+};
+
+/** Samples a process's RSS while `work` runs; returns the peak. */
+async function peakRss<T>(pid: number, work: Promise<T>): Promise<{ result: T; peakMb: number }> {
+  let peak = rssMb(pid);
+  const timer = setInterval(() => {
+    peak = Math.max(peak, rssMb(pid));
+  }, 100);
+  try {
+    return { result: await work, peakMb: peak };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+const tokens = await createTokens(BENCH_JWT_SECRET, 24 * 3600);
+const customerTokens = await Promise.all(
+  Array.from({ length: connections }, () =>
+    tokens.issue({ id: uuidv7(), email: `${uuidv7()}@example.com`, role: 'customer' }),
+  ),
+);
+
+/** Products to read and buy, known to shopping before the load starts. */
+async function seed(p: Platform) {
+  const ids: string[] = [];
+  for (let i = 0; i < 50; i++) {
+    const res = await fetch(`${p.url}/products`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${p.adminToken}` },
+      body: JSON.stringify({
+        name: `Bench item ${i}`,
+        category: 'bench',
+        unit: 'piece',
+        priceCents: 100 + i,
+        stock: 1_000_000_000,
+      }),
+    });
+    ids.push(((await res.json()) as { id: string }).id);
+  }
+  await eventually(
+    async () => {
+      const res = await fetch(`${p.url}/shopping/cart/items/${ids.at(-1)}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${customerTokens[0]}` },
+        body: '{"qty":1}',
+      });
+      return res.status === 200;
+    },
+    30_000,
+    'shopping knows the products',
+  );
+  return ids;
+}
+
+async function httpSuite(p: Platform, label: string) {
+  const ids = await seed(p);
+  const product = ids[0] as string;
+  const cases: Array<[string, object]> = [
+    ['GET /products/:id', { requests: [{ method: 'GET', path: `/products/${product}` }] }],
+    ['GET /products', { requests: [{ method: 'GET', path: '/products?limit=20' }] }],
+    [
+      'PUT /shopping/cart/items/:id',
+      {
+        requests: [{ method: 'PUT', path: `/shopping/cart/items/${product}`, body: { qty: 2 } }],
+        tokens: customerTokens,
+      },
+    ],
+    [
+      'POST /shopping/orders',
+      {
+        requests: [
+          { method: 'PUT', path: `/shopping/cart/items/${product}`, body: { qty: 1 } },
+          { method: 'POST', path: '/shopping/orders' },
+        ],
+        tokens: customerTokens,
+      },
+    ],
+  ];
+  const rows: Array<{ endpoint: string } & LoadResult & { rssPeakMb: number }> = [];
+  for (const [endpoint, spec] of cases) {
+    const { result, peakMb } = await peakRss(p.pid, runLoad({ url: p.url, connections, duration, ...spec }));
+    // POST /orders runs as PUT-then-POST pairs: count orders, not requests
+    const orders = endpoint === 'POST /shopping/orders';
+    rows.push({
+      endpoint,
+      ...result,
+      requestsPerSec: orders ? result.requestsPerSec / 2 : result.requestsPerSec,
+      rssPeakMb: peakMb,
+    });
+    log(
+      `  ${label} ${endpoint}: ${Math.round(result.requestsPerSec / (orders ? 2 : 1))} /s, p50 ${result.latencyP50} ms, p99 ${result.latencyP99} ms, non-2xx ${result.non2xx}, errors ${result.errors}`,
+    );
+  }
+  return { rows, idleRssMb: rssMb(p.pid) };
+}
+
+async function helloCeiling() {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'hello.ts')], {
+    env: { PATH: process.env.PATH ?? '', PORT: String(port) },
+    stdio: 'ignore',
+  });
+  try {
+    await eventually(
+      async () => (await fetch(`http://127.0.0.1:${port}/hello`).catch(() => undefined))?.status === 200,
+      10_000,
+      'hello world',
+    );
+    return await runLoad({
+      url: `http://127.0.0.1:${port}`,
+      connections,
+      duration,
+      requests: [{ method: 'GET', path: '/hello' }],
+    });
+  } finally {
+    child.kill();
+  }
+}
+
+/** Orders at a fixed offered rate; lag from POST to the outcome recorded by customer. */
+async function pipeline(p: Platform, mongoUrl: string, rate: number) {
+  const ids = await seed(p);
+  const mongo = new MongoClient(mongoUrl);
+  const outcomes = mongo.db('customer').collection<{ _id: string; recordedAt: Date; status: string }>('order_outcomes');
+  const baseline = await outcomes.estimatedDocumentCount();
+  const sent = new Map<string, number>();
+  let failed = 0;
+  const place = async (n: number) => {
+    const token = customerTokens[n % customerTokens.length] as string;
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+    // a customer of its own per order in flight: mint one per order
+    const own = await tokens.issue({ id: uuidv7(), email: 'p@example.com', role: 'customer' });
+    const h = { ...headers, authorization: `Bearer ${own}` };
+    const put = await fetch(`${p.url}/shopping/cart/items/${ids[n % ids.length]}`, {
+      method: 'PUT',
+      headers: h,
+      body: '{"qty":1}',
+    });
+    if (put.status !== 200) {
+      failed++;
+      return;
+    }
+    const started = Date.now();
+    const res = await fetch(`${p.url}/shopping/orders`, { method: 'POST', headers: h });
+    if (res.status !== 202) {
+      failed++;
+      return;
+    }
+    sent.set(((await res.json()) as { orderId: string }).orderId, started);
+  };
+  const inFlight: Promise<void>[] = [];
+  const start = Date.now();
+  const total = rate * pipelineSeconds;
+  for (let n = 0; n < total; n++) {
+    const due = start + (n * 1000) / rate;
+    const wait = due - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    inFlight.push(place(n));
+  }
+  await Promise.all(inFlight);
+  const offeredFor = (Date.now() - start) / 1000;
+  const settledAt = await eventually(
+    async () => ((await outcomes.estimatedDocumentCount()) >= baseline + sent.size ? Date.now() : undefined),
+    180_000,
+    'every order final in the customer history',
+  );
+  const docs = (await outcomes.find({}).toArray()).filter((d) => sent.has(d._id));
+  await mongo.close();
+  const lags = docs.map((d) => d.recordedAt.getTime() - (sent.get(d._id) ?? 0)).sort((a, b) => a - b);
+  const pct = (q: number) => lags[Math.min(lags.length - 1, Math.floor(q * lags.length))] ?? Number.NaN;
+  return {
+    offeredPerSec: rate,
+    orders: sent.size,
+    failed,
+    confirmed: docs.filter((d) => d.status === 'CONFIRMED').length,
+    sustainedPerSec: Math.round((sent.size / ((settledAt - start) / 1000)) * 10) / 10,
+    offeredForSeconds: Math.round(offeredFor * 10) / 10,
+    lagP50Ms: pct(0.5),
+    lagP99Ms: pct(0.99),
+    lagMaxMs: lags.at(-1) ?? Number.NaN,
+  };
+}
+
+async function perService(mongoUrl: string, amqpUrl: string) {
+  const rows: Array<{
+    service: string;
+    bundleKiB: number;
+    readyMs: number;
+    idleRssMb: number;
+    loadRssMb: number;
+    loadPerSec: number;
+  }> = [];
+  for (const service of SERVICES) {
+    const { bytes } = await bundle(service);
+    const readies: number[] = [];
+    let last: { child: ChildProcess; port: number } | undefined;
+    for (let i = 0; i < 3; i++) {
+      last?.child.kill();
+      const port = await freePort();
+      const started = performance.now();
+      const child = spawn(process.execPath, [join(root, 'services', service, 'dist', 'main.mjs')], {
+        env: {
+          PATH: process.env.PATH ?? '',
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          SERVICE_NAME: service,
+          MONGO_URL: `${mongoUrl.replace(/\/?$/, '/')}bench_${service}`,
+          AMQP_URL: amqpUrl,
+          AMQP_EXCHANGE: 'bench.startup',
+          JWT_SECRET: BENCH_JWT_SECRET,
+          LOG_LEVEL: 'warn',
+        },
+        stdio: 'ignore',
+      });
+      for (;;) {
+        const ok = (await fetch(`http://127.0.0.1:${port}/${service}/ready`).catch(() => undefined))?.status === 200;
+        if (ok) break;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      readies.push(performance.now() - started);
+      last = { child, port };
+    }
+    if (!last) continue;
+    await new Promise((r) => setTimeout(r, 2_000));
+    const pid = last.child.pid as number;
+    const idle = rssMb(pid);
+    const path = { customer: '/customer/orders', products: '/products?limit=20', shopping: '/shopping/cart' }[service];
+    const { result, peakMb } = await peakRss(
+      pid,
+      runLoad({
+        url: `http://127.0.0.1:${last.port}`,
+        connections,
+        duration: Math.min(duration, 5),
+        requests: [{ method: 'GET', path }],
+        tokens: customerTokens,
+      }),
+    );
+    last.child.kill();
+    rows.push({
+      service,
+      bundleKiB: Math.round(bytes / 1024),
+      readyMs: Math.round(readies.sort((a, b) => a - b)[1] ?? 0),
+      idleRssMb: idle,
+      loadRssMb: peakMb,
+      loadPerSec: Math.round(result.requestsPerSec),
+    });
+    log(
+      `  ${service}: bundle ${Math.round(bytes / 1024)} KiB, ready in ${Math.round(readies[1] ?? 0)} ms, RSS idle ${idle} MB, under load ${peakMb} MB`,
+    );
+  }
+  return rows;
+}
+
+log(
+  `machine: ${cpus().length} x ${cpus()[0]?.model}, Node.js ${process.version}; ${connections} connections, ${duration} s per run`,
+);
+const { backends, teardown } = await provisionBackends();
+log(`servers: ${backends.origin}`);
+try {
+  log('\nceiling: bare Hono hello-world');
+  const hello = await helloCeiling();
+  log(`  ${Math.round(hello.requestsPerSec)} /s, p50 ${hello.latencyP50} ms, p99 ${hello.latencyP99} ms`);
+
+  log('\nnpm start, embedded store and bus');
+  const embedded = await startPlatform();
+  const embeddedHttp = await httpSuite(embedded, 'embedded');
+  await embedded.stop();
+
+  log('\nnpm start, RabbitMQ and FerretDB');
+  const realEnv = {
+    MONGO_URL: backends.mongoUrl,
+    AMQP_URL: backends.amqpUrl,
+    AMQP_EXCHANGE: `bench.${uuidv7().slice(-6)}`,
+  };
+  const real = await startPlatform(realEnv);
+  const realHttp = await httpSuite(real, 'real');
+  await real.stop();
+
+  const events = [];
+  for (const rate of rates) {
+    log(`\nevent pipeline at ${rate} orders/s for ${pipelineSeconds} s (real servers, fresh platform)`);
+    const fresh = await startPlatform({ ...realEnv, AMQP_EXCHANGE: `bench.${uuidv7().slice(-6)}` });
+    const run = await pipeline(fresh, backends.mongoUrl, rate);
+    await fresh.stop();
+    events.push(run);
+    log(
+      `  ${run.orders} orders, ${run.failed} failed, sustained ${run.sustainedPerSec}/s, lag p50 ${run.lagP50Ms} ms, p99 ${run.lagP99Ms} ms, max ${run.lagMaxMs} ms`,
+    );
+  }
+
+  log('\nper service bundle (real servers)');
+  const services = await perService(backends.mongoUrl, backends.amqpUrl);
+
+  const ratio = (r: LoadResult) => Math.round((r.requestsPerSec / hello.requestsPerSec) * 100);
+  const table = (title: string, rows: Array<{ endpoint: string } & LoadResult>) => {
+    log(`\n${title}`);
+    log(
+      `${'endpoint'.padEnd(30)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'of ceiling'.padStart(11)} ${'errors'.padStart(7)}`,
+    );
+    log(
+      `${'hello-world ceiling'.padEnd(30)} ${String(Math.round(hello.requestsPerSec)).padStart(8)} ${String(hello.latencyP50).padStart(7)} ${String(hello.latencyP99).padStart(7)} ${'100%'.padStart(11)} ${String(hello.errors + hello.non2xx).padStart(7)}`,
+    );
+    for (const r of rows) {
+      log(
+        `${r.endpoint.padEnd(30)} ${String(Math.round(r.requestsPerSec)).padStart(8)} ${String(r.latencyP50).padStart(7)} ${String(r.latencyP99).padStart(7)} ${`${ratio(r)}%`.padStart(11)} ${String(r.errors + r.non2xx + r.timeouts).padStart(7)}`,
+      );
+    }
+  };
+  table('HTTP through the gateway, embedded', embeddedHttp.rows);
+  table('HTTP through the gateway, RabbitMQ + FerretDB', realHttp.rows);
+  log(
+    `\nprocess RSS: embedded idle ${embeddedHttp.idleRssMb} MB / peak ${Math.max(...embeddedHttp.rows.map((r) => r.rssPeakMb))} MB; real idle ${realHttp.idleRssMb} MB / peak ${Math.max(...realHttp.rows.map((r) => r.rssPeakMb))} MB`,
+  );
+  log(
+    `\n${'service'.padEnd(10)} ${'bundle KiB'.padStart(10)} ${'ready ms'.padStart(9)} ${'idle MB'.padStart(8)} ${'load MB'.padStart(8)}`,
+  );
+  for (const s of services)
+    log(
+      `${s.service.padEnd(10)} ${String(s.bundleKiB).padStart(10)} ${String(s.readyMs).padStart(9)} ${String(s.idleRssMb).padStart(8)} ${String(s.loadRssMb).padStart(8)}`,
+    );
+
+  writeFileSync(
+    join(import.meta.dirname, 'results.json'),
+    `${JSON.stringify(
+      {
+        at: new Date().toISOString(),
+        machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+        settings: { duration, connections, rates, pipelineSeconds },
+        ceiling: hello,
+        embedded: embeddedHttp,
+        real: realHttp,
+        pipeline: events,
+        services,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  log('\nwritten to bench/results.json');
+} finally {
+  await teardown();
+}
