@@ -9,17 +9,23 @@ locals {
   oidc_arn     = var.create_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : "arn:${local.partition}:iam::${local.account_id}:oidc-provider/${local.oidc_host}"
   role_pattern = "arn:${local.partition}:iam::${local.account_id}:role/${var.name}-*"
 
-  # GitHub's default sub is repo:<owner>/<name>:<context>. A repository (or its organisation) can
-  # switch to the id form with include_claim_keys [repository_owner_id, repository_id, context]:
-  # repository_owner_id:<id>:repository_id:<id>:<context>, which survives renames and cannot be
-  # taken over by a new repository of the same name. Both are accepted when the ids are given.
+  # The forms of GitHub's sub claim a job of the repository can carry, all accepted (exact match):
+  # - repo:OWNER/NAME:<context>: the name form, the default of repositories created before
+  #   2026-07-15 that have not opted in to immutable subjects;
+  # - repo:OWNER@OWNER_ID/NAME@REPO_ID:<context>: the immutable form, GitHub's default for newer
+  #   repositories (and for renames and transfers) since 2026-07-15: the ids survive renames and a
+  #   new repository of the same name gets other ids;
+  # - repository_owner_id:OWNER_ID:repository_id:REPO_ID:<context>: a repository or organisation
+  #   whose OIDC subject template is [repository_owner_id, repository_id, context].
+  # <context> is pull_request for plan and environment:<deploy_environment> for deploy, nothing else.
+  owner_name = split("/", var.github_repository)[0]
+  repo_name  = split("/", var.github_repository)[1]
   subjects = {
-    for context, suffix in { plan = "pull_request", deploy = "environment:${var.deploy_environment}" } : context => concat(
-      ["repo:${var.github_repository}:${suffix}"],
-      var.github_repository_id == null ? [] : [
-        "repository_owner_id:${var.github_owner_id}:repository_id:${var.github_repository_id}:${suffix}",
-      ],
-    )
+    for role, context in { plan = "pull_request", deploy = "environment:${var.deploy_environment}" } : role => [
+      "repo:${var.github_repository}:${context}",
+      "repo:${local.owner_name}@${var.github_owner_id}/${local.repo_name}@${var.github_repository_id}:${context}",
+      "repository_owner_id:${var.github_owner_id}:repository_id:${var.github_repository_id}:${context}",
+    ]
   }
 }
 
@@ -161,17 +167,23 @@ data "aws_iam_policy_document" "trust" {
   }
 }
 
-# Both roles may use the state (including the S3 lock files of use_lockfile).
-data "aws_iam_policy_document" "state_access" {
+# Both roles read the state and take S3-native locks (use_lockfile: <key>.tflock objects next to
+# the state); only deploy writes the state itself.
+data "aws_iam_policy_document" "state_read_and_lock" {
   statement {
     sid       = "ListStateBucket"
     actions   = ["s3:ListBucket"]
     resources = [aws_s3_bucket.state.arn]
   }
   statement {
-    sid       = "ReadWriteStateAndLocks"
-    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    sid       = "ReadState"
+    actions   = ["s3:GetObject"]
     resources = ["${aws_s3_bucket.state.arn}/*"]
+  }
+  statement {
+    sid       = "TakeStateLocks"
+    actions   = ["s3:PutObject", "s3:DeleteObject"]
+    resources = ["${aws_s3_bucket.state.arn}/*.tflock"]
   }
   statement {
     sid       = "StateEncryption"
@@ -180,7 +192,17 @@ data "aws_iam_policy_document" "state_access" {
   }
 }
 
-# plan: pull requests of the repository; reads everything, writes nothing but state locks.
+data "aws_iam_policy_document" "state_write" {
+  source_policy_documents = [data.aws_iam_policy_document.state_read_and_lock.json]
+
+  statement {
+    sid       = "WriteState"
+    actions   = ["s3:PutObject", "s3:DeleteObject"]
+    resources = ["${aws_s3_bucket.state.arn}/*"]
+  }
+}
+
+# plan: pull requests of the repository; reads everything, writes nothing but its state lock.
 resource "aws_iam_role" "plan" {
   name                 = "${var.name}-github-plan"
   description          = "terraform plan from pull requests of ${var.github_repository}"
@@ -194,18 +216,20 @@ resource "aws_iam_role_policy_attachment" "plan_read_only" {
 }
 
 data "aws_iam_policy_document" "plan_extra" {
-  source_policy_documents = [data.aws_iam_policy_document.state_access.json]
+  source_policy_documents = [data.aws_iam_policy_document.state_read_and_lock.json]
 
-  # A plan opens the stack's ephemeral password generators and reads the broker password back.
+  # A plan runs the stack's password generators (Secrets Manager's GetRandomPassword) and refreshes
+  # its secret versions, which the provider reads back with GetSecretValue: the stack's secrets
+  # (named <name>-<environment>/...) only.
   statement {
     sid       = "PlanEphemeralPasswords"
     actions   = ["secretsmanager:GetRandomPassword"]
     resources = ["*"] # GetRandomPassword has no resource-level permissions
   }
   statement {
-    sid       = "ReadBrokerPasswordForPlan"
+    sid       = "RefreshStackSecretVersions"
     actions   = ["secretsmanager:GetSecretValue"]
-    resources = ["arn:${local.partition}:secretsmanager:${var.region}:${local.account_id}:secret:${var.name}-*/mq-admin-password-*"]
+    resources = ["arn:${local.partition}:secretsmanager:${var.region}:${local.account_id}:secret:${var.name}-*/*"]
   }
   statement {
     sid       = "DecryptPlatformSecrets"
@@ -238,9 +262,10 @@ resource "aws_iam_role_policy_attachment" "deploy_power_user" {
   policy_arn = "arn:${local.partition}:iam::aws:policy/PowerUserAccess"
 }
 
-# PowerUserAccess has no IAM: the stack's own roles (named <name>-...) are all it may manage.
+# PowerUserAccess has no IAM: the stack's own roles (named <name>-...) are all it may manage, and
+# never the two roles of this bootstrap (it must not widen its own or plan's trust or policies).
 data "aws_iam_policy_document" "deploy_iam" {
-  source_policy_documents = [data.aws_iam_policy_document.state_access.json]
+  source_policy_documents = [data.aws_iam_policy_document.state_write.json]
 
   statement {
     sid = "ManageStackRoles"
@@ -257,6 +282,12 @@ data "aws_iam_policy_document" "deploy_iam" {
     sid       = "ServiceLinkedRoles"
     actions   = ["iam:CreateServiceLinkedRole"]
     resources = ["arn:${local.partition}:iam::${local.account_id}:role/aws-service-role/*"]
+  }
+  statement {
+    sid       = "NeverTheGitHubRoles"
+    effect    = "Deny"
+    actions   = ["iam:*"]
+    resources = ["arn:${local.partition}:iam::${local.account_id}:role/${var.name}-github-*"]
   }
 }
 

@@ -26,24 +26,22 @@ variable "github_repository" {
 }
 
 variable "github_repository_id" {
-  description = "Numeric id of the repository (gh api repos/OWNER/NAME --jq .id), to also accept the id form of the OIDC sub claim. null accepts the name form only."
+  description = "Numeric id of the repository (gh api repos/OWNER/NAME --jq .id): GitHub's immutable sub claim carries it."
   type        = string
-  default     = null
 
   validation {
-    condition     = var.github_repository_id == null || can(regex("^[0-9]+$", var.github_repository_id))
-    error_message = "github_repository_id must be a number."
+    condition     = can(regex("^[0-9]+$", var.github_repository_id))
+    error_message = "github_repository_id must be the repository's numeric id."
   }
 }
 
 variable "github_owner_id" {
-  description = "Numeric id of the repository owner (gh api users/OWNER --jq .id); needed with github_repository_id."
+  description = "Numeric id of the repository owner, user or organisation (gh api users/OWNER --jq .id)."
   type        = string
-  default     = null
 
   validation {
-    condition     = (var.github_owner_id == null) == (var.github_repository_id == null)
-    error_message = "Set github_owner_id and github_repository_id together."
+    condition     = can(regex("^[0-9]+$", var.github_owner_id))
+    error_message = "github_owner_id must be the owner's numeric id."
   }
 }
 
@@ -51,6 +49,11 @@ variable "deploy_environment" {
   description = "The GitHub environment whose jobs may assume the deploy role."
   type        = string
   default     = "production"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.-]+$", var.deploy_environment))
+    error_message = "deploy_environment must be one environment name, without wildcards."
+  }
 }
 
 variable "create_oidc_provider" {

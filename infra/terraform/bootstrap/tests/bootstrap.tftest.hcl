@@ -24,6 +24,18 @@ mock_provider "aws" {
   }
 }
 
+# The mock returns one policy JSON for every document; these two differ, so that a role using the
+# other role's trust policy shows.
+override_data {
+  target = data.aws_iam_policy_document.trust["plan"]
+  values = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"PlanTrust\"}]}" }
+}
+
+override_data {
+  target = data.aws_iam_policy_document.trust["deploy"]
+  values = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"DeployTrust\"}]}" }
+}
+
 variables {
   github_repository    = "acme/shop-platform"
   github_repository_id = "987654321"
@@ -68,45 +80,71 @@ run "oidc_roles" {
   assert {
     condition = toset(flatten([for s in data.aws_iam_policy_document.trust["plan"].statement : [for c in s.condition : c.values if c.variable == "token.actions.githubusercontent.com:sub"]])) == toset([
       "repo:acme/shop-platform:pull_request",
+      "repo:acme@12345/shop-platform@987654321:pull_request",
       "repository_owner_id:12345:repository_id:987654321:pull_request",
     ])
-    error_message = "plan is trusted for pull requests of the repository, by name or by id"
+    error_message = "plan is trusted for pull requests of the repository only: by name, by GitHub's immutable (id) subject, or by the id-only template"
   }
 
   assert {
     condition = toset(flatten([for s in data.aws_iam_policy_document.trust["deploy"].statement : [for c in s.condition : c.values if c.variable == "token.actions.githubusercontent.com:sub"]])) == toset([
       "repo:acme/shop-platform:environment:production",
+      "repo:acme@12345/shop-platform@987654321:environment:production",
       "repository_owner_id:12345:repository_id:987654321:environment:production",
     ])
-    error_message = "deploy is trusted only for the production environment of the repository"
+    error_message = "deploy is trusted only for the production environment of the repository, in the same three forms"
   }
 
   assert {
-    condition     = alltrue([for k, d in data.aws_iam_policy_document.trust : anytrue([for s in d.statement : anytrue([for c in s.condition : c.variable == "token.actions.githubusercontent.com:aud" && toset(c.values) == toset(["sts.amazonaws.com"])])])])
-    error_message = "both trust policies pin the audience"
+    condition = alltrue([for k, d in data.aws_iam_policy_document.trust : alltrue([for s in d.statement : (
+      s.actions == toset(["sts:AssumeRoleWithWebIdentity"]) &&
+      one([for c in s.condition : c.test if c.variable == "token.actions.githubusercontent.com:sub"]) == "StringEquals" &&
+      one([for c in s.condition : c.test if c.variable == "token.actions.githubusercontent.com:aud"]) == "StringEquals" &&
+      toset(one([for c in s.condition : c.values if c.variable == "token.actions.githubusercontent.com:aud"])) == toset(["sts.amazonaws.com"])
+    )])])
+    error_message = "every trust statement matches sub and aud exactly (StringEquals, no wildcards), the audience being STS"
   }
 
   assert {
-    condition     = aws_iam_role_policy_attachment.plan_read_only.policy_arn == "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    condition     = aws_iam_role.plan.assume_role_policy == data.aws_iam_policy_document.trust["plan"].json && aws_iam_role.deploy.assume_role_policy == data.aws_iam_policy_document.trust["deploy"].json
+    error_message = "each role uses its own trust policy"
+  }
+
+  assert {
+    condition     = aws_iam_role_policy_attachment.plan_read_only.policy_arn == "arn:aws:iam::aws:policy/ReadOnlyAccess" && aws_iam_role_policy_attachment.plan_read_only.role == aws_iam_role.plan.name
     error_message = "plan reads, it does not write"
+  }
+
+  assert {
+    condition     = toset(flatten([for s in data.aws_iam_policy_document.state_read_and_lock.statement : s.resources if anytrue([for a in s.actions : contains(["s3:PutObject", "s3:DeleteObject"], a)])])) == toset(["arn:aws:s3:::platform-tfstate-123456789012-eu-west-1/*.tflock"]) && aws_iam_role_policy.plan.policy == data.aws_iam_policy_document.plan_extra.json && contains(data.aws_iam_policy_document.plan_extra.source_policy_documents, data.aws_iam_policy_document.state_read_and_lock.json)
+    error_message = "plan writes its lock files in the state bucket, never the state"
+  }
+
+  assert {
+    condition     = toset(flatten([for s in data.aws_iam_policy_document.plan_extra.statement : s.resources if contains(s.actions, "secretsmanager:GetSecretValue")])) == toset(["arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-*/*"])
+    error_message = "plan reads back the stack's own secrets (to refresh their versions), no others"
   }
 
   assert {
     condition     = toset(flatten([for s in data.aws_iam_policy_document.deploy_iam.statement : s.resources if s.sid == "ManageStackRoles"])) == toset(["arn:aws:iam::123456789012:role/platform-*"])
     error_message = "deploy manages IAM roles of the stack only"
   }
+
+  assert {
+    condition     = anytrue([for s in data.aws_iam_policy_document.deploy_iam.statement : s.effect == "Deny" && contains(s.actions, "iam:*") && s.resources == toset(["arn:aws:iam::123456789012:role/platform-github-*"])])
+    error_message = "deploy can never change the GitHub roles, its own included"
+  }
 }
 
-run "name_form_only_without_ids" {
+run "another_deploy_environment" {
   command = plan
   variables {
-    github_repository_id = null
-    github_owner_id      = null
+    deploy_environment = "prod-eu"
   }
 
   assert {
-    condition     = toset(flatten([for s in data.aws_iam_policy_document.trust["deploy"].statement : [for c in s.condition : c.values if c.variable == "token.actions.githubusercontent.com:sub"]])) == toset(["repo:acme/shop-platform:environment:production"])
-    error_message = "without ids, only the name form"
+    condition     = alltrue([for s in flatten([for st in data.aws_iam_policy_document.trust["deploy"].statement : [for c in st.condition : c.values if c.variable == "token.actions.githubusercontent.com:sub"]]) : endswith(s, ":environment:prod-eu")])
+    error_message = "deploy follows deploy_environment"
   }
 }
 
@@ -116,4 +154,21 @@ run "rejects_a_repository_that_is_not_owner_slash_name" {
     github_repository = "shop-platform"
   }
   expect_failures = [var.github_repository]
+}
+
+run "rejects_ids_that_are_not_numbers" {
+  command = plan
+  variables {
+    github_repository_id = "shop-platform"
+    github_owner_id      = "acme"
+  }
+  expect_failures = [var.github_repository_id, var.github_owner_id]
+}
+
+run "rejects_a_wildcard_environment" {
+  command = plan
+  variables {
+    deploy_environment = "*"
+  }
+  expect_failures = [var.deploy_environment]
 }
