@@ -135,18 +135,30 @@ export async function deployService(o: DeployOptions, d: DeployDeps): Promise<De
   if (!arn) throw new DeployError('RegisterTaskDefinition returned no ARN');
   d.log(`${o.service}: registered ${arn}`);
   const started = now();
-  await d.ecs.send(new UpdateServiceCommand({ cluster: o.cluster, service: o.service, taskDefinition: arn }));
-  d.log(`${o.service}: service updated, following the deployment (deadline ${Math.round(o.timeoutMs / 1000)} s)`);
+  const updated = await d.ecs.send(
+    new UpdateServiceCommand({ cluster: o.cluster, service: o.service, taskDefinition: arn }),
+  );
+  // The deployment UpdateService started: ECS answers with it as the PRIMARY one (moto keeps its
+  // one PRIMARY deployment with the old task definition). Following it by id also tells "not
+  // listed yet" (ECS is eventually consistent) apart from "gone" (rolled back).
+  const primary = updated.service?.deployments?.filter((dep) => dep.status === 'PRIMARY') ?? [];
+  let deploymentId = (primary.find((dep) => dep.taskDefinition === arn) ?? primary[0])?.id;
+  d.log(
+    `${o.service}: service updated${deploymentId ? ` (deployment ${deploymentId})` : ''}, following the rollout (deadline ${Math.round(o.timeoutMs / 1000)} s)`,
+  );
   const extra = { previousTaskDefinition: previous, newTaskDefinition: arn };
   if (o.noWait) return result('submitted', 'deployment started (not followed)', extra);
 
-  const seenEvents = new Set<string>();
+  // Events already there before the update are history, not news.
+  const seenEvents = new Set((current.events ?? []).map((e) => e.id).filter((id): id is string => Boolean(id)));
   const seenTasks = new Set<string>();
   const deadline = started + o.timeoutMs;
+  let seen = false;
+  let missing = 0;
   for (;;) {
     const service = await describeService(d.ecs, o.cluster, o.service);
     for (const e of [...(service.events ?? [])].reverse()) {
-      if (!e.id || seenEvents.has(e.id) || (e.createdAt && e.createdAt.getTime() < started - 1000)) continue;
+      if (!e.id || seenEvents.has(e.id)) continue;
       seenEvents.add(e.id);
       events.push(e.message ?? '');
       d.log(`${o.service}: event: ${e.message}`);
@@ -156,11 +168,19 @@ export async function deployService(o: DeployOptions, d: DeployDeps): Promise<De
       d.log(`${o.service}: task stopped: ${stopped}`);
     }
 
-    const deployment = service.deployments?.find((dep) => dep.taskDefinition === arn);
+    const deployments = service.deployments ?? [];
+    const deployment = deploymentId
+      ? deployments.find((dep) => dep.id === deploymentId)
+      : deployments.find((dep) => dep.taskDefinition === arn);
+    if (deployment) {
+      seen = true;
+      deploymentId ??= deployment.id;
+    }
     if (deployment?.rolloutState === 'FAILED') {
       return result('failed', `rollout failed: ${deployment.rolloutStateReason ?? 'no reason given'}`, extra);
     }
-    if (!deployment && service.taskDefinition !== arn) {
+    // The circuit breaker's rollback replaces the deployment with one of the previous revision.
+    if (!deployment && service.taskDefinition !== arn && (seen || ++missing >= 2)) {
       return result(
         'rolled-back',
         `the deployment is gone and the service runs ${service.taskDefinition}: the circuit breaker rolled it back`,
@@ -170,7 +190,7 @@ export async function deployService(o: DeployOptions, d: DeployDeps): Promise<De
     if (
       deployment?.rolloutState === 'COMPLETED' &&
       deployment.runningCount === deployment.desiredCount &&
-      (service.deployments?.length ?? 0) === 1
+      deployments.length === 1
     ) {
       return result('deployed', `${deployment.runningCount}/${deployment.desiredCount} tasks running ${arn}`, extra);
     }
@@ -222,10 +242,19 @@ async function stoppedTasksOf(
   taskDefinition: string,
   seen: Set<string>,
 ): Promise<string[]> {
-  const listed = await ecs.send(new ListTasksCommand({ cluster, serviceName: service, desiredStatus: 'STOPPED' }));
-  const fresh = (listed.taskArns ?? []).filter((t) => !seen.has(t)).slice(0, 100);
+  // ECS lists a service's tasks stopped in about the last hour, 100 a page.
+  const fresh: string[] = [];
+  let nextToken: string | undefined;
+  for (let page = 0; page < 5 && fresh.length < 100; page++) {
+    const listed = await ecs.send(
+      new ListTasksCommand({ cluster, serviceName: service, desiredStatus: 'STOPPED', nextToken }),
+    );
+    fresh.push(...(listed.taskArns ?? []).filter((t) => !seen.has(t)));
+    nextToken = listed.nextToken;
+    if (!nextToken) break;
+  }
   if (fresh.length === 0) return [];
-  const described = await ecs.send(new DescribeTasksCommand({ cluster, tasks: fresh }));
+  const described = await ecs.send(new DescribeTasksCommand({ cluster, tasks: fresh.slice(0, 100) }));
   const lines: string[] = [];
   for (const task of described.tasks ?? []) {
     if (!task.taskArn) continue;

@@ -1,26 +1,66 @@
 /**
  * Keeps ONE pull-request comment with the Terraform plan up to date: found again by a hidden
- * marker, created the first time, edited afterwards. GitHub refuses comments over 65,536
- * characters, so a long plan is cut (on a line, never inside a character), the code fence closed,
- * and the reader sent to the run's step summary, which gets the whole text.
+ * marker (in a comment of the expected author: anybody may paste the marker into a comment),
+ * created the first time, edited afterwards. GitHub refuses comments over 65,536 characters, so a
+ * long plan is cut (on a line, never inside a character) to what leaves room for everything
+ * around it, the code fence closed, and the reader sent to the run's step summary, which gets the
+ * whole text.
  */
 
 export const COMMENT_LIMIT = 65_536;
-/** Room for everything around the plan text. */
-const FRAME_BUDGET = 2_000;
+/** GitHub's limit for one step's summary is 1 MiB; this leaves room for the other steps' lines. */
+export const SUMMARY_LIMIT_BYTES = 1_000_000;
+/** Addresses listed per kind of change in the comment; the plan below has them all. */
+const ADDRESSES_PER_ACTION = 25;
 
 export interface PlanSummary {
   line: string;
   changes: boolean;
 }
 
-export function summarizePlan(plan: string): PlanSummary {
+export function summarizePlan(plan: string, exitCode = 0): PlanSummary {
+  if (exitCode !== 0) return { line: `Plan failed (exit code ${exitCode}): see the output below.`, changes: false };
   const counts = plan.match(/Plan: (\d+) to add, (\d+) to change, (\d+) to destroy/);
   if (counts) return { line: counts[0], changes: counts.slice(1).some((n) => n !== '0') };
   if (/No changes\./.test(plan))
     return { line: 'No changes. Your infrastructure matches the configuration.', changes: false };
   if (/Error:/.test(plan)) return { line: 'Plan failed: see the output below.', changes: false };
   return { line: 'Plan summary not found in the output.', changes: false };
+}
+
+/** What the plan does to which resources, from its `# <address> will be ...` headers. */
+const ACTIONS: Array<[label: string, pattern: RegExp]> = [
+  ['destroy', /^will be destroyed$/],
+  ['replace', /^(must be replaced|will be replaced, as requested)$/],
+  ['create', /^will be created$/],
+  ['update in place', /^will be updated in-place$/],
+  ['move', /^has moved to \S+$/],
+  ['forget', /^will no longer be managed by Terraform$/],
+  ['read during apply', /^will be read during apply$/],
+];
+
+export function resourceChanges(plan: string): Map<string, string[]> {
+  const changes = new Map<string, string[]>();
+  for (const [, address, what] of plainText(plan).matchAll(/^\s*# (\S+) ((?:will|must|has) .+)$/gm)) {
+    if (!address || !what) continue;
+    const action = ACTIONS.find(([, pattern]) => pattern.test(what))?.[0];
+    if (!action) continue;
+    changes.set(action, [...(changes.get(action) ?? []), address]);
+  }
+  return new Map(ACTIONS.map(([label]) => [label, changes.get(label) ?? []] as const).filter(([, a]) => a.length > 0));
+}
+
+function changeLines(plan: string): string[] {
+  const lines: string[] = [];
+  for (const [action, addresses] of resourceChanges(plan)) {
+    const shown = addresses.slice(0, ADDRESSES_PER_ACTION).map((a) => `\`${a.replaceAll('`', "'")}\``);
+    const more = addresses.length - shown.length;
+    const warn = action === 'destroy' || action === 'replace' ? ' :warning:' : '';
+    lines.push(
+      `- **${action}** (${addresses.length})${warn}: ${shown.join(', ')}${more > 0 ? `, and ${more} more` : ''}`,
+    );
+  }
+  return lines;
 }
 
 /** A fence longer than any run of backticks in the text, so the text cannot close it. */
@@ -30,23 +70,36 @@ function fenceFor(text: string): string {
 }
 
 /**
- * At most `max` characters of `text`, cut at the last line break before the limit and never
- * between the two halves of a surrogate pair.
+ * At most `max` characters (UTF-16 code units, never fewer than GitHub counts) of `text`, cut at
+ * the last line break before the limit and never between the two halves of a surrogate pair.
  */
 export function truncate(text: string, max: number): { text: string; truncated: boolean } {
   if (text.length <= max) return { text, truncated: false };
-  let cut = max;
+  let cut = Math.max(0, max);
   const code = text.charCodeAt(cut - 1);
   if (code >= 0xd800 && code <= 0xdbff) cut--; // high surrogate: keep the pair together
   const newline = text.lastIndexOf('\n', cut);
-  if (newline > max * 0.8) cut = newline;
+  if (newline > cut * 0.8) cut = newline;
   return { text: text.slice(0, cut), truncated: true };
+}
+
+/** The longest start of `text` (cut as truncate does) whose UTF-8 encoding fits `maxBytes`. */
+export function truncateBytes(text: string, maxBytes: number): { text: string; truncated: boolean } {
+  if (Buffer.byteLength(text) <= maxBytes) return { text, truncated: false };
+  // A UTF-16 code unit is at most 3 bytes (a surrogate pair is 4 for 2 units).
+  let max = Math.floor(maxBytes / 3);
+  for (let step = maxBytes; step >= 1; step = Math.floor(step / 2)) {
+    while (max + step <= text.length && Buffer.byteLength(text.slice(0, max + step)) <= maxBytes) max += step;
+  }
+  return truncate(text, max);
 }
 
 export interface CommentInput {
   marker: string;
   title: string;
   plan: string;
+  /** terraform plan's exit code: non-zero says the plan failed, whatever the text says. */
+  exitCode?: number | undefined;
   runUrl?: string | undefined;
   commit?: string | undefined;
 }
@@ -55,36 +108,38 @@ export interface CommentInput {
 const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 const plainText = (plan: string) => plan.replace(ANSI_COLOUR, '').trimEnd();
 
+export function markerTag(marker: string): string {
+  return `<!-- ${marker} -->`;
+}
+
 export function commentBody(o: CommentInput): { body: string; truncated: boolean } {
-  const summary = summarizePlan(o.plan);
+  const summary = summarizePlan(o.plan, o.exitCode);
   const clean = plainText(o.plan);
-  const { text, truncated } = truncate(clean, COMMENT_LIMIT - FRAME_BUDGET - o.title.length - o.marker.length);
-  const fence = fenceFor(text);
-  const parts = [
-    `<!-- ${o.marker} -->`,
-    `### ${o.title}`,
-    '',
-    `**${summary.line}**`,
-    '',
-    '<details><summary>Show the plan</summary>',
-    '',
-    `${fence}terraform`,
-    text,
-    fence,
-    '',
-    '</details>',
-  ];
-  if (truncated) {
-    parts.push(
-      '',
-      `> The plan is longer than a comment may be (${clean.length.toLocaleString('en')} characters); it was cut above. The whole plan is in the ${o.runUrl ? `[run's step summary](${o.runUrl})` : "run's step summary"}.`,
-    );
-  }
+  const fence = fenceFor(clean);
+  const changes = changeLines(clean);
   const footer = [o.commit && `for \`${o.commit.slice(0, 7)}\``, o.runUrl && `[workflow run](${o.runUrl})`].filter(
     Boolean,
   );
-  if (footer.length > 0) parts.push('', `<sub>Updated ${footer.join(' by ')}</sub>`);
-  return { body: parts.join('\n'), truncated };
+  const build = (text: string, truncated: boolean) => {
+    const parts = [markerTag(o.marker), `### ${o.title}`, '', `**${summary.line}**`];
+    if (changes.length > 0) parts.push('', ...changes);
+    parts.push('', '<details><summary>Show the plan</summary>', '', `${fence}terraform`, text, fence, '', '</details>');
+    if (truncated) {
+      parts.push(
+        '',
+        `> The plan is longer than a comment may be (${clean.length.toLocaleString('en')} characters); it was cut above. The whole plan is in the ${o.runUrl ? `[run's step summary](${o.runUrl})` : "run's step summary"}.`,
+      );
+    }
+    if (footer.length > 0) parts.push('', `<sub>Updated ${footer.join(' by ')}</sub>`);
+    return parts.join('\n');
+  };
+  const whole = build(clean, false);
+  if (whole.length <= COMMENT_LIMIT) return { body: whole, truncated: false };
+  // Everything but the plan, with the notice a cut plan gets, is measured; the plan gets the rest.
+  const room = COMMENT_LIMIT - build('', true).length;
+  if (room < 0) throw new Error('the text around the plan alone is longer than a comment may be');
+  const body = build(truncate(clean, room).text, true);
+  return { body, truncated: true };
 }
 
 export interface GitHubTarget {
@@ -98,6 +153,7 @@ export interface GitHubTarget {
 interface Comment {
   id: number;
   body?: string;
+  user?: { login?: string } | null;
 }
 
 async function github(t: GitHubTarget, method: string, path: string, body?: unknown): Promise<Response> {
@@ -110,14 +166,18 @@ async function github(t: GitHubTarget, method: string, path: string, body?: unkn
       ...(body !== undefined && { 'content-type': 'application/json' }),
     },
     ...(body !== undefined && { body: JSON.stringify(body) }),
+    signal: AbortSignal.timeout(30_000),
   });
   if (!res.ok) throw new Error(`GitHub API ${method} ${path}: ${res.status} ${await res.text()}`);
   return res;
 }
 
-/** The comment carrying `marker`, looking through every page of the pull request's comments. */
-export async function findComment(t: GitHubTarget, marker: string): Promise<Comment | undefined> {
-  const tag = `<!-- ${marker} -->`;
+/**
+ * The comment carrying `marker`, written by `author` (undefined: anybody), looking through every
+ * page of the pull request's comments.
+ */
+export async function findComment(t: GitHubTarget, marker: string, author?: string): Promise<Comment | undefined> {
+  const tag = markerTag(marker);
   for (let page = 1; ; page++) {
     const res = await github(
       t,
@@ -125,7 +185,7 @@ export async function findComment(t: GitHubTarget, marker: string): Promise<Comm
       `/repos/${t.repository}/issues/${t.pullRequest}/comments?per_page=100&page=${page}`,
     );
     const comments = (await res.json()) as Comment[];
-    const found = comments.find((c) => c.body?.startsWith(tag));
+    const found = comments.find((c) => c.body?.startsWith(tag) && (!author || c.user?.login === author));
     if (found) return found;
     if (comments.length < 100) return undefined;
   }
@@ -135,8 +195,9 @@ export async function upsertComment(
   t: GitHubTarget,
   marker: string,
   body: string,
+  author?: string,
 ): Promise<{ id: number; action: 'created' | 'updated' }> {
-  const existing = await findComment(t, marker);
+  const existing = await findComment(t, marker, author);
   if (existing) {
     await github(t, 'PATCH', `/repos/${t.repository}/issues/comments/${existing.id}`, { body });
     return { id: existing.id, action: 'updated' };
@@ -145,19 +206,24 @@ export async function upsertComment(
   return { id: ((await res.json()) as Comment).id, action: 'created' };
 }
 
-/** The step summary gets the whole plan (its own limit is 1 MiB per step). */
+/** The step summary gets the whole plan (up to the 1 MiB a step's summary may have). */
 export function stepSummary(o: CommentInput): string {
-  const { text, truncated } = truncate(plainText(o.plan), 1_000_000);
-  const fence = fenceFor(text);
-  return [
-    `### ${o.title}`,
-    '',
-    `**${summarizePlan(o.plan).line}**`,
-    '',
-    `${fence}terraform`,
-    text,
-    fence,
-    truncated ? '\n(cut at 1 MB)' : '',
-    '',
-  ].join('\n');
+  const clean = plainText(o.plan);
+  const fence = fenceFor(clean);
+  const changes = changeLines(clean);
+  const build = (text: string, truncated: boolean) =>
+    [
+      `### ${o.title}`,
+      '',
+      `**${summarizePlan(o.plan, o.exitCode).line}**`,
+      ...(changes.length > 0 ? ['', ...changes] : []),
+      '',
+      `${fence}terraform`,
+      text,
+      fence,
+      ...(truncated ? ['', '(cut at 1 MB: the plan is longer than a step summary may be)'] : []),
+      '',
+    ].join('\n');
+  const { text, truncated } = truncateBytes(clean, SUMMARY_LIMIT_BYTES - Buffer.byteLength(build('', true)));
+  return build(text, truncated);
 }

@@ -1,8 +1,10 @@
 /**
  * scripts/deploy-ecs.ts run as users run it (a child process, the real AWS SDK over HTTP):
- * against moto's ECS server for what moto models (registering the revision, updating the service,
- * dry run, errors), and against a fake ECS endpoint of our own for the rollout outcomes moto
- * cannot produce (moto 5 keeps every deployment IN_PROGRESS and adds none on UpdateService).
+ * against moto's ECS server for the success path (register the revision, update the service,
+ * follow the deployment to COMPLETED with every task running; MOTO_ECS_SERVICE_RUNNING makes
+ * moto's deployment complete), dry run and errors; and against a fake ECS endpoint of our own for
+ * the outcomes moto cannot produce (a FAILED rollout, a circuit-breaker rollback, a rollout that
+ * never ends, service events and stopped tasks).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -19,6 +21,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, waitForPort } from '../../test/servers.ts';
+import { nextRevision } from '../lib/ecs-deploy.ts';
 import { type FakeEcs, type Scenario, startFakeEcs } from './fake-ecs.ts';
 
 const script = join(import.meta.dirname, '..', 'deploy-ecs.ts');
@@ -26,6 +29,7 @@ const credentials = { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'test
 
 function deploy(endpoint: string, args: string[], extraEnv: Record<string, string> = {}) {
   return new Promise<{ code: number | null; out: string }>((resolve) => {
+    // GITHUB_STEP_SUMMARY and every other variable of this process stay out unless given.
     execFile(
       process.execPath,
       [script, '--endpoint', endpoint, ...args],
@@ -44,7 +48,11 @@ describe('deploy-ecs against moto', () => {
 
   beforeAll(async () => {
     const port = await freePort();
-    moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+    // Services moto creates report 2 running tasks and a COMPLETED deployment.
+    moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+      stdio: 'ignore',
+      env: { ...process.env, MOTO_ECS_SERVICE_RUNNING: '2' },
+    });
     const spawnFailed = new Promise<never>((_, reject) =>
       moto.once('error', () => reject(new Error("moto_server is not installed: pip install 'moto[server]==5.2.1'"))),
     );
@@ -94,41 +102,42 @@ describe('deploy-ecs against moto', () => {
 
   const image = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/customer:3f2a1b9';
 
-  it('--dry-run says what it would do and changes nothing', async () => {
-    const before = (await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: 'platform-customer' })))
-      .taskDefinitionArns?.length;
-    const run = await deploy(endpoint, [
-      '--cluster',
-      'platform',
-      '--service',
-      'customer',
-      '--image',
-      image,
-      '--dry-run',
-    ]);
+  const summaryFile = () => join(mkdtempSync(join(tmpdir(), 'summary-')), 'summary.md');
+
+  it('--dry-run says what it would do, changes nothing, and says so in the step summary', async () => {
+    const taskDefinitions = async () =>
+      (await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: 'platform-customer' }))).taskDefinitionArns;
+    const before = await taskDefinitions();
+    const summary = summaryFile();
+    const run = await deploy(
+      endpoint,
+      ['--cluster', 'platform', '--service', 'customer', '--image', image, '--dry-run'],
+      { GITHUB_STEP_SUMMARY: summary },
+    );
     expect(run.code, run.out).toBe(0);
     expect(run.out).toContain(':bootstrap -> 123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/customer:3f2a1b9');
     expect(run.out).toContain('nothing changed');
-    expect(
-      (await ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: 'platform-customer' }))).taskDefinitionArns
-        ?.length,
-    ).toBe(before);
+    expect(await taskDefinitions()).toEqual(before);
+    const service = (await ecs.send(new DescribeServicesCommand({ cluster: 'platform', services: ['customer'] })))
+      .services?.[0];
+    expect(service?.taskDefinition).toBe(firstArn);
+    const text = readFileSync(summary, 'utf8');
+    expect(text).toContain('### ECS deploy customer: OK');
+    expect(text).toContain('dry-run: dry run');
   });
 
-  it('registers a revision with the new image (everything else kept, tags too) and points the service at it', async () => {
-    const run = await deploy(endpoint, [
-      '--cluster',
-      'platform',
-      '--service',
-      'customer',
-      '--image',
-      image,
-      '--no-wait',
-    ]);
+  it('registers a revision with the new image (everything else kept, tags too), points the service at it and follows the deployment to COMPLETED', async () => {
+    const summary = summaryFile();
+    const run = await deploy(
+      endpoint,
+      ['--cluster', 'platform', '--service', 'customer', '--image', image, '--poll-interval', '0.2', '--timeout', '30'],
+      { GITHUB_STEP_SUMMARY: summary },
+    );
     expect(run.code, run.out).toBe(0);
     const service = (await ecs.send(new DescribeServicesCommand({ cluster: 'platform', services: ['customer'] })))
       .services?.[0];
     expect(service?.taskDefinition).toMatch(/platform-customer:2$/);
+    expect(run.out).toContain(`customer: OK: 2/2 tasks running ${service?.taskDefinition}`);
     const next = await ecs.send(
       new DescribeTaskDefinitionCommand({ taskDefinition: service?.taskDefinition, include: ['TAGS'] }),
     );
@@ -143,6 +152,10 @@ describe('deploy-ecs against moto', () => {
       executionRoleArn: 'arn:aws:iam::123456789012:role/platform-customer-execution',
     });
     expect(next.tags).toEqual([{ key: 'Service', value: 'customer' }]);
+    const text = readFileSync(summary, 'utf8');
+    expect(text).toContain('### ECS deploy customer: OK');
+    expect(text).toContain(`| Image | \`${image}\` |`);
+    expect(text).toContain(`| Previous task definition | \`${firstArn}\` |`);
   });
 
   it("--keep-image redeploys the running image on the family's latest revision (configuration changes)", async () => {
@@ -162,7 +175,15 @@ describe('deploy-ecs against moto', () => {
         ],
       }),
     ); // what a Terraform change registers
-    const run = await deploy(endpoint, ['--cluster', 'platform', '--service', 'customer', '--keep-image', '--no-wait']);
+    const run = await deploy(endpoint, [
+      '--cluster',
+      'platform',
+      '--service',
+      'customer',
+      '--keep-image',
+      '--poll-interval',
+      '0.2',
+    ]);
     expect(run.code, run.out).toBe(0);
     const service = (await ecs.send(new DescribeServicesCommand({ cluster: 'platform', services: ['customer'] })))
       .services?.[0];
@@ -190,6 +211,51 @@ describe('deploy-ecs against moto', () => {
   });
 });
 
+describe('the next revision', () => {
+  it('is the base revision without the fields RegisterTaskDefinition refuses, with one image replaced', () => {
+    const base = {
+      taskDefinitionArn: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/platform-products:7',
+      family: 'platform-products',
+      revision: 7,
+      status: 'ACTIVE' as const,
+      requiresAttributes: [{ name: 'ecs.capability.execution-role-awslogs' }],
+      compatibilities: ['EC2' as const, 'FARGATE' as const],
+      registeredAt: new Date(),
+      registeredBy: 'arn:aws:iam::123456789012:role/terraform',
+      deregisteredAt: new Date(),
+      cpu: '256',
+      containerDefinitions: [
+        { name: 'products', image: 'repo/products:old' },
+        { name: 'sidecar', image: 'repo/sidecar:1' },
+      ],
+    };
+    const next = nextRevision(base, [{ key: 'Service', value: 'products' }], 'products', 'repo/products:new');
+    for (const field of [
+      'taskDefinitionArn',
+      'revision',
+      'status',
+      'requiresAttributes',
+      'compatibilities',
+      'registeredAt',
+      'registeredBy',
+      'deregisteredAt',
+    ]) {
+      expect(next.input, field).not.toHaveProperty(field);
+    }
+    expect(next.input).toMatchObject({
+      family: 'platform-products',
+      cpu: '256',
+      tags: [{ key: 'Service', value: 'products' }],
+    });
+    expect(next.input.containerDefinitions).toEqual([
+      { name: 'products', image: 'repo/products:new' },
+      { name: 'sidecar', image: 'repo/sidecar:1' },
+    ]);
+    expect(next.previousImage).toBe('repo/products:old');
+    expect(() => nextRevision(base, undefined, 'billing', 'repo/billing:1')).toThrow(/no container billing/);
+  });
+});
+
 describe('deploy-ecs following the rollout (fake ECS endpoint)', () => {
   const image = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/products:9c8d7e6';
   const args = ['--cluster', 'platform', '--service', 'products', '--image', image, '--poll-interval', '0.05'];
@@ -212,6 +278,9 @@ describe('deploy-ecs following the rollout (fake ECS endpoint)', () => {
       'products: OK: 2/2 tasks running arn:aws:ecs:eu-west-1:123456789012:task-definition/platform-production-products:8',
     );
     expect(run.out).toContain('event: (service products) tick 1');
+    expect(run.out).toContain('event: (service products) tick 4'); // the look that saw it COMPLETED 2/2
+    expect(run.out.match(/tick 1$/gm)).toHaveLength(1); // each event once
+    expect(run.out).not.toContain('tick 0'); // an event from before the update is not news
     const registered = fake.state.registered[0] ?? {};
     for (const field of [
       'taskDefinitionArn',
@@ -233,6 +302,13 @@ describe('deploy-ecs following the rollout (fake ECS endpoint)', () => {
     expect(summary).toContain(image);
   });
 
+  it('a deployment not listed yet on the first look is waited for, not taken for a rollback', async () => {
+    const { run, fake } = await withFake('lagging', ['--timeout', '30']);
+    expect(run.code, run.out).toBe(0);
+    expect(run.out).toContain('products: OK: 2/2 tasks running');
+    expect(fake.state.updates).toHaveLength(1);
+  });
+
   it('a FAILED rollout fails at once with ECS’s reason and why tasks stopped', async () => {
     const { run, summary } = await withFake('failed', ['--timeout', '30']);
     expect(run.code).toBe(1);
@@ -240,14 +316,19 @@ describe('deploy-ecs following the rollout (fake ECS endpoint)', () => {
     expect(run.out).toContain(
       'task stopped: abc123: Essential container in task exited (products: CannotPullContainerError: image not found)',
     );
-    expect(summary).toContain('FAILED');
+    expect(summary).toContain('### ECS deploy products: FAILED');
+    expect(summary).toContain('CannotPullContainerError');
   });
 
   it('a deployment the circuit breaker rolled back is reported as such', async () => {
-    const { run, fake } = await withFake('rolled-back', ['--timeout', '30']);
+    const { run, fake, summary } = await withFake('rolled-back', ['--timeout', '30']);
     expect(run.code).toBe(1);
-    expect(run.out).toContain('the circuit breaker rolled it back');
+    expect(run.out).toContain(
+      'products: FAILED: the deployment is gone and the service runs arn:aws:ecs:eu-west-1:123456789012:task-definition/platform-production-products:7: the circuit breaker rolled it back',
+    );
+    expect(run.out).toContain('task stopped: abc123');
     expect(fake.state.updates).toHaveLength(1); // the script itself did not roll back
+    expect(summary).toContain('rolled-back');
   });
 
   it('past the deadline it fails, and with --rollback-on-timeout points the service back', async () => {
@@ -255,6 +336,7 @@ describe('deploy-ecs following the rollout (fake ECS endpoint)', () => {
     expect(stuck.run.code).toBe(1);
     expect(stuck.run.out).toMatch(/not completed after \d+ s \(IN_PROGRESS, 1\/2 running\)/);
     expect(stuck.fake.state.updates).toHaveLength(1);
+    expect(stuck.summary).toContain('timed-out');
     const back = await withFake('stuck', ['--timeout', '0.5', '--rollback-on-timeout']);
     expect(back.run.code).toBe(1);
     expect(back.fake.state.updates).toEqual([

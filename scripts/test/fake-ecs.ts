@@ -5,7 +5,13 @@
  */
 import { createServer, type Server } from 'node:http';
 
-export type Scenario = 'success' | 'failed' | 'rolled-back' | 'stuck';
+/**
+ * success: IN_PROGRESS for two looks, IN_PROGRESS 2/2, COMPLETED 1/2, then COMPLETED 2/2 (tick 4). lagging: the first look after the update
+ * still shows the service as it was (ECS is eventually consistent), then as success. failed: the
+ * rollout turns FAILED. rolled-back: the new deployment vanishes and the service runs the old
+ * revision again. stuck: IN_PROGRESS 1/2 for ever.
+ */
+export type Scenario = 'success' | 'lagging' | 'failed' | 'rolled-back' | 'stuck';
 
 interface State {
   revision: number;
@@ -15,6 +21,8 @@ interface State {
   registered: Array<Record<string, unknown>>;
   ticks: number;
   stopped: Array<Record<string, unknown>>;
+  /** Service events, oldest first (DescribeServices lists them newest first, as ECS does). */
+  events: Array<Record<string, unknown>>;
 }
 
 export interface FakeEcs {
@@ -58,6 +66,7 @@ export async function startFakeEcs(scenario: Scenario): Promise<FakeEcs> {
     registered: [],
     ticks: 0,
     stopped: [],
+    events: [{ id: 'ev-0', createdAt: epoch(), message: '(service products) tick 0' }],
   };
 
   const deploymentsFor = (): Array<Record<string, unknown>> => {
@@ -74,8 +83,15 @@ export async function startFakeEcs(scenario: Scenario): Promise<FakeEcs> {
     const t = state.ticks;
     const base = { id: 'ecs-svc/new', status: 'PRIMARY', taskDefinition: current, desiredCount: 2 };
     switch (scenario) {
+      case 'lagging':
+        if (t < 2) return [{ ...old, status: 'PRIMARY' }];
+        return [{ ...base, runningCount: 2, rolloutState: 'COMPLETED' }];
       case 'success':
         if (t < 2) return [{ ...base, runningCount: t, rolloutState: 'IN_PROGRESS' }, old];
+        // every task running is not enough while the rollout is IN_PROGRESS, nor is COMPLETED
+        // while a task is missing (one stopped after the rollout)
+        if (t === 2) return [{ ...base, runningCount: 2, rolloutState: 'IN_PROGRESS' }];
+        if (t === 3) return [{ ...base, runningCount: 1, rolloutState: 'COMPLETED' }];
         return [{ ...base, runningCount: 2, rolloutState: 'COMPLETED' }];
       case 'failed':
         if (t < 2) return [{ ...base, runningCount: 0, rolloutState: 'IN_PROGRESS' }, old];
@@ -100,7 +116,14 @@ export async function startFakeEcs(scenario: Scenario): Promise<FakeEcs> {
 
   const handlers: Record<string, (body: Record<string, unknown>) => unknown> = {
     DescribeServices: () => {
-      if (state.serviceTaskDefinition !== first || state.updates.length > 0) state.ticks++;
+      if (state.serviceTaskDefinition !== first || state.updates.length > 0) {
+        state.ticks++;
+        state.events.push({
+          id: `ev-${state.updates.length}-${state.ticks}`,
+          createdAt: epoch(),
+          message: `(service products) tick ${state.ticks}`,
+        });
+      }
       if ((scenario === 'failed' || scenario === 'rolled-back') && state.ticks === 2) {
         state.stopped.push({
           taskArn: 'arn:aws:ecs:eu-west-1:123456789012:task/platform/abc123',
@@ -118,11 +141,9 @@ export async function startFakeEcs(scenario: Scenario): Promise<FakeEcs> {
           {
             serviceName: 'products',
             status: 'ACTIVE',
-            taskDefinition: state.serviceTaskDefinition,
+            taskDefinition: scenario === 'lagging' && state.ticks < 2 ? first : state.serviceTaskDefinition,
             deployments,
-            events: [
-              { id: `ev-${state.ticks}`, createdAt: epoch(), message: `(service products) tick ${state.ticks}` },
-            ],
+            events: [...state.events].reverse().slice(0, 100),
           },
         ],
         failures: [],
@@ -145,11 +166,25 @@ export async function startFakeEcs(scenario: Scenario): Promise<FakeEcs> {
       state.taskDefinitions.set(arn, def);
       return { taskDefinition: def };
     },
+    // Like ECS, the answer carries the deployment the update started, as PRIMARY.
     UpdateService: (body) => {
       state.updates.push(String(body.taskDefinition));
       state.serviceTaskDefinition = String(body.taskDefinition);
       state.ticks = 0;
-      return { service: { serviceName: 'products', taskDefinition: state.serviceTaskDefinition } };
+      const deployments =
+        state.serviceTaskDefinition === first
+          ? deploymentsFor()
+          : [
+              {
+                id: 'ecs-svc/new',
+                status: 'PRIMARY',
+                taskDefinition: state.serviceTaskDefinition,
+                desiredCount: 2,
+                runningCount: 0,
+                rolloutState: 'IN_PROGRESS',
+              },
+            ];
+      return { service: { serviceName: 'products', taskDefinition: state.serviceTaskDefinition, deployments } };
     },
     ListTasks: () => ({ taskArns: state.stopped.map((t) => t.taskArn) }),
     DescribeTasks: () => ({ tasks: state.stopped, failures: [] }),

@@ -1,6 +1,8 @@
 /**
  * scripts/plan-comment.ts against a fake GitHub API of our own (create, then update the same
- * comment, pagination, truncation), run as the workflow runs it: a child process.
+ * comment, its marker found on a later page and only in our own comments, truncation to the
+ * comment limit with the whole plan in the step summary), run as the workflow runs it: a child
+ * process.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -8,14 +10,24 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { COMMENT_LIMIT, commentBody, summarizePlan, truncate } from '../lib/plan-comment.ts';
+import {
+  COMMENT_LIMIT,
+  commentBody,
+  resourceChanges,
+  summarizePlan,
+  truncate,
+  truncateBytes,
+} from '../lib/plan-comment.ts';
 
 const script = join(import.meta.dirname, '..', 'plan-comment.ts');
 
 interface Comment {
   id: number;
   body: string;
+  user: { login: string };
 }
+
+const bot = { login: 'github-actions[bot]' };
 
 /** Issue comments of one pull request, paginated 100 at a time like GitHub's. */
 async function fakeGitHub(initial: Comment[] = []) {
@@ -50,7 +62,7 @@ async function fakeGitHub(initial: Comment[] = []) {
         res.statusCode = 422;
         return res.end('{"message":"Body is too long (maximum is 65536 characters)"}');
       }
-      const comment = { id: nextId++, body: text };
+      const comment = { id: nextId++, body: text, user: bot };
       comments.push(comment);
       res.statusCode = 201;
       return res.end(JSON.stringify(comment));
@@ -85,7 +97,9 @@ afterEach(async () => {
   cleanup = [];
 });
 
-async function run(api: string, plan: string) {
+const runUrl = 'https://github.com/acme/shop/actions/runs/1';
+
+async function run(api: string, plan: string, extraArgs: string[] = ['--run-url', runUrl]) {
   const dir = mkdtempSync(join(tmpdir(), 'plan-'));
   const file = join(dir, 'plan.txt');
   const summary = join(dir, 'summary.md');
@@ -93,19 +107,7 @@ async function run(api: string, plan: string) {
   const result = await new Promise<{ code: number; out: string }>((resolve) =>
     execFile(
       process.execPath,
-      [
-        script,
-        '--plan-file',
-        file,
-        '--pr',
-        '7',
-        '--name',
-        'production',
-        '--run-url',
-        'https://github.com/acme/shop/actions/runs/1',
-        '--commit',
-        '0123456789abcdef',
-      ],
+      [script, '--plan-file', file, '--pr', '7', '--name', 'production', '--commit', '0123456789abcdef', ...extraArgs],
       {
         env: {
           PATH: process.env.PATH ?? '',
@@ -126,7 +128,10 @@ const plan = (n: number) =>
 
 describe('plan comment', () => {
   it('creates the comment once, then updates that same comment', async () => {
-    const gh = await fakeGitHub([{ id: 1, body: 'Looks good to me' }]);
+    const gh = await fakeGitHub([
+      { id: 1, body: 'Looks good to me', user: { login: 'alice' } },
+      { id: 2, body: 'Coverage: 91%', user: bot }, // another workflow's comment
+    ]);
     cleanup.push(gh.close);
     const first = await run(gh.url, plan(3));
     expect(first.code, first.out).toBe(0);
@@ -134,7 +139,8 @@ describe('plan comment', () => {
     const second = await run(gh.url, plan(5));
     expect(second.code, second.out).toBe(0);
     expect(second.out).toContain('updated comment 1000 on #7');
-    expect(gh.comments).toHaveLength(2);
+    expect(gh.comments).toHaveLength(3);
+    expect(gh.comments[1]?.body).toBe('Coverage: 91%');
     const ours = gh.comments.find((c) => c.id === 1000)?.body ?? '';
     expect(ours.startsWith('<!-- terraform-plan:production -->')).toBe(true);
     expect(ours).toContain('**Plan: 5 to add, 1 to change, 0 to destroy**');
@@ -143,8 +149,12 @@ describe('plan comment', () => {
   });
 
   it('finds its comment on a later page', async () => {
-    const others = Array.from({ length: 150 }, (_, i) => ({ id: i + 1, body: `comment ${i}` }));
-    const gh = await fakeGitHub([...others, { id: 999, body: '<!-- terraform-plan:production -->\nold' }]);
+    const others = Array.from({ length: 150 }, (_, i) => ({
+      id: i + 1,
+      body: `comment ${i}`,
+      user: { login: 'alice' },
+    }));
+    const gh = await fakeGitHub([...others, { id: 999, body: '<!-- terraform-plan:production -->\nold', user: bot }]);
     cleanup.push(gh.close);
     const result = await run(gh.url, plan(1));
     expect(result.out).toContain('updated comment 999');
@@ -154,23 +164,105 @@ describe('plan comment', () => {
     ]);
   });
 
+  it('edits only its own comment: a marker pasted by somebody else is not it', async () => {
+    const impostor = { id: 5, body: '<!-- terraform-plan:production -->\n**No changes.**', user: { login: 'mallory' } };
+    const gh = await fakeGitHub([impostor]);
+    cleanup.push(gh.close);
+    const result = await run(gh.url, plan(2));
+    expect(result.code, result.out).toBe(0);
+    expect(result.out).toContain('created comment 1000');
+    expect(gh.comments.find((c) => c.id === 5)?.body).toBe('<!-- terraform-plan:production -->\n**No changes.**');
+    expect(gh.calls.filter((c) => c.startsWith('PATCH'))).toEqual([]);
+  });
+
+  it('lists what changes, and says when the plan failed', async () => {
+    const gh = await fakeGitHub();
+    cleanup.push(gh.close);
+    const text = [
+      'Terraform will perform the following actions:',
+      '  # aws_ecs_service.service["customer"] will be updated in-place',
+      '  # module.vpc.aws_subnet.private[2] will be created',
+      '  # aws_lb.this must be replaced',
+      '  # aws_s3_bucket.old will be destroyed',
+      '  # (because aws_s3_bucket.old is not in configuration)',
+      'Plan: 1 to add, 1 to change, 2 to destroy.',
+    ].join('\n');
+    expect(Object.fromEntries(resourceChanges(text))).toEqual({
+      destroy: ['aws_s3_bucket.old'],
+      replace: ['aws_lb.this'],
+      create: ['module.vpc.aws_subnet.private[2]'],
+      'update in place': ['aws_ecs_service.service["customer"]'],
+    });
+    const ok = await run(gh.url, text);
+    expect(ok.code, ok.out).toBe(0);
+    const body = gh.comments[0]?.body ?? '';
+    expect(body).toContain('- **destroy** (1) :warning:: `aws_s3_bucket.old`');
+    expect(body).toContain('- **create** (1): `module.vpc.aws_subnet.private[2]`');
+    expect(ok.summary).toContain('- **replace** (1) :warning:: `aws_lb.this`');
+    const failed = await run(gh.url, 'Error: No valid credential sources found', ['--exit-code', '1']);
+    expect(failed.code, failed.out).toBe(0);
+    expect(gh.comments).toHaveLength(1);
+    expect(gh.comments[0]?.body).toContain('**Plan failed (exit code 1): see the output below.**');
+    expect(gh.comments[0]?.body).toContain('No valid credential sources found');
+  });
+
+  it('--summary-only writes the step summary without GitHub', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plan-'));
+    writeFileSync(join(dir, 'plan.txt'), plan(4));
+    const summary = join(dir, 'summary.md');
+    const result = await new Promise<{ code: number; out: string }>((resolve) =>
+      execFile(
+        process.execPath,
+        [script, '--plan-file', join(dir, 'plan.txt'), '--summary-only'],
+        { env: { PATH: process.env.PATH ?? '', GITHUB_STEP_SUMMARY: summary } },
+        (err, o, e) => resolve({ code: err ? Number(err.code) : 0, out: o + e }),
+      ),
+    );
+    expect(result.code, result.out).toBe(0);
+    expect(readFileSync(summary, 'utf8')).toContain('**Plan: 4 to add, 1 to change, 0 to destroy**');
+  });
+
   it('cuts a huge plan to fit GitHub’s limit, keeps the fence closed, and puts it all in the step summary', async () => {
     const gh = await fakeGitHub();
     cleanup.push(gh.close);
     const line = '  + tags = { "emoji" = "🚀🚀🚀" } ``` not a fence\n';
     const huge = `${line.repeat(3000)}Plan: 120 to add, 0 to change, 0 to destroy.\n`;
-    const result = await run(gh.url, huge);
+    // a long run URL (it is in the text twice) must not push the comment over the limit either
+    const longUrl = `${runUrl}?${'q'.repeat(3000)}`;
+    const result = await run(gh.url, huge, ['--run-url', longUrl]);
     expect(result.code, result.out).toBe(0);
     expect(result.out).toContain('plan cut to fit');
     const body = gh.comments[0]?.body ?? '';
     expect(body.length).toBeLessThanOrEqual(COMMENT_LIMIT);
+    expect(body.length).toBeGreaterThan(COMMENT_LIMIT - line.length - 10); // cut on a line, not early
+    expect(body.startsWith('<!-- terraform-plan:production -->')).toBe(true);
     expect(body).toContain('**Plan: 120 to add, 0 to change, 0 to destroy**');
-    expect(body).toContain("[run's step summary](https://github.com/acme/shop/actions/runs/1)");
+    expect(body).toContain(`[run's step summary](${longUrl})`);
     expect(body).toMatch(/\n````terraform\n/); // longer than the ``` inside the plan
     expect(body.match(/^````$/m)).not.toBeNull();
     expect(body).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])/); // no half characters
     expect(result.summary).toContain('Plan: 120 to add');
-    expect(result.summary.length).toBeGreaterThan(huge.length);
+    expect(result.summary).toContain(huge.trimEnd()); // the whole plan
+  });
+
+  it('fits the comment limit exactly: a body of 65,536 characters is kept whole, one more is cut', () => {
+    const base = commentBody({ marker: 'm', title: 't', plan: 'x' }).body.length - 1;
+    const lines = (n: number) => `${'x'.repeat(79)}\n`.repeat(Math.floor(n / 80)) + 'y'.repeat(n % 80);
+    const exact = commentBody({ marker: 'm', title: 't', plan: lines(COMMENT_LIMIT - base) });
+    expect(exact).toMatchObject({ truncated: false });
+    expect(exact.body.length).toBe(COMMENT_LIMIT);
+    const over = commentBody({ marker: 'm', title: 't', plan: lines(COMMENT_LIMIT - base + 1) });
+    expect(over.truncated).toBe(true);
+    expect(over.body.length).toBeLessThanOrEqual(COMMENT_LIMIT);
+  });
+
+  it('cuts the step summary by bytes, never inside a character', () => {
+    const text = '🚀'.repeat(1000); // 4 bytes and 2 code units each
+    const cut = truncateBytes(text, 1001);
+    expect(cut.truncated).toBe(true);
+    expect(Buffer.byteLength(cut.text)).toBeLessThanOrEqual(1001);
+    expect(cut.text).toBe('🚀'.repeat(250));
+    expect(truncateBytes('abc', 3)).toEqual({ text: 'abc', truncated: false });
   });
 
   it('reads the summary line of a plan, and fails clearly without credentials', async () => {
