@@ -38,7 +38,7 @@ module "alb" {
   public_subnet_ids   = module.vpc.public_subnet_ids
   certificate_arn     = var.certificate_arn
   deletion_protection = var.deletion_protection
-  services            = { for name, s in var.services : name => { priority = s.priority } }
+  services            = { for name, s in var.services : name => { priority = s.priority, path = s.path, port = s.port } }
 }
 
 module "ecr" {
@@ -111,6 +111,7 @@ module "ecs" {
       memory        = s.memory
       desired_count = s.desired_count
       max_count     = s.max_count
+      port          = s.port
       environment   = name == "customer" ? { ADMIN_EMAILS = join(",", var.admin_emails) } : {}
       secrets       = local.service_secrets[name]
     }

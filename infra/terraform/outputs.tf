@@ -43,6 +43,16 @@ output "log_group_names" {
   value       = module.ecs.log_group_names
 }
 
+output "execution_role_arns" {
+  description = "ECS task execution role per service (pulls its image, reads its secrets)."
+  value       = module.ecs.execution_role_arns
+}
+
+output "task_role_arns" {
+  description = "ECS task role per service (what the running service may do in AWS)."
+  value       = module.ecs.task_role_arns
+}
+
 output "database_endpoint" {
   description = "DocumentDB writer endpoint."
   value       = module.database.endpoint

@@ -14,8 +14,8 @@ variable "environment" {
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9]{1,11}$", var.environment))
-    error_message = "environment must be 2-12 lower-case letters or digits."
+    condition     = can(regex("^[a-z][a-z0-9]{1,11}$", var.environment)) && var.environment != "github"
+    error_message = "environment must be 2-12 lower-case letters or digits, and not github (<name>-github-* are bootstrap's roles)."
   }
 }
 
@@ -27,12 +27,15 @@ variable "region" {
 
 variable "services" {
   description = <<-EOT
-    The services, by name (also their path prefix on the load balancer: /<name>, /<name>/*).
-    cpu and memory are Fargate units; desired_count is the minimum, max_count the autoscaling limit;
-    priority orders the listener rules.
+    The services, by name. path is the prefix the load balancer routes to the service (path and
+    path/*, unchanged; health check path/health), /<name> by default: the platform's services
+    serve under /<name>. port is the container port (PORT). cpu and memory are Fargate units;
+    desired_count is the minimum, max_count the autoscaling limit; priority orders the listener rules.
   EOT
   type = map(object({
     priority      = number
+    path          = optional(string)
+    port          = optional(number, 8080)
     cpu           = optional(number, 256)
     memory        = optional(number, 512)
     desired_count = optional(number, 2)
@@ -53,6 +56,16 @@ variable "services" {
     condition     = length(distinct([for s in values(var.services) : s.priority])) == length(var.services)
     error_message = "Each service needs its own listener rule priority."
   }
+
+  validation {
+    condition     = length(distinct([for n, s in var.services : coalesce(s.path, "/${n}")])) == length(var.services) && alltrue([for s in values(var.services) : s.path == null || can(regex("^(/[a-z0-9][a-z0-9._-]*)+$", s.path))])
+    error_message = "Each service needs its own path, /segment[/segment...] without a trailing slash."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.services) : s.port >= 1024 && s.port <= 65535])
+    error_message = "Container ports must be 1024-65535 (the containers do not run as root)."
+  }
 }
 
 variable "vpc_cidr" {
@@ -65,6 +78,11 @@ variable "az_count" {
   description = "Availability zones (2 or 3)."
   type        = number
   default     = 2
+
+  validation {
+    condition     = var.az_count >= 2 && var.az_count <= 3
+    error_message = "az_count must be 2 or 3."
+  }
 }
 
 variable "certificate_arn" {
@@ -82,6 +100,11 @@ variable "cpu_architecture" {
   description = "X86_64 or ARM64 for the Fargate tasks (build images to match)."
   type        = string
   default     = "X86_64"
+
+  validation {
+    condition     = contains(["X86_64", "ARM64"], var.cpu_architecture)
+    error_message = "cpu_architecture must be X86_64 or ARM64."
+  }
 }
 
 variable "image_tag" {
@@ -129,6 +152,11 @@ variable "mq_deployment_mode" {
   description = "Amazon MQ: SINGLE_INSTANCE or CLUSTER_MULTI_AZ."
   type        = string
   default     = "SINGLE_INSTANCE"
+
+  validation {
+    condition     = contains(["SINGLE_INSTANCE", "CLUSTER_MULTI_AZ"], var.mq_deployment_mode)
+    error_message = "mq_deployment_mode must be SINGLE_INSTANCE or CLUSTER_MULTI_AZ."
+  }
 }
 
 variable "mq_instance_type" {
@@ -150,7 +178,7 @@ variable "jwt_secret_version" {
 }
 
 variable "enable_ecs_exec" {
-  description = "Allow aws ecs execute-command (adds the ssmmessages VPC endpoint)."
+  description = "Allow aws ecs execute-command (adds the ssmmessages and kms VPC endpoints)."
   type        = bool
   default     = false
 }

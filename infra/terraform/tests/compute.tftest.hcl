@@ -66,13 +66,20 @@ run "ecs_services" {
   }
 
   assert {
-    condition     = alltrue([for g in aws_cloudwatch_log_group.service : g.retention_in_days == 30 && g.kms_key_id == var.kms_key_arn])
-    error_message = "logs are kept for a set time, encrypted"
+    condition     = length(aws_cloudwatch_log_group.service) == 2 && alltrue([for g in aws_cloudwatch_log_group.service : g.retention_in_days == 30 && g.kms_key_id == var.kms_key_arn])
+    error_message = "logs are kept for a set time (log_retention_days), encrypted"
   }
 
   assert {
-    condition     = aws_vpc_security_group_ingress_rule.from_alb.security_group_id == aws_security_group.tasks.id && aws_vpc_security_group_ingress_rule.from_alb.referenced_security_group_id == "sg-alb" && aws_vpc_security_group_ingress_rule.from_alb.from_port == 8080 && aws_vpc_security_group_ingress_rule.from_alb.cidr_ipv4 == null
-    error_message = "tasks accept traffic from the load balancer's security group only"
+    condition = jsonencode(output.tasks_ingress) == jsonencode([{
+      cidr_ipv4 = null, cidr_ipv6 = null, from_port = 8080, prefix_list_id = null, referenced_security_group_id = "sg-alb", to_port = 8080
+    }]) && alltrue([for r in aws_vpc_security_group_ingress_rule.from_alb : r.security_group_id == aws_security_group.tasks.id])
+    error_message = "tasks accept traffic from the load balancer's security group only, on the container port"
+  }
+
+  assert {
+    condition     = alltrue([for name, n in output.service_networks : n.assign_public_ip == false && n.subnets == tolist(["subnet-a", "subnet-b"]) && n.security_groups == tolist([aws_security_group.tasks.id])])
+    error_message = "the service_networks output reports the services' real network configuration"
   }
 
   assert {
@@ -119,6 +126,47 @@ run "execution_roles_limited_to_their_own_service" {
     source = "./modules/ecs"
   }
 
+  # The mock gives every policy document the same JSON; distinct ones show which role gets which.
+  override_data {
+    target = data.aws_iam_policy_document.execution["customer"]
+    values = { json = "{\"Statement\":[{\"Sid\":\"customer\"}]}" }
+  }
+  override_data {
+    target = data.aws_iam_policy_document.execution["products"]
+    values = { json = "{\"Statement\":[{\"Sid\":\"products\"}]}" }
+  }
+
+  assert {
+    condition     = alltrue([for name, p in aws_iam_role_policy.execution : p.role == aws_iam_role.execution[name].id && p.policy == data.aws_iam_policy_document.execution[name].json]) && alltrue([for name, t in aws_ecs_task_definition.service : t.execution_role_arn == aws_iam_role.execution[name].arn])
+    error_message = "each service's task definition uses its own execution role, which carries its own policy"
+  }
+
+  assert {
+    condition = jsonencode(output.execution_role_access) == jsonencode({
+      customer = {
+        secrets = [
+          "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/customer/mongo-url-AAAAAA",
+          "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/jwt-secret-CCCCCC",
+          "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-1-BBBBBB",
+        ]
+        repositories = ["arn:aws:ecr:eu-west-1:123456789012:repository/p/customer"]
+      }
+      products = {
+        secrets = [
+          "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/jwt-secret-CCCCCC",
+          "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/products/mongo-url-DDDDDD",
+        ]
+        repositories = ["arn:aws:ecr:eu-west-1:123456789012:repository/p/products"]
+      }
+    })
+    error_message = "every statement of each execution role that names secrets or repositories names only that service's own"
+  }
+
+  assert {
+    condition     = alltrue([for name, d in data.aws_iam_policy_document.execution : alltrue([for st in d.statement : st.effect == null || st.effect == "Allow"]) && alltrue([for st in d.statement : !contains(st.resources, "*") || st.actions == toset(["ecr:GetAuthorizationToken"])])])
+    error_message = "no execution role statement reaches every resource, but ECR's login (which has no resource)"
+  }
+
   assert {
     condition = toset(flatten([for s in data.aws_iam_policy_document.execution["customer"].statement : s.resources if s.sid == "ReadOwnSecrets"])) == toset([
       "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/customer/mongo-url-AAAAAA",
@@ -144,6 +192,35 @@ run "execution_roles_limited_to_their_own_service" {
   }
 }
 
+run "ecs_exec_switched_on" {
+  command = apply
+  module {
+    source = "./modules/ecs"
+  }
+  variables {
+    enable_ecs_exec = true
+  }
+
+  assert {
+    condition     = alltrue([for s in aws_ecs_service.service : s.enable_execute_command]) && length(aws_iam_role_policy.exec_channel) == 2 && alltrue([for name, p in aws_iam_role_policy.exec_channel : p.role == aws_iam_role.task[name].id])
+    error_message = "ECS Exec on every service, with the channel permissions on each task role"
+  }
+
+  assert {
+    condition = (
+      toset(flatten([for st in data.aws_iam_policy_document.exec_channel[0].statement : st.actions])) == toset(["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel", "kms:Decrypt", "logs:DescribeLogGroups", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]) &&
+      toset(flatten([for st in data.aws_iam_policy_document.exec_channel[0].statement : st.resources if st.sid == "SessionEncryption"])) == toset([var.kms_key_arn]) &&
+      toset(flatten([for st in data.aws_iam_policy_document.exec_channel[0].statement : st.resources if st.sid == "WriteSessionLogs"])) == toset(["${aws_cloudwatch_log_group.exec[0].arn}:*"])
+    )
+    error_message = "the task role may open the session channel, decrypt with the session key and write the session log group"
+  }
+
+  assert {
+    condition     = one(one(one(aws_ecs_cluster.this.configuration).execute_command_configuration).log_configuration).cloud_watch_log_group_name == aws_cloudwatch_log_group.exec[0].name && aws_cloudwatch_log_group.exec[0].retention_in_days == 30
+    error_message = "sessions are logged to a group with a retention"
+  }
+}
+
 run "autoscaling_on_cpu_and_requests" {
   command = apply
   module {
@@ -161,8 +238,59 @@ run "autoscaling_on_cpu_and_requests" {
   }
 
   assert {
-    condition     = one(aws_appautoscaling_policy.requests["products"].target_tracking_scaling_policy_configuration).predefined_metric_specification[0].resource_label == "app/platform/0123456789abcdef/targetgroup/p/2"
+    condition     = alltrue([for name, p in aws_appautoscaling_policy.cpu : p.policy_type == "TargetTrackingScaling" && p.resource_id == aws_appautoscaling_target.service[name].resource_id && one(p.target_tracking_scaling_policy_configuration).target_value == 60])
+    error_message = "CPU target tracking on every service's own scalable target"
+  }
+
+  assert {
+    condition     = one(aws_appautoscaling_policy.requests["products"].target_tracking_scaling_policy_configuration).predefined_metric_specification[0].predefined_metric_type == "ALBRequestCountPerTarget" && one(aws_appautoscaling_policy.requests["products"].target_tracking_scaling_policy_configuration).predefined_metric_specification[0].resource_label == "app/platform/0123456789abcdef/targetgroup/p/2"
     error_message = "target tracking on ALB requests per target of the service's own target group"
+  }
+
+  assert {
+    condition     = alltrue([for name, p in aws_appautoscaling_policy.requests : p.policy_type == "TargetTrackingScaling" && p.resource_id == aws_appautoscaling_target.service[name].resource_id])
+    error_message = "request-count target tracking on every service's own scalable target"
+  }
+
+  assert {
+    condition     = alltrue([for name, t in aws_appautoscaling_target.service : t.resource_id == "service/${aws_ecs_cluster.this.name}/${aws_ecs_service.service[name].name}" && t.scalable_dimension == "ecs:service:DesiredCount"])
+    error_message = "each scalable target is its service's desired count"
+  }
+}
+
+# The deploy script owns task definition revisions: a new image_tag registers a new revision, but
+# the service keeps the one it runs (and its desired count, which autoscaling owns).
+run "deploys_own_the_task_definition_revision" {
+  command = apply
+  module {
+    source = "./modules/ecs"
+  }
+  variables {
+    image_tag = "release-2"
+    services = {
+      customer = {
+        cpu     = 256, memory = 512, desired_count = 3, max_count = 4
+        secrets = { JWT_SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/jwt-secret-CCCCCC" }
+      }
+    }
+  }
+  # The mock updates in place what AWS replaces: replace the revision as AWS would.
+  plan_options {
+    replace = [aws_ecs_task_definition.service["customer"]]
+  }
+  override_resource {
+    target = aws_ecs_task_definition.service
+    values = { arn = "arn:aws:ecs:eu-west-1:123456789012:task-definition/platform-test-customer:2" }
+  }
+
+  assert {
+    condition     = endswith(jsondecode(aws_ecs_task_definition.service["customer"].container_definitions)[0].image, ":release-2") && aws_ecs_task_definition.service["customer"].arn == "arn:aws:ecs:eu-west-1:123456789012:task-definition/platform-test-customer:2"
+    error_message = "the new revision is registered"
+  }
+
+  assert {
+    condition     = aws_ecs_service.service["customer"].task_definition == "arn:aws:ecs:eu-west-1:123456789012:task-definition/mocked:1" && aws_ecs_service.service["customer"].desired_count == 2
+    error_message = "the service keeps its task definition and desired count: Terraform ignores both after creation"
   }
 }
 

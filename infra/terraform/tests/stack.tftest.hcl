@@ -83,3 +83,14 @@ run "rejects_a_certificate_that_is_not_acm" {
   }
   expect_failures = [var.certificate_arn]
 }
+
+run "rejects_two_services_on_one_path" {
+  command = plan
+  variables {
+    services = {
+      customer = { priority = 10 }
+      accounts = { priority = 20, path = "/customer" }
+    }
+  }
+  expect_failures = [var.services]
+}

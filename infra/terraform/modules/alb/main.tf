@@ -3,6 +3,9 @@ locals {
   # Rules on the listener clients use: HTTPS with a certificate, plain HTTP without one.
   routing_listener_arn = local.https ? aws_lb_listener.https[0].arn : aws_lb_listener.http.arn
   not_found_body       = jsonencode({ error = { code = "NOT_FOUND", message = "no service serves this path" } })
+  # Each service's path prefix (/<name> unless set) and the container ports to reach.
+  paths = { for name, s in var.services : name => coalesce(s.path, "/${name}") }
+  ports = toset([for s in values(var.services) : tostring(s.port)])
 }
 
 resource "aws_security_group" "alb" {
@@ -33,11 +36,12 @@ resource "aws_vpc_security_group_ingress_rule" "https" {
 }
 
 resource "aws_vpc_security_group_egress_rule" "to_services" {
+  for_each          = local.ports
   security_group_id = aws_security_group.alb.id
-  description       = "To the service containers in the VPC"
+  description       = "To the service containers in the VPC, port ${each.key}"
   ip_protocol       = "tcp"
-  from_port         = var.container_port
-  to_port           = var.container_port
+  from_port         = each.key
+  to_port           = each.key
   cidr_ipv4         = var.vpc_cidr
 }
 
@@ -68,7 +72,7 @@ resource "aws_lb_target_group" "service" {
   #checkov:skip=CKV_AWS_378:TLS ends at the load balancer; the hop to the tasks stays inside the VPC
   for_each             = var.services
   name                 = substr("${var.name}-${each.key}", 0, 32)
-  port                 = var.container_port
+  port                 = each.value.port
   protocol             = "HTTP"
   target_type          = "ip"
   vpc_id               = var.vpc_id
@@ -76,7 +80,7 @@ resource "aws_lb_target_group" "service" {
   tags                 = merge(var.tags, { Service = each.key })
 
   health_check {
-    path                = "/${each.key}/health"
+    path                = "${local.paths[each.key]}/health"
     matcher             = "200"
     interval            = 15
     timeout             = 5
@@ -134,7 +138,7 @@ resource "aws_lb_listener" "https" {
   }
 }
 
-# /<service> and /<service>/* go to the service unchanged; the services strip their prefix.
+# /<path> and /<path>/* go to the service unchanged; the services strip their prefix.
 resource "aws_lb_listener_rule" "service" {
   for_each     = var.services
   listener_arn = local.routing_listener_arn
@@ -142,7 +146,7 @@ resource "aws_lb_listener_rule" "service" {
 
   condition {
     path_pattern {
-      values = ["/${each.key}", "/${each.key}/*"]
+      values = [local.paths[each.key], "${local.paths[each.key]}/*"]
     }
   }
 

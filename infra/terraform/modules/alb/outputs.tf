@@ -32,3 +32,14 @@ output "base_url" {
   description = "URL clients use: https when a certificate is set."
   value       = "${local.https ? "https" : "http"}://${aws_lb.this.dns_name}"
 }
+
+output "routes" {
+  description = "Per service, as configured on the load balancer: the listener rule's paths, the target group's port and health check path."
+  value = {
+    for name, tg in aws_lb_target_group.service : name => {
+      paths             = sort(flatten([for c in aws_lb_listener_rule.service[name].condition : [for p in c.path_pattern : p.values]]))
+      port              = tg.port
+      health_check_path = one(tg.health_check).path
+    }
+  }
+}

@@ -29,19 +29,22 @@ variable "public_subnet_ids" {
 }
 
 variable "services" {
-  description = "Services to route to: name => listener rule priority. Requests to /<name> and /<name>/* go to that service."
-  type        = map(object({ priority = number }))
+  description = "Services to route to: name => listener rule priority, path prefix (default /<name>) and container port. Requests to <path> and <path>/* go to that service, unchanged; its health check is <path>/health."
+  type = map(object({
+    priority = number
+    path     = optional(string)
+    port     = optional(number, 8080)
+  }))
 
   validation {
     condition     = alltrue([for name, s in var.services : can(regex("^[a-z][a-z0-9-]*$", name)) && s.priority >= 1 && s.priority <= 50000])
     error_message = "Service names must be lower-case words; priorities 1-50000."
   }
-}
 
-variable "container_port" {
-  description = "Port the service containers listen on."
-  type        = number
-  default     = 8080
+  validation {
+    condition     = alltrue([for s in values(var.services) : s.path == null || can(regex("^(/[a-z0-9][a-z0-9._-]*)+$", s.path))]) && alltrue([for s in values(var.services) : s.port >= 1 && s.port <= 65535])
+    error_message = "A path is /segment[/segment...] without a trailing slash; a port is 1-65535."
+  }
 }
 
 variable "certificate_arn" {

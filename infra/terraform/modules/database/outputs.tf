@@ -17,3 +17,17 @@ output "master_user_secret_arn" {
   description = "ARN of the RDS-managed secret with the master user's username and password (JSON)."
   value       = aws_docdb_cluster.this.master_user_secret[0].secret_arn
 }
+
+output "ingress" {
+  description = "Every ingress rule of the cluster's security group: port, and the source security group or CIDR block."
+  value = [
+    for r in [aws_vpc_security_group_ingress_rule.from_tasks] : {
+      from_port                    = r.from_port
+      to_port                      = r.to_port
+      referenced_security_group_id = r.referenced_security_group_id
+      cidr_ipv4                    = r.cidr_ipv4
+      cidr_ipv6                    = r.cidr_ipv6
+      prefix_list_id               = r.prefix_list_id
+    }
+  ]
+}

@@ -2,8 +2,8 @@ data "aws_region" "current" {}
 data "aws_caller_identity" "current" {}
 
 locals {
-  container_port = 8080
-  log_group      = { for name, _ in var.services : name => "/ecs/${var.name}/${name}" }
+  log_group = { for name, _ in var.services : name => "/ecs/${var.name}/${name}" }
+  ports     = toset([for s in values(var.services) : tostring(s.port)])
   # valueFrom may name a JSON key (<arn>:password::); IAM wants the secret's own ARN.
   secret_arns = {
     for name, s in var.services : name => distinct([
@@ -65,11 +65,12 @@ resource "aws_security_group" "tasks" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "from_alb" {
+  for_each                     = local.ports
   security_group_id            = aws_security_group.tasks.id
-  description                  = "HTTP from the load balancer"
+  description                  = "HTTP from the load balancer, port ${each.key}"
   ip_protocol                  = "tcp"
-  from_port                    = local.container_port
-  to_port                      = local.container_port
+  from_port                    = each.key
+  to_port                      = each.key
   referenced_security_group_id = var.alb_security_group_id
 }
 
@@ -196,8 +197,13 @@ resource "aws_iam_role" "task" {
   tags               = merge(var.tags, { Service = each.key })
 }
 
+# With ECS Exec on: the session channel, its KMS encryption and its log group (the agent in the
+# container checks that the group is encrypted before it writes to it).
 data "aws_iam_policy_document" "exec_channel" {
+  count = var.enable_ecs_exec ? 1 : 0
+
   statement {
+    sid = "SessionChannel"
     actions = [
       "ssmmessages:CreateControlChannel",
       "ssmmessages:CreateDataChannel",
@@ -206,13 +212,31 @@ data "aws_iam_policy_document" "exec_channel" {
     ]
     resources = ["*"] # ssmmessages has no resource-level permissions
   }
+
+  statement {
+    sid       = "SessionEncryption"
+    actions   = ["kms:Decrypt"]
+    resources = [var.kms_key_arn]
+  }
+
+  statement {
+    sid       = "FindSessionLogGroup"
+    actions   = ["logs:DescribeLogGroups"]
+    resources = ["*"] # DescribeLogGroups has no resource-level permissions
+  }
+
+  statement {
+    sid       = "WriteSessionLogs"
+    actions   = ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.exec[0].arn}:*"]
+  }
 }
 
 resource "aws_iam_role_policy" "exec_channel" {
   for_each = var.enable_ecs_exec ? var.services : {}
   name     = "ecs-exec"
   role     = aws_iam_role.task[each.key].id
-  policy   = data.aws_iam_policy_document.exec_channel.json
+  policy   = data.aws_iam_policy_document.exec_channel[0].json
 }
 
 resource "aws_ecs_task_definition" "service" {
@@ -244,12 +268,12 @@ resource "aws_ecs_task_definition" "service" {
       readonlyRootFilesystem = true
       user                   = "65532:65532"
       stopTimeout            = 30
-      portMappings           = [{ containerPort = local.container_port, protocol = "tcp", name = "http" }]
+      portMappings           = [{ containerPort = each.value.port, protocol = "tcp", name = "http" }]
       mountPoints            = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
       environment = [
         for k, v in merge(var.environment, each.value.environment, {
           SERVICE_NAME      = each.key
-          PORT              = tostring(local.container_port)
+          PORT              = tostring(each.value.port)
           NODE_ENV          = "production"
           MONGO_TLS_CA_FILE = "/app/global-bundle.pem"
         }) : { name = k, value = v }
@@ -305,7 +329,7 @@ resource "aws_ecs_service" "service" {
   load_balancer {
     target_group_arn = var.target_group_arns[each.key]
     container_name   = each.key
-    container_port   = local.container_port
+    container_port   = each.value.port
   }
 
   deployment_circuit_breaker {

@@ -37,3 +37,42 @@ output "task_role_arns" {
   description = "Task role per service."
   value       = { for name, r in aws_iam_role.task : name => r.arn }
 }
+
+output "service_networks" {
+  description = "Per service, where its tasks run: subnets, security groups, and whether they get a public IP."
+  value = {
+    for name, s in aws_ecs_service.service : name => {
+      subnets          = sort(one(s.network_configuration).subnets)
+      security_groups  = sort(one(s.network_configuration).security_groups)
+      assign_public_ip = one(s.network_configuration).assign_public_ip
+    }
+  }
+}
+
+output "tasks_ingress" {
+  description = "Every ingress rule of the tasks' security group: port, and the source security group or CIDR block."
+  value = [
+    for r in aws_vpc_security_group_ingress_rule.from_alb : {
+      from_port                    = r.from_port
+      to_port                      = r.to_port
+      referenced_security_group_id = r.referenced_security_group_id
+      cidr_ipv4                    = r.cidr_ipv4
+      cidr_ipv6                    = r.cidr_ipv6
+      prefix_list_id               = r.prefix_list_id
+    }
+  ]
+}
+
+output "execution_role_access" {
+  description = "Per service, the secrets and ECR repositories its execution role's policy names (an audit of the least-privilege rule)."
+  value = {
+    for name, d in data.aws_iam_policy_document.execution : name => {
+      secrets = sort(distinct(flatten([
+        for st in d.statement : st.resources if anytrue([for a in st.actions : startswith(a, "secretsmanager:")])
+      ])))
+      repositories = sort(distinct(flatten([
+        for st in d.statement : st.resources if anytrue([for a in st.actions : startswith(a, "ecr:") && a != "ecr:GetAuthorizationToken"])
+      ])))
+    }
+  }
+}

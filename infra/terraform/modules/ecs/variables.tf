@@ -5,8 +5,8 @@ variable "name" {
 
 variable "services" {
   description = <<-EOT
-    Per service: task size, counts, plain environment and secrets (variable name => secret ARN,
-    or <ARN>:<json key>:: for one key of a JSON secret).
+    Per service: task size, counts, the container port (PORT), plain environment and secrets
+    (variable name => secret ARN, or <ARN>:<json key>:: for one key of a JSON secret).
     cpu/memory must be a Fargate combination (256/512-2048, 512/1024-4096, 1024/2048-8192, ...).
   EOT
   type = map(object({
@@ -14,6 +14,7 @@ variable "services" {
     memory        = number
     desired_count = number
     max_count     = number
+    port          = optional(number, 8080)
     environment   = optional(map(string), {})
     secrets       = map(string)
   }))
@@ -21,6 +22,11 @@ variable "services" {
   validation {
     condition     = alltrue([for s in values(var.services) : s.desired_count >= 1 && s.max_count >= s.desired_count])
     error_message = "Every service needs desired_count >= 1 and max_count >= desired_count."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.services) : s.port >= 1024 && s.port <= 65535])
+    error_message = "Container ports must be 1024-65535 (the containers do not run as root)."
   }
 
   validation {

@@ -9,9 +9,10 @@ locals {
   # /20 per subnet: public in the first 4 blocks, private from the 8th on.
   public_cidrs  = [for i in range(var.az_count) : cidrsubnet(var.cidr, 4, i)]
   private_cidrs = [for i in range(var.az_count) : cidrsubnet(var.cidr, 4, i + 8)]
+  # ECS Exec: the session channel (ssmmessages), and KMS, which encrypts the sessions.
   interface_endpoints = concat(
     ["ecr.api", "ecr.dkr", "logs", "secretsmanager"],
-    var.enable_ecs_exec ? ["ssmmessages"] : [],
+    var.enable_ecs_exec ? ["ssmmessages", "kms"] : [],
   )
 }
 

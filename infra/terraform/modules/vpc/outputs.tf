@@ -29,6 +29,14 @@ output "s3_prefix_list_id" {
 }
 
 output "endpoint_services" {
-  description = "Services reachable through interface endpoints."
-  value       = sort(keys(aws_vpc_endpoint.interface))
+  description = "Services reachable through VPC endpoints, with the endpoint type (Interface or Gateway)."
+  value = merge(
+    { for name, e in aws_vpc_endpoint.interface : name => e.vpc_endpoint_type },
+    { s3 = aws_vpc_endpoint.s3.vpc_endpoint_type },
+  )
+}
+
+output "private_subnet_routes" {
+  description = "Routes of the private subnets' route table besides the local one: none (no NAT gateway, no internet)."
+  value       = aws_route_table.private.route
 }

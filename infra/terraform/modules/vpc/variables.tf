@@ -26,7 +26,7 @@ variable "az_count" {
 }
 
 variable "enable_ecs_exec" {
-  description = "Adds the ssmmessages endpoint that ECS Exec (aws ecs execute-command) needs."
+  description = "Adds the endpoints ECS Exec (aws ecs execute-command) needs: ssmmessages, and kms for its session encryption."
   type        = bool
   default     = false
 }
