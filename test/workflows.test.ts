@@ -1,11 +1,13 @@
 /**
  * The GitHub workflows, read as a reviewer would: actionlint passes, every external action is
  * pinned to a commit with its version beside it, every job has least-privilege permissions and a
- * timeout, no event data or step output is pasted into a script, AWS is reached through OIDC only.
+ * timeout, no event data or step output is pasted into a script, AWS is reached through OIDC only,
+ * apply applies the plan its run saved. And their scripts run: the gates, the aggregate check and
+ * the choice of what to build and deploy, with a fake AWS CLI and a git repository of their own.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { execFile, execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -15,14 +17,27 @@ const root = join(import.meta.dirname, '..');
 const dir = join(root, '.github', 'workflows');
 const files = readdirSync(dir).filter((f) => f.endsWith('.yml'));
 // biome-ignore lint/suspicious/noExplicitAny: workflow YAML, checked field by field
-const workflows: Record<string, any> = Object.fromEntries(
+type Yaml = any;
+const workflows: Record<string, Yaml> = Object.fromEntries(
   files.map((f) => [f, parse(readFileSync(join(dir, f), 'utf8'))]),
 );
-const raw = (f: string) => readFileSync(join(dir, f), 'utf8');
-const actionFiles = [join(root, '.github', 'actions', 'setup', 'action.yml')];
+const actionsDir = join(root, '.github', 'actions');
+const actionFiles = readdirSync(actionsDir).map((a) => join(actionsDir, a, 'action.yml'));
+const steps = (job: Yaml): Yaml[] => job.steps ?? [];
+const jobsOf = (file: string): Array<[string, Yaml]> => Object.entries(workflows[file].jobs);
+/** A workflow expression as written in the YAML. */
+const expr = (e: string) => `\${{ ${e} }}`;
+
+/** Does the job get AWS credentials (the OIDC token's only use here)? */
+const assumesRole = (job: Yaml) =>
+  steps(job).some(
+    (s) =>
+      String(s.uses ?? '').startsWith('aws-actions/configure-aws-credentials@') ||
+      (s.uses === './.github/actions/terraform' && s.with?.['role-arn']),
+  );
 
 describe('GitHub workflows', () => {
-  it('pass actionlint', async () => {
+  it('pass actionlint (with shellcheck on every script, when it is installed, as on the runners)', async () => {
     const binary =
       ['actionlint', join(homedir(), 'go', 'bin', 'actionlint')].find((b) => b === 'actionlint' || existsSync(b)) ??
       'actionlint';
@@ -48,62 +63,325 @@ describe('GitHub workflows', () => {
     }
   });
 
-  it('deny everything at the top and give each job its own permissions and a timeout', () => {
+  it('deny everything at the top; each job has a timeout and only the permissions it uses', () => {
     for (const [file, wf] of Object.entries(workflows)) {
       expect(wf.permissions, file).toEqual({});
       expect(wf.concurrency?.group, file).toBeTruthy();
-      for (const [name, job] of Object.entries<Record<string, unknown>>(wf.jobs)) {
-        expect(job['timeout-minutes'], `${file}:${name}`).toBeGreaterThan(0);
-        expect(job.permissions, `${file}:${name}`).toBeDefined();
+      expect(Object.keys(wf.on), file).not.toContain('pull_request_target');
+      for (const [name, job] of jobsOf(file)) {
+        const where = `${file}:${name}`;
+        expect(job['timeout-minutes'], where).toBeGreaterThan(0);
+        expect(job.permissions, where).toBeDefined();
         const permissions = job.permissions as Record<string, string>;
         for (const [scope, level] of Object.entries(permissions)) {
-          if (level === 'write')
-            expect(['id-token', 'pull-requests'], `${file}:${name} writes ${scope}`).toContain(scope);
+          if (level === 'write') expect(['id-token', 'pull-requests'], `${where} writes ${scope}`).toContain(scope);
         }
+        // the OIDC token only where a role is assumed, and the other way round
+        expect(permissions['id-token'] === 'write', `${where}: id-token`).toBe(assumesRole(job));
+        // the pull request only from the plan comment job, which has no AWS access
+        const writesPullRequest = permissions['pull-requests'] === 'write';
+        expect(writesPullRequest, `${where}: pull-requests`).toBe(file === 'plan.yml' && name === 'comment');
+        if (writesPullRequest) expect(assumesRole(job), where).toBe(false);
       }
     }
   });
 
   it('never paste expressions into run scripts (event data and step outputs go through env)', () => {
+    const scripts: Array<[string, string]> = [];
     for (const [file, wf] of Object.entries(workflows)) {
-      for (const [name, job] of Object.entries<{ steps?: Array<{ run?: string }> }>(wf.jobs)) {
-        for (const step of job.steps ?? []) {
-          if (step.run) expect(step.run, `${file}:${name}`).not.toContain('${{');
-        }
+      for (const [name, job] of Object.entries<Yaml>(wf.jobs)) {
+        for (const step of steps(job)) if (step.run) scripts.push([`${file}:${name}`, step.run]);
       }
     }
-  });
-
-  it('reach AWS through OIDC roles only, the deploy role only from the production environment', () => {
-    for (const file of files) expect(raw(file)).not.toMatch(/aws-access-key-id|AWS_SECRET_ACCESS_KEY|secrets\.AWS_/);
-    const deploy = workflows['deploy.yml'];
-    for (const [name, job] of Object.entries<Record<string, unknown>>(deploy.jobs)) {
-      const usesDeployRole = JSON.stringify(job).includes('AWS_DEPLOY_ROLE_ARN');
-      if (usesDeployRole && name !== 'changes') {
-        expect(job.environment, name).toBe('production');
-        expect((job.permissions as Record<string, string>)['id-token'], name).toBe('write');
-      }
+    for (const file of actionFiles) {
+      for (const step of parse(readFileSync(file, 'utf8')).runs.steps ?? [])
+        if (step.run) scripts.push([file, step.run]);
     }
-    expect(deploy.concurrency['cancel-in-progress']).toBe(false);
-    expect(JSON.stringify(workflows['plan.yml'].jobs.plan.steps)).toContain('AWS_PLAN_ROLE_ARN');
+    expect(scripts.length).toBeGreaterThan(10);
+    for (const [where, script] of scripts) expect(script, where).not.toContain(`\${{`);
   });
 
-  it('CI has one aggregate job that needs every other job', () => {
+  it('reach AWS through OIDC roles only: the plan role from pull requests, the deploy role from the production environment', () => {
+    for (const file of [...files.map((f) => join(dir, f)), ...actionFiles]) {
+      expect(readFileSync(file, 'utf8')).not.toMatch(/aws-access-key-id|AWS_SECRET_ACCESS_KEY|secrets\.AWS_/);
+    }
+    for (const [name, job] of jobsOf('deploy.yml')) {
+      if (!assumesRole(job)) continue;
+      expect(JSON.stringify(job), name).toContain('vars.AWS_DEPLOY_ROLE_ARN');
+      expect(job.environment, name).toBe('production');
+    }
+    const plan = workflows['plan.yml'];
+    expect(Object.keys(plan.on)).toEqual(['pull_request']);
+    expect(JSON.stringify(plan.jobs.plan.steps)).toContain('vars.AWS_PLAN_ROLE_ARN');
+    expect(plan.jobs.plan.environment).toBeUndefined(); // the plan role trusts pull_request jobs
+    expect(workflows['deploy.yml'].concurrency['cancel-in-progress']).toBe(false);
+  });
+
+  it('plan comment: every AWS step of the plan job waits for the gate; the comment job only for a plan', () => {
+    const plan = workflows['plan.yml'].jobs.plan;
+    const [gate, ...rest] = steps(plan);
+    expect(gate.id).toBe('gate');
+    for (const step of rest) expect(String(step.if), step.name ?? step.uses).toMatch(/steps\.(gate|plan)\./);
+    const comment = workflows['plan.yml'].jobs.comment;
+    expect(comment.needs).toBe('plan');
+    expect(comment.if).toContain("needs.plan.outputs.aws == 'true'");
+    expect(comment.if).toContain('!cancelled()'); // a failed plan is commented on too
+    expect(JSON.stringify(comment.steps)).toContain('scripts/plan-comment.ts');
+  });
+
+  it('CI: one aggregate job that needs every other job and runs whatever happened to them', () => {
     const ci = workflows['ci.yml'];
     const others = Object.keys(ci.jobs).filter((j) => j !== 'ci-ok');
     expect(ci.jobs['ci-ok'].needs.sort()).toEqual(others.sort());
     expect(ci.jobs['ci-ok'].if).toBe('always()');
+    const commands = Object.values<Yaml>(ci.jobs)
+      .flatMap((j) => steps(j).map((s) => s.run ?? ''))
+      .join('\n');
+    for (const command of [
+      'npm run lint',
+      'npm run typecheck',
+      'npm run build',
+      'npm run test:unit',
+      'npm run test:integration',
+      'bash infra/terraform/check.sh',
+      'actionlint',
+    ]) {
+      expect(commands).toContain(command);
+    }
+    for (const job of Object.values<Yaml>(ci.jobs)) expect(job['runs-on']).toBe('ubuntu-24.04');
   });
 
-  it('apply the plan saved in the same job, then build, deploy and smoke-test in order', () => {
+  it('deploy: apply applies the plan the plan job saved, checked by its digest; then build, deploy, smoke', () => {
     const deploy = workflows['deploy.yml'];
-    const steps = deploy.jobs.terraform.steps.map((s: { run?: string }) => s.run ?? '').join('\n');
-    expect(steps).toMatch(/terraform plan .*-out=tfplan/);
-    expect(steps).toMatch(/terraform apply .*tfplan$/m);
-    expect(deploy.jobs.build.needs).toContain('terraform');
-    expect(deploy.jobs.deploy.needs).toEqual(expect.arrayContaining(['terraform', 'build']));
-    expect(deploy.jobs.smoke.needs).toContain('deploy');
-    expect(JSON.stringify(deploy.jobs.deploy.steps)).toContain('scripts/deploy-ecs.ts');
-    expect(JSON.stringify(deploy.jobs.smoke.steps)).toContain('scripts/smoke.ts');
+    const runs = (job: string) =>
+      steps(deploy.jobs[job])
+        .map((s) => s.run ?? '')
+        .join('\n');
+    expect(runs('plan')).toMatch(/terraform plan .*-out=tfplan/);
+    const upload = steps(deploy.jobs.plan).find((s) => String(s.uses).startsWith('actions/upload-artifact@'));
+    expect(upload.with).toMatchObject({ name: expr('steps.save.outputs.artifact'), path: 'infra/terraform/tfplan' });
+    expect(deploy.jobs.apply.needs).toBe('plan');
+    expect(deploy.jobs.apply.environment).toBe('production');
+    const applySteps = steps(deploy.jobs.apply);
+    const download = applySteps.findIndex((s) => String(s.uses).startsWith('actions/download-artifact@'));
+    const check = applySteps.findIndex((s) => String(s.run).includes('sha256sum --check'));
+    const apply = applySteps.findIndex((s) => /^terraform apply .* tfplan$/.test(String(s.run)));
+    expect(applySteps[download].with.name).toBe(expr('needs.plan.outputs.artifact'));
+    expect(applySteps[check].env.SHA256).toBe(expr('needs.plan.outputs.sha256'));
+    expect(download).toBeGreaterThan(-1);
+    expect(check).toBeGreaterThan(download);
+    expect(apply).toBeGreaterThan(check);
+    expect(runs('apply')).not.toMatch(/terraform plan/); // nothing re-planned in the apply job
+    expect(runs('build')).toMatch(/image="\$repository:\$GITHUB_SHA"/);
+    expect(runs('build')).toMatch(/docker build --platform "\$PLATFORM"/);
+    expect(deploy.jobs.build.needs).toBe('apply');
+    expect(deploy.jobs.deploy.needs).toEqual(['apply', 'build']);
+    expect(runs('deploy')).toMatch(/node scripts\/deploy-ecs\.ts .*--rollback-on-timeout/s);
+    expect(deploy.jobs.smoke.needs).toEqual(['apply', 'build', 'deploy']);
+    expect(runs('smoke')).toContain('node scripts/smoke.ts --base-url');
+    expect(steps(deploy.jobs.smoke).at(-1).env.TF_BASE_URL).toBe(expr('needs.apply.outputs.base_url'));
+    for (const job of ['deploy', 'smoke']) {
+      expect(deploy.jobs[job].if, job).toContain('!cancelled()');
+      expect(deploy.jobs[job].if, job).toContain("needs.apply.result == 'success'");
+      expect(deploy.jobs[job].if, job).toContain("needs.build.result == 'success' || needs.build.result == 'skipped'");
+    }
+  });
+});
+
+// --- the scripts themselves ------------------------------------------------------------------
+
+function step(file: string, job: string, match: (s: Yaml) => boolean): Yaml {
+  const found = steps(workflows[file].jobs[job]).find(match);
+  if (!found) throw new Error(`no such step in ${file}:${job}`);
+  return found;
+}
+
+/** Runs a step's script as the runner does (bash -eo pipefail), returning its exit code and outputs. */
+function runStep(script: string, env: Record<string, string>, cwd = root) {
+  const work = mkdtempSync(join(tmpdir(), 'step-'));
+  const output = join(work, 'output');
+  writeFileSync(output, '');
+  let code = 0;
+  let log = '';
+  try {
+    log = execFileSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', HOME: work, GITHUB_OUTPUT: output, ...env },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  } catch (err) {
+    const e = err as { status: number; stdout: string; stderr: string };
+    code = e.status;
+    log = e.stdout + e.stderr;
+  }
+  const outputs = Object.fromEntries(
+    readFileSync(output, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+  return { code, log, outputs };
+}
+
+describe('workflow scripts', () => {
+  it('plan gate: AWS only for pull requests of this repository with the three variables set', () => {
+    const gate = step('plan.yml', 'plan', (s) => s.id === 'gate').run;
+    const base = {
+      HEAD_REPO: 'acme/platform',
+      THIS_REPO: 'acme/platform',
+      ROLE: 'arn:aws:iam::123456789012:role/platform-github-plan',
+      REGION: 'eu-west-1',
+      BUCKET: 'platform-tfstate',
+    };
+    expect(runStep(gate, base).outputs.aws).toBe('true');
+    for (const [name, env] of Object.entries({
+      fork: { ...base, HEAD_REPO: 'mallory/platform' },
+      'deleted fork': { ...base, HEAD_REPO: '' },
+      'no role': { ...base, ROLE: '' },
+      'no region': { ...base, REGION: '' },
+      'no bucket': { ...base, BUCKET: '' },
+    })) {
+      const run = runStep(gate, env);
+      expect(run.code, name).toBe(0); // skipped, not failed
+      expect(run.outputs.aws, name).toBe('false');
+      expect(run.log, name).toContain('::notice::');
+    }
+  });
+
+  it('deploy gate: only main, only with the variables set', () => {
+    const gate = step('deploy.yml', 'gate', (s) => s.id === 'gate').run;
+    const base = { REF: 'refs/heads/main', ROLE: 'arn:role', REGION: 'eu-west-1', BUCKET: 'b' };
+    expect(runStep(gate, base).outputs.aws).toBe('true');
+    expect(runStep(gate, { ...base, REF: 'refs/heads/feature' }).outputs.aws).toBe('false');
+    expect(runStep(gate, { ...base, ROLE: '' }).outputs.aws).toBe('false');
+  });
+
+  it('ci-ok fails when a job it needs failed, was cancelled or skipped', () => {
+    const script = step('ci.yml', 'ci-ok', (s) => Boolean(s.run)).run;
+    const needs = (result: string) =>
+      JSON.stringify({ lint: { result: 'success', outputs: {} }, unit: { result, outputs: {} } });
+    expect(runStep(script, { RESULTS: needs('success') }).code).toBe(0);
+    for (const result of ['failure', 'cancelled', 'skipped']) {
+      expect(runStep(script, { RESULTS: needs(result) }).code, result).not.toBe(0);
+    }
+  });
+
+  it('smoke refuses to run without the admin credentials (smoke.ts would use its development password)', () => {
+    const script = step('deploy.yml', 'smoke', (s) => String(s.run).includes('smoke.ts')).run;
+    const run = runStep(script, { TF_BASE_URL: 'http://127.0.0.1:9', SMOKE_ADMIN_EMAIL: 'ops@example.com' });
+    expect(run.code).toBe(1);
+    expect(run.log).toContain('SMOKE_ADMIN_PASSWORD');
+  });
+
+  it('release: builds what is not built from the current code, redeploys what Terraform reconfigured', () => {
+    // a repository whose service code changes after the first commit
+    const repo = mkdtempSync(join(tmpdir(), 'release-'));
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], {
+        cwd: repo,
+        encoding: 'utf8',
+      }).trim();
+    git('init', '-q');
+    for (const svc of ['customer', 'products', 'shopping', 'shared']) {
+      mkdirSync(join(repo, 'services', svc, 'src'), { recursive: true });
+      writeFileSync(join(repo, 'services', svc, 'src', 'main.ts'), `// ${svc}\n`);
+    }
+    writeFileSync(join(repo, 'package-lock.json'), '{}\n');
+    git('add', '.');
+    git('commit', '-qm', 'first');
+    const first = git('rev-parse', 'HEAD');
+    writeFileSync(join(repo, 'services', 'customer', 'src', 'main.ts'), '// customer, changed\n');
+    mkdirSync(join(repo, 'docs'));
+    writeFileSync(join(repo, 'docs', 'notes.md'), 'docs do not make images\n');
+    git('add', '.');
+    git('commit', '-qm', 'second');
+    const head = git('rev-parse', 'HEAD');
+
+    // what ECS runs: customer and products from the first commit, shopping never deployed (ARM64);
+    // Terraform registered products:3 after products:2 that runs
+    const td = (family: string, revision: number, image: string, arch = 'X86_64') => ({
+      taskDefinitionArn: `arn:aws:ecs:eu-west-1:1:task-definition/${family}:${revision}`,
+      runtimePlatform: { cpuArchitecture: arch },
+      containerDefinitions: [{ name: family.split('-').pop(), image }],
+    });
+    const repoUrl = (svc: string) => `1.dkr.ecr.eu-west-1.amazonaws.com/p/${svc}`;
+    const definitions = [
+      td('p-customer', 5, `${repoUrl('customer')}:${first}`),
+      td('p-products', 2, `${repoUrl('products')}:${first}`),
+      td('p-products', 3, `${repoUrl('products')}:bootstrap`),
+      td('p-shopping', 1, `${repoUrl('shopping')}:bootstrap`, 'ARM64'),
+    ];
+    const state = {
+      services: {
+        customer: definitions[0]?.taskDefinitionArn,
+        products: definitions[1]?.taskDefinitionArn,
+        shopping: definitions[3]?.taskDefinitionArn,
+      },
+      definitions,
+    };
+    const bin = mkdtempSync(join(tmpdir(), 'aws-'));
+    writeFileSync(join(bin, 'state.json'), JSON.stringify(state));
+    // the two calls the step makes, as the AWS CLI answers them
+    writeFileSync(
+      join(bin, 'aws'),
+      `#!/usr/bin/env node
+const state = JSON.parse(require('node:fs').readFileSync(${JSON.stringify(join(bin, 'state.json'))}, 'utf8'));
+const args = process.argv.slice(2);
+const arg = (name) => args[args.indexOf(name) + 1];
+if (args[1] === 'describe-services') {
+  if (arg('--query') !== 'services[0].taskDefinition' || arg('--output') !== 'text') process.exit(3);
+  console.log(state.services[arg('--services')]);
+} else if (args[1] === 'describe-task-definition') {
+  const wanted = arg('--task-definition');
+  const found = state.definitions.filter((d) => d.taskDefinitionArn === wanted || d.taskDefinitionArn.includes('/' + wanted + ':')).at(-1);
+  if (!found) { console.error('not found: ' + wanted); process.exit(254); }
+  console.log(JSON.stringify({ taskDefinition: found }));
+} else process.exit(2);
+`,
+    );
+    chmodSync(join(bin, 'aws'), 0o755);
+    const targets = Object.fromEntries(
+      ['customer', 'products', 'shopping'].map((svc) => [
+        svc,
+        { cluster: 'p', service: svc, repository: repoUrl(svc), family: `p-${svc}` },
+      ]),
+    );
+    const script = step('deploy.yml', 'apply', (s) => s.id === 'release').run;
+    const run = runStep(
+      script,
+      {
+        PATH: `${bin}:${process.env.PATH}`,
+        TARGETS: JSON.stringify(targets),
+        REGION: 'eu-west-1',
+        GITHUB_SHA: head,
+      },
+      repo,
+    );
+    expect(run.code, run.log).toBe(0);
+    expect(JSON.parse(run.outputs.build ?? '')).toEqual([
+      { service: 'customer', platform: 'linux/amd64' },
+      { service: 'shopping', platform: 'linux/arm64' },
+    ]);
+    expect(JSON.parse(run.outputs.deploy ?? '')).toEqual([
+      { service: 'customer', image: true },
+      { service: 'products', image: false },
+      { service: 'shopping', image: true },
+    ]);
+
+    // once everything runs the current code on the latest revisions: nothing to do
+    const latest = ['customer', 'products', 'shopping'].map((svc) => td(`p-${svc}`, 9, `${repoUrl(svc)}:${head}`));
+    const current = {
+      services: Object.fromEntries(latest.map((d) => [d.containerDefinitions[0]?.name, d.taskDefinitionArn])),
+      definitions: latest,
+    };
+    writeFileSync(join(bin, 'state.json'), JSON.stringify(current));
+    const again = runStep(
+      script,
+      { PATH: `${bin}:${process.env.PATH}`, TARGETS: JSON.stringify(targets), REGION: 'eu-west-1', GITHUB_SHA: head },
+      repo,
+    );
+    expect(again.code, again.log).toBe(0);
+    expect(again.outputs).toEqual({ build: '[]', deploy: '[]' });
   });
 });
