@@ -188,6 +188,30 @@ describe('GitHub workflows', () => {
   });
 });
 
+describe('docs/FORKING.md', () => {
+  const forking = readFileSync(join(root, 'docs', 'FORKING.md'), 'utf8');
+  const all = files.map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
+
+  it('explains every variable and secret the workflows read, and no other', () => {
+    const used = (kind: string) =>
+      new Set([...all.matchAll(new RegExp(`${kind}\\.([A-Z][A-Z0-9_]+)`, 'g'))].map((m) => m[1]));
+    expect(forking).toContain('| Variable | Value | What it is for | What it costs |');
+    const tableRows = new Set([...forking.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \|/gm)].map((m) => m[1]));
+    expect([...used('vars')].sort()).toEqual([...tableRows].sort());
+    for (const row of forking.match(/^\| `[A-Z][A-Z0-9_]+` \|.*$/gm) ?? []) {
+      expect(row.split(' | ').length, row).toBe(4); // variable, value, what for, what it costs
+    }
+    for (const secret of used('secrets')) expect(forking).toContain(`\`${secret}\``);
+  });
+
+  it('names bootstrap outputs that exist', () => {
+    const outputs = readFileSync(join(root, 'infra', 'terraform', 'bootstrap', 'outputs.tf'), 'utf8');
+    const named = [...forking.matchAll(/bootstrap output `(\w+)`/g)].map((m) => m[1]);
+    expect(named.length).toBeGreaterThanOrEqual(4);
+    for (const output of named) expect(outputs).toContain(`output "${output}"`);
+  });
+});
+
 // --- the scripts themselves ------------------------------------------------------------------
 
 function step(file: string, job: string, match: (s: Yaml) => boolean): Yaml {
@@ -272,6 +296,77 @@ describe('workflow scripts', () => {
     const run = runStep(script, { TF_BASE_URL: 'http://127.0.0.1:9', SMOKE_ADMIN_EMAIL: 'ops@example.com' });
     expect(run.code).toBe(1);
     expect(run.log).toContain('SMOKE_ADMIN_PASSWORD');
+  });
+
+  it('apply outputs: region, base URL, and per service its cluster, service, repository and family', () => {
+    const bin = mkdtempSync(join(tmpdir(), 'terraform-'));
+    const outputs = {
+      region: { value: 'eu-west-1' },
+      base_url: { value: 'http://p-alb-1.eu-west-1.elb.amazonaws.com' },
+      deploy_targets: {
+        value: { customer: { cluster: 'p', service: 'customer', repository: 'r/p/customer' } },
+      },
+      task_definition_families: { value: { customer: 'p-customer' } },
+      database_endpoint: { value: 'db' },
+    };
+    writeFileSync(join(bin, 'outputs.json'), JSON.stringify(outputs));
+    writeFileSync(
+      join(bin, 'terraform'),
+      `#!/bin/sh\n[ "$1 $2" = "output -json" ] && exec cat ${JSON.stringify(join(bin, 'outputs.json'))}\nexit 2\n`,
+    );
+    chmodSync(join(bin, 'terraform'), 0o755);
+    const script = step('deploy.yml', 'apply', (s) => s.id === 'out').run;
+    const run = runStep(script, {
+      PATH: `${bin}:${process.env.PATH}`,
+      RUNNER_TEMP: mkdtempSync(join(tmpdir(), 'runner-temp-')),
+    });
+    expect(run.code, run.log).toBe(0);
+    expect(run.outputs.region).toBe('eu-west-1');
+    expect(run.outputs.base_url).toBe('http://p-alb-1.eu-west-1.elb.amazonaws.com');
+    expect(JSON.parse(run.outputs.targets ?? '')).toEqual({
+      customer: { cluster: 'p', service: 'customer', repository: 'r/p/customer', family: 'p-customer' },
+    });
+  });
+
+  it("deploy: runs deploy-ecs for the service, with the commit's image or --keep-image", () => {
+    const bin = mkdtempSync(join(tmpdir(), 'node-'));
+    writeFileSync(join(bin, 'node'), '#!/bin/sh\nprintf "%s\\n" "$@"\n'); // one argument a line
+    chmodSync(join(bin, 'node'), 0o755);
+    const script = step('deploy.yml', 'deploy', (s) => String(s.run).includes('deploy-ecs.ts')).run;
+    const targets = {
+      products: { cluster: 'p', service: 'products', repository: 'r/p/products', family: 'p-products' },
+    };
+    const env = {
+      PATH: `${bin}:${process.env.PATH}`,
+      SERVICE: 'products',
+      TARGETS: JSON.stringify(targets),
+      REGION: 'eu-west-1',
+      GITHUB_SHA: 'a'.repeat(40),
+    };
+    const args = (image: string) =>
+      runStep(script, { ...env, NEW_IMAGE: image })
+        .log.trim()
+        .split('\n');
+    const common = ['scripts/deploy-ecs.ts', '--region', 'eu-west-1', '--cluster', 'p', '--service', 'products'];
+    expect(args('true')).toEqual([
+      ...common,
+      '--container',
+      'products',
+      '--image',
+      `r/p/products:${'a'.repeat(40)}`,
+      '--timeout',
+      '900',
+      '--rollback-on-timeout',
+    ]);
+    expect(args('false')).toEqual([
+      ...common,
+      '--container',
+      'products',
+      '--keep-image',
+      '--timeout',
+      '900',
+      '--rollback-on-timeout',
+    ]);
   });
 
   it('release: builds what is not built from the current code, redeploys what Terraform reconfigured', () => {
