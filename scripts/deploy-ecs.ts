@@ -17,7 +17,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { DeployError, deployService, summaryMarkdown } from './lib/ecs-deploy.ts';
 
 const usage =
-  'usage: deploy-ecs --cluster C --service S --image URI [--container NAME] [--timeout SECONDS] [--poll-interval SECONDS] [--rollback-on-timeout] [--dry-run] [--no-wait] [--region R] [--endpoint URL]';
+  'usage: deploy-ecs --cluster C --service S (--image URI | --keep-image) [--container NAME] [--timeout SECONDS] [--poll-interval SECONDS] [--rollback-on-timeout] [--dry-run] [--no-wait] [--region R] [--endpoint URL]';
 
 function fail(message: string, code: number): never {
   process.stderr.write(`${message}\n`);
