@@ -100,11 +100,18 @@ run "ecs_task_definitions" {
   }
 
   assert {
+    condition     = aws_ecs_task_definition.service["customer"].cpu == "256" && aws_ecs_task_definition.service["customer"].memory == "512" && aws_ecs_task_definition.service["products"].cpu == "512" && aws_ecs_task_definition.service["products"].memory == "1024"
+    error_message = "cpu and memory per service from the services map"
+  }
+
+  assert {
     condition = alltrue([for name, t in aws_ecs_task_definition.service : (
       jsondecode(t.container_definitions)[0].readonlyRootFilesystem == true &&
       jsondecode(t.container_definitions)[0].user == "65532:65532" &&
       jsondecode(t.container_definitions)[0].healthCheck.command == ["CMD", "/nodejs/bin/node", "/app/healthcheck.mjs"] &&
-      jsondecode(t.container_definitions)[0].logConfiguration.options["awslogs-group"] == "/ecs/platform-test/${name}"
+      jsondecode(t.container_definitions)[0].logConfiguration.logDriver == "awslogs" &&
+      jsondecode(t.container_definitions)[0].logConfiguration.options["awslogs-group"] == aws_cloudwatch_log_group.service[name].name &&
+      aws_cloudwatch_log_group.service[name].name == "/ecs/platform-test/${name}"
     )])
     error_message = "non-root, read-only root filesystem, the image's health check, logs to its own group"
   }
@@ -291,6 +298,31 @@ run "deploys_own_the_task_definition_revision" {
   assert {
     condition     = aws_ecs_service.service["customer"].task_definition == "arn:aws:ecs:eu-west-1:123456789012:task-definition/mocked:1" && aws_ecs_service.service["customer"].desired_count == 2
     error_message = "the service keeps its task definition and desired count: Terraform ignores both after creation"
+  }
+}
+
+run "ecs_container_port_from_the_services_map" {
+  command = apply
+  module {
+    source = "./modules/ecs"
+  }
+  variables {
+    services = {
+      customer = {
+        cpu     = 256, memory = 512, desired_count = 1, max_count = 2, port = 9090
+        secrets = { JWT_SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/jwt-secret-CCCCCC" }
+      }
+    }
+  }
+
+  assert {
+    condition = (
+      jsondecode(aws_ecs_task_definition.service["customer"].container_definitions)[0].portMappings[0].containerPort == 9090 &&
+      contains([for e in jsondecode(aws_ecs_task_definition.service["customer"].container_definitions)[0].environment : "${e.name}=${e.value}"], "PORT=9090") &&
+      one(aws_ecs_service.service["customer"].load_balancer).container_port == 9090 &&
+      jsonencode([for r in output.tasks_ingress : [r.from_port, r.to_port, r.referenced_security_group_id]]) == jsonencode([[9090, 9090, "sg-alb"]])
+    )
+    error_message = "the container listens on the service's port (PORT), registers it in the target group, and only it is open to the load balancer"
   }
 }
 

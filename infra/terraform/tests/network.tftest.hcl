@@ -116,6 +116,20 @@ run "alb_http_only" {
     public_subnet_ids = ["subnet-a", "subnet-b"]
     services          = { customer = { priority = 10 }, products = { priority = 20 }, shopping = { priority = 30 } }
   }
+  # One ARN per target group (the mock's default is the same for all), so that a rule forwarding
+  # to another service's group shows.
+  override_resource {
+    target = aws_lb_target_group.service["customer"]
+    values = { arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/customer/1", arn_suffix = "targetgroup/customer/1" }
+  }
+  override_resource {
+    target = aws_lb_target_group.service["products"]
+    values = { arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/products/2", arn_suffix = "targetgroup/products/2" }
+  }
+  override_resource {
+    target = aws_lb_target_group.service["shopping"]
+    values = { arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shopping/3", arn_suffix = "targetgroup/shopping/3" }
+  }
 
   assert {
     condition     = aws_lb.this.internal == false && aws_lb.this.drop_invalid_header_fields == true && aws_lb.this.load_balancer_type == "application"

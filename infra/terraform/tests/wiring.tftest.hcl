@@ -148,3 +148,30 @@ run "stack_with_ecs_exec" {
     error_message = "enable_ecs_exec adds the ssmmessages endpoint (and kms, which encrypts the sessions)"
   }
 }
+
+run "stack_with_a_custom_path_and_port" {
+  command = apply
+  variables {
+    services = {
+      customer = { priority = 10 }
+      products = { priority = 20 }
+      shopping = { priority = 30 }
+      billing  = { priority = 40, path = "/api/billing", port = 9090, cpu = 512, memory = 1024 }
+    }
+  }
+
+  assert {
+    condition     = jsonencode(module.alb.routes["billing"]) == jsonencode({ health_check_path = "/api/billing/health", paths = ["/api/billing", "/api/billing/*"], port = 9090 })
+    error_message = "a service's path and port reach its listener rule, health check and target group"
+  }
+
+  assert {
+    condition     = toset([for r in module.ecs.tasks_ingress : r.from_port]) == toset([8080, 9090]) && alltrue([for r in module.ecs.tasks_ingress : r.referenced_security_group_id == module.alb.security_group_id && r.cidr_ipv4 == null])
+    error_message = "the tasks accept each container port, from the load balancer only"
+  }
+
+  assert {
+    condition     = alltrue([for name, n in module.ecs.service_networks : n.subnets == sort(module.vpc.private_subnet_ids) && n.assign_public_ip == false]) && length(module.ecs.service_networks) == 4
+    error_message = "a fourth service runs like the others"
+  }
+}

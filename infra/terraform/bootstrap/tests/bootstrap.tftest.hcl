@@ -36,6 +36,11 @@ override_data {
   values = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"DeployTrust\"}]}" }
 }
 
+override_data {
+  target = data.aws_iam_policy_document.state_bucket
+  values = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"DenyInsecureTransport\"}]}" }
+}
+
 variables {
   github_repository    = "acme/shop-platform"
   github_repository_id = "987654321"
@@ -66,6 +71,16 @@ run "state_bucket" {
       anytrue([for c in s.condition : c.variable == "aws:SecureTransport" && toset(c.values) == toset(["false"])])
     )])
     error_message = "the bucket policy refuses every request without TLS"
+  }
+
+  assert {
+    condition     = aws_s3_bucket_policy.state.bucket == aws_s3_bucket.state.id && aws_s3_bucket_policy.state.policy == data.aws_iam_policy_document.state_bucket.json
+    error_message = "that policy is the state bucket's"
+  }
+
+  assert {
+    condition     = one(one(aws_s3_bucket_server_side_encryption_configuration.state.rule).apply_server_side_encryption_by_default).kms_master_key_id == aws_kms_key.state.arn && aws_s3_bucket_server_side_encryption_configuration.state.bucket == aws_s3_bucket.state.id && aws_s3_bucket_versioning.state.bucket == aws_s3_bucket.state.id && aws_s3_bucket_public_access_block.state.bucket == aws_s3_bucket.state.id
+    error_message = "encryption, versioning and the public access block apply to the state bucket, with its own key"
   }
 }
 

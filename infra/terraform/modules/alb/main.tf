@@ -157,3 +157,9 @@ resource "aws_lb_listener_rule" "service" {
 
   tags = merge(var.tags, { Service = each.key })
 }
+
+# One egress rule per container port since the port became a per-service setting (8080 before).
+moved {
+  from = aws_vpc_security_group_egress_rule.to_services
+  to   = aws_vpc_security_group_egress_rule.to_services["8080"]
+}

@@ -74,6 +74,12 @@ resource "aws_vpc_security_group_ingress_rule" "from_alb" {
   referenced_security_group_id = var.alb_security_group_id
 }
 
+# One ingress rule per container port since the port became a per-service setting (8080 before).
+moved {
+  from = aws_vpc_security_group_ingress_rule.from_alb
+  to   = aws_vpc_security_group_ingress_rule.from_alb["8080"]
+}
+
 resource "aws_vpc_security_group_egress_rule" "https_in_vpc" {
   security_group_id = aws_security_group.tasks.id
   description       = "HTTPS to the interface VPC endpoints"

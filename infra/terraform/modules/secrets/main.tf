@@ -1,6 +1,8 @@
 # The secret the three services share: the HS256 key customer signs tokens with and every service
 # verifies them with. Made by Secrets Manager's generator and written through a write-only
-# argument, so the secret resource never holds it in the state; bump jwt_secret_version to rotate.
+# argument, so the secret resource never holds it; bump jwt_secret_version to rotate. The
+# generator is a data source, not the ephemeral resource (Terraform 1.11's test mocks cannot mock
+# ephemeral resources): the state keeps its latest answer, the key itself only until the next run.
 
 data "aws_secretsmanager_random_password" "jwt" {
   password_length     = 64
