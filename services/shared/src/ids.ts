@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -8,6 +8,20 @@ export function isUuid(value: string): boolean {
 
 let lastMs = 0;
 let counter = 0;
+
+// Random bytes drawn from the OS in batches: one call per 256 ids instead of one per id.
+const pool = Buffer.alloc(16 * 256);
+let poolOffset = pool.length;
+
+function randomBlock(): Buffer {
+  if (poolOffset === pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const block = Buffer.from(pool.subarray(poolOffset, poolOffset + 16));
+  poolOffset += 16;
+  return block;
+}
 
 /**
  * A UUID version 7 (RFC 9562): 48-bit millisecond timestamp first, so ids sort by creation time,
@@ -23,11 +37,10 @@ export function uuidv7(now = Date.now()): string {
       ms++;
       counter = 0;
     }
-  } else {
-    counter = randomBytes(1)[0] ?? 0; // start low in the range, leaving room to count up
   }
+  const bytes = randomBlock();
+  if (ms !== lastMs) counter = bytes[15] ?? 0; // start low in the range, leaving room to count up
   lastMs = ms;
-  const bytes = randomBytes(16);
   bytes.writeUIntBE(ms, 0, 6);
   bytes[6] = 0x70 | (counter >> 8);
   bytes[7] = counter & 0xff;

@@ -16,8 +16,11 @@ const SECRET_KEY = /pass(word)?|secret|token|authorization|cookie|credential|api
 /** user:password@ inside connection strings. */
 const URL_CREDENTIALS = /(\/\/)[^/@\s:]+:[^/@\s]+@/g;
 const BEARER = /(bearer\s+)[\w.~+/-]+=*/gi;
+const MAYBE_BEARER = /bearer/i;
 
 function scrubString(value: string): string {
+  // Most strings (ids, paths, messages) hold neither; skip the replacing regexes for them.
+  if (!value.includes('@') && !MAYBE_BEARER.test(value)) return value;
   return value.replace(URL_CREDENTIALS, '$1***:***@').replace(BEARER, '$1***');
 }
 
@@ -46,20 +49,65 @@ export interface LoggerOptions {
   write?: (line: string) => void;
 }
 
+let lastMs = 0;
+let lastIso = '';
+
+/** The current time in ISO 8601; formatted once per millisecond however many lines share it. */
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== lastMs) {
+    lastMs = now;
+    lastIso = new Date(now).toISOString();
+  }
+  return lastIso;
+}
+
+/**
+ * Lines gathered during one turn of the event loop go to stdout in one write: a write per line
+ * (a system call each, stdout being a pipe or a file) cost a fifth of a simple request's time.
+ * Whatever is pending is written when the process exits, however it exits short of SIGKILL.
+ */
+const bufferedStdout = lazily((): ((line: string) => void) => {
+  let pending: string[] = [];
+  const flush = () => {
+    if (pending.length === 0) return;
+    const chunk = pending.join('');
+    pending = [];
+    process.stdout.write(chunk);
+  };
+  process.on('exit', flush);
+  return (line) => {
+    if (pending.push(line) === 1) setImmediate(flush);
+  };
+});
+
+/** One shared instance, made on first use (so merely importing this module adds no exit hook). */
+function lazily<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => {
+    made ??= { value: make() };
+    return made.value;
+  };
+}
+
 export function createLogger(options: LoggerOptions = {}): Logger {
   const min = rank[options.level ?? 'info'];
-  const write = options.write ?? ((line: string) => process.stdout.write(line));
+  const write = options.write ?? bufferedStdout();
   const make = (bindings: Fields): Logger => {
+    // A line is put together from pieces; the bindings are serialised once per logger.
+    const bound = Object.keys(bindings).length ? `${JSON.stringify(bindings).slice(1, -1)},` : '';
+    const taken = new Set(['time', 'level', 'msg', ...Object.keys(bindings)]);
     const emit = (level: Exclude<LogLevel, 'silent'>, msg: string, fields?: Fields) => {
       if (rank[level] < min) return;
-      const entry = {
-        time: new Date().toISOString(),
-        level,
-        ...bindings,
-        msg,
-        ...(fields && (redact(fields) as Fields)),
-      };
-      write(`${JSON.stringify(entry)}\n`);
+      let line = `{"time":"${isoNow()}","level":"${level}",${bound}"msg":${JSON.stringify(msg)}`;
+      if (fields) {
+        for (const key in fields) {
+          if (taken.has(key)) continue; // never two keys alike in one line
+          const json = JSON.stringify(SECRET_KEY.test(key) ? '[redacted]' : redact(fields[key]));
+          if (json !== undefined) line += `,${JSON.stringify(key)}:${json}`;
+        }
+      }
+      write(`${line}}\n`);
     };
     return {
       debug: (msg, fields) => emit('debug', msg, fields),

@@ -7,13 +7,14 @@ import * as z from 'zod';
 import { route } from '../src/api.ts';
 import { createTokens } from '../src/auth.ts';
 import { createServiceApp } from '../src/http.ts';
-import { silentLogger } from '../src/log.ts';
+import { createLogger } from '../src/log.ts';
 
 const tokens = await createTokens('x'.repeat(40), 60);
 let ready = true;
+const logLines: string[] = [];
 const app = createServiceApp({
   service: 'things',
-  logger: silentLogger,
+  logger: createLogger({ level: 'debug', write: (line) => logLines.push(line) }),
   tokens,
   bodyLimitBytes: 1024,
   readiness: async () => ({ store: ready, broker: true }),
@@ -178,6 +179,21 @@ describe('service app', () => {
       'x-request-id',
     );
     expect(made).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('logs every request once, errors included, under the id the response carries', async () => {
+    logLines.length = 0;
+    const answers = [
+      await post('/things', JSON.stringify({ name: 'a', qty: 1 })),
+      await post('/things', JSON.stringify({ name: 'x'.repeat(2000), qty: 1 })),
+      await post('/things', '{'),
+      await app.request('/nowhere'),
+      await app.request('/boom'),
+    ];
+    const access = logLines.map((line) => JSON.parse(line)).filter((entry) => entry.msg === 'request');
+    expect(access.map((entry) => entry.status)).toEqual([201, 413, 400, 404, 500]);
+    expect(access.map((entry) => entry.requestId)).toEqual(answers.map((res) => res.headers.get('x-request-id')));
+    expect(access.map((entry) => entry.path)).toEqual(['/things', '/things', '/things', '/nowhere', '/boom']);
   });
 
   it('serves an OpenAPI 3.1 document with prefixed paths, schemas and security', async () => {

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createLogger, redact } from '../src/log.ts';
 
@@ -34,5 +36,37 @@ describe('logger', () => {
     expect(out.name).toBe('Error');
     expect(out.message).not.toContain('pw');
     expect(out.message).toContain('db:27017');
+  });
+
+  it('keeps one value per key: fields never shadow time, level, msg or bindings', () => {
+    const lines: string[] = [];
+    const log = createLogger({ bindings: { service: 'x' }, write: (l) => lines.push(l) });
+    log.warn('careful', { level: 'debug', service: 'y', msg: 'other', time: 0, count: 2, skipped: undefined });
+    const line = lines[0] as string;
+    expect(JSON.parse(line)).toMatchObject({ level: 'warn', service: 'x', msg: 'careful', count: 2 });
+    for (const key of ['time', 'level', 'msg', 'service']) expect(line.split(`"${key}":`)).toHaveLength(2);
+    expect(line).not.toContain('skipped');
+  });
+
+  it('writes to stdout in batches and loses nothing when the process exits at once', () => {
+    const log = fileURLToPath(new URL('../src/log.ts', import.meta.url));
+    const script = `
+      const { createLogger } = await import(${JSON.stringify(log)});
+      const a = createLogger({ bindings: { service: 'a' } });
+      const b = createLogger({ bindings: { service: 'b' } });
+      for (let i = 0; i < 500; i++) (i % 2 ? a : b).info('line', { i });
+      process.exit(3);`;
+    let stdout = '';
+    try {
+      execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    } catch (err) {
+      expect((err as { status: number }).status).toBe(3);
+      stdout = (err as { stdout: string }).stdout;
+    }
+    const entries = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(entries.map((e) => e.i)).toEqual([...Array(500).keys()]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { testDatabase } from '../../../test/helpers.ts';
 import type { DomainEvent } from '../src/events.ts';
-import { createOutboxIndex, mongoOutboxStore, type OutboxFields, pushOutbox, withOutbox } from '../src/mongo.ts';
+import { createOutboxIndex, mongoOutboxStore, type OutboxFields, withOutbox } from '../src/mongo.ts';
 import { outboxStoreContract } from './outbox.contract.ts';
 
 type Doc = OutboxFields & { _id: string };
