@@ -146,7 +146,10 @@ async function ferretdbControl(dir: string): Promise<Extract<ServerControl, { ki
     pidFile: join(dir, 'ferretdb.pid'),
     args: [
       '--handler=sqlite',
-      `--sqlite-url=file:${join(dir, 'data')}/`,
+      // synchronous(normal): SQLite in WAL mode then skips the fsync at every commit, as MongoDB's
+      // default write concern does not wait for its journal either; a killed server loses nothing
+      // (the drills kill it), only a power cut could. Each write is 2-3 times cheaper.
+      `--sqlite-url=file:${join(dir, 'data')}/?_pragma=synchronous(normal)`,
       `--listen-addr=127.0.0.1:${port}`,
       '--debug-addr=-',
       '--telemetry=disable',
