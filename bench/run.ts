@@ -240,7 +240,7 @@ async function pipeline(p: Platform, mongoUrl: string, rate: number) {
     orders: sent.size,
     failed,
     final: docs.length,
-    notFinalAfterSettleMs: sent.size - docs.length,
+    notFinal: sent.size - docs.length,
     confirmed: docs.filter((d) => d.status === 'CONFIRMED').length,
     sustainedPerSec: Math.round((sent.size / ((settledAt - start) / 1000)) * 10) / 10,
     offeredForSeconds: Math.round(offeredFor * 10) / 10,
@@ -343,7 +343,7 @@ try {
       await fresh.stop();
       events.push(run);
       log(
-        `  ${run.orders} orders, ${run.failed} failed, ${run.final} final${run.notFinalAfterSettleMs ? ` (${run.notFinalAfterSettleMs} not final ${SETTLE_MS / 1000} s after the last)` : ''}, sustained ${run.sustainedPerSec}/s, lag p50 ${run.lagP50Ms} ms, p99 ${run.lagP99Ms} ms, max ${run.lagMaxMs} ms`,
+        `  ${run.orders} orders, ${run.failed} failed, ${run.final} final${run.notFinal ? ` (${run.notFinal} not final ${SETTLE_MS / 1000} s after the last)` : ''}, sustained ${run.sustainedPerSec}/s, lag p50 ${run.lagP50Ms} ms, p99 ${run.lagP99Ms} ms, max ${run.lagMaxMs} ms`,
       );
     } finally {
       await own.teardown();

@@ -1,4 +1,4 @@
-import { type Collection, type Db, MongoClient, MongoServerError } from 'mongodb';
+import { type Collection, type Db, MongoClient, type MongoClientOptions, MongoServerError } from 'mongodb';
 import type { DomainEvent } from './events.ts';
 import { OUTBOX_GRACE_MS, type OutboxEntry, type OutboxStore } from './outbox.ts';
 
@@ -15,22 +15,29 @@ export interface MongoOptions {
 }
 
 /**
- * Connects with options that hold on DocumentDB as well as MongoDB: `retryWrites=false` and the
- * TLS settings stay in the URL and are honoured as given; the CA file comes from the config.
+ * Connects with options that hold on DocumentDB as well as MongoDB: `retryWrites=false`, the
+ * TLS settings and the pool size stay in the URL and are honoured as given; the CA file comes
+ * from the config.
  * The driver reconnects by itself after a database restart; operations in between fail fast
  * (serverSelectionTimeoutMS) and are retried by their callers (HTTP 503, message redelivery).
  */
 export async function connectMongo(o: MongoOptions): Promise<{ client: MongoClient; db: Db }> {
-  const client = new MongoClient(o.url, {
+  const client = new MongoClient(o.url, mongoClientOptions(o));
+  await client.connect();
+  return { client, db: client.db(databaseFromUrl(o.url) ?? o.defaultDatabase) };
+}
+
+export function mongoClientOptions(o: MongoOptions): MongoClientOptions {
+  return {
     appName: o.appName,
     serverSelectionTimeoutMS: 5_000,
     connectTimeoutMS: 5_000,
-    maxPoolSize: 50,
+    // A default only: options in the URL (e.g. `maxPoolSize=10` for a small DocumentDB instance,
+    // whose connection limit all tasks share) must win, and the driver lets this object win.
+    ...(!/[?&]maxPoolSize=/i.test(o.url) && { maxPoolSize: 50 }),
     ...(o.tlsCAFile && { tls: true, tlsCAFile: o.tlsCAFile }),
     ...(o.username && o.password && { auth: { username: o.username, password: o.password } }),
-  });
-  await client.connect();
-  return { client, db: client.db(databaseFromUrl(o.url) ?? o.defaultDatabase) };
+  };
 }
 
 export function databaseFromUrl(url: string): string | undefined {
