@@ -26,6 +26,7 @@ export interface CustomerAppDeps {
   logger: Logger;
   adminEmails: readonly string[];
   bodyLimitBytes: number;
+  maxInFlight?: number;
   readiness: ReadinessProbe;
   /** Tests use cheaper parameters; production keeps the OWASP default. */
   scrypt?: ScryptParams;
@@ -198,6 +199,7 @@ export function createCustomerApp(d: CustomerAppDeps) {
     logger: d.logger,
     tokens: d.tokens,
     bodyLimitBytes: d.bodyLimitBytes,
+    maxInFlight: d.maxInFlight,
     routes,
     readiness: d.readiness,
     info: {

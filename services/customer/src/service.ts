@@ -26,6 +26,7 @@ export const customerService: ServiceDefinition<ReturnType<typeof customerConfig
       readiness,
       adminEmails: config.ADMIN_EMAILS,
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
+      maxInFlight: config.MAX_IN_FLIGHT,
     });
     return { app, handler: orderHistoryHandler(history) };
   },

@@ -28,6 +28,7 @@ export interface ProductsAppDeps {
   tokens: Tokens;
   logger: Logger;
   bodyLimitBytes: number;
+  maxInFlight?: number;
   readiness: ReadinessProbe;
 }
 
@@ -162,6 +163,7 @@ export function createProductsApp(d: ProductsAppDeps) {
     logger: d.logger,
     tokens: d.tokens,
     bodyLimitBytes: d.bodyLimitBytes,
+    maxInFlight: d.maxInFlight,
     routes,
     readiness: d.readiness,
     info: {

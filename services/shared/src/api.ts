@@ -179,7 +179,7 @@ export function openApiDocument(info: ApiInfo, prefix: string, routes: Route[]):
       [401, 'Missing, invalid or expired token', Boolean(r.auth)],
       [403, 'Authenticated but not allowed', r.auth === 'admin'],
       [413, 'Body too large', Boolean(r.body)],
-      [503, 'The data store is unavailable for the moment; retry (see Retry-After)', true],
+      [503, 'Busy, or the data store is unavailable for the moment; retry (see Retry-After)', true],
     ];
     for (const [status, description, applies] of errors) {
       if (applies && !responses[status]) responses[status] = errorResponse(description);

@@ -16,6 +16,8 @@ export interface ServiceAppOptions {
   logger: Logger;
   tokens: Tokens;
   bodyLimitBytes: number;
+  /** Requests in progress at once (health and readiness aside); beyond it, 503 with Retry-After. */
+  maxInFlight?: number | undefined;
   routes: Route[];
   readiness: ReadinessProbe;
   info: ApiInfo;
@@ -32,6 +34,7 @@ const STORE_UNREACHABLE = new Set([
 ]);
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+const DEFAULT_MAX_IN_FLIGHT = 256;
 const QUIET_PATHS = /\/(health|ready)$/;
 
 /**
@@ -48,6 +51,11 @@ export function createServiceApp(o: ServiceAppOptions): Hono<{ Variables: { requ
       c.json(new AppError('PAYLOAD_TOO_LARGE', `request body exceeds ${o.bodyLimitBytes} bytes`).toBody(), 413),
   });
 
+  // Past the limit a request is refused at once: an overloaded task that keeps queueing answers
+  // everyone late (and its database worse); a quick 503 lets the load balancer and clients retry.
+  const maxInFlight = o.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+  let inFlight = 0;
+
   // One middleware for what every request needs: fewer layers to pass through on the hot path.
   app.use(async (c, next) => {
     const started = performance.now();
@@ -57,14 +65,25 @@ export function createServiceApp(o: ServiceAppOptions): Hono<{ Variables: { requ
     // Set before the handler runs: Hono folds prepared headers into the response it builds,
     // while a header added afterwards makes it copy the whole response.
     c.header('x-request-id', requestId);
-    // GET and HEAD bodies are never read; skipping the limit for them spares building the full request.
     const method = c.req.method;
-    if (method === 'GET' || method === 'HEAD') await next();
-    else {
-      const result = await limitBody(c, next); // the 413 response, or what next() resolved to
-      if (result instanceof Response) c.res = result;
-    }
     const path = c.req.path;
+    const quiet = QUIET_PATHS.test(path);
+    if (inFlight >= maxInFlight && !quiet) {
+      c.header('retry-after', '1');
+      c.res = c.json(new AppError('UNAVAILABLE', 'the service is busy; retry shortly').toBody(), 503);
+    } else {
+      inFlight++;
+      try {
+        // GET and HEAD bodies are never read; skipping the limit for them spares building the full request.
+        if (method === 'GET' || method === 'HEAD') await next();
+        else {
+          const result = await limitBody(c, next); // the 413 response, or what next() resolved to
+          if (result instanceof Response) c.res = result;
+        }
+      } finally {
+        inFlight--;
+      }
+    }
     const fields = {
       requestId,
       method,
@@ -72,7 +91,7 @@ export function createServiceApp(o: ServiceAppOptions): Hono<{ Variables: { requ
       status: c.res.status,
       ms: Math.round((performance.now() - started) * 10) / 10,
     };
-    if (QUIET_PATHS.test(path)) o.logger.debug('request', fields);
+    if (quiet) o.logger.debug('request', fields);
     else o.logger.info('request', fields);
   });
 

@@ -216,3 +216,52 @@ describe('service app', () => {
     ]);
   });
 });
+
+describe('requests in flight', () => {
+  it('beyond the limit: 503 with Retry-After at once; health still answers; slots come back, after errors too', async () => {
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const busy = createServiceApp({
+      service: 'busy',
+      logger: createLogger({ level: 'silent' }),
+      tokens,
+      bodyLimitBytes: 1024,
+      maxInFlight: 2,
+      readiness: async () => ({ store: true }),
+      info: { title: 'busy', version: '1' },
+      routes: [
+        route({
+          method: 'get',
+          path: '/slow',
+          summary: 'waits for the gate',
+          responses: { 200: { description: 'done' } },
+          handler: async (c) => {
+            await gate;
+            return c.json({ done: true });
+          },
+        }),
+        route({
+          method: 'get',
+          path: '/fail',
+          summary: 'throws',
+          responses: { 200: { description: 'never' } },
+          handler: () => {
+            throw new Error('boom');
+          },
+        }),
+      ],
+    });
+    const held = [busy.request('/slow'), busy.request('/busy/slow')];
+    const refused = await busy.request('/slow');
+    expect([refused.status, refused.headers.get('retry-after')]).toEqual([503, '1']);
+    expect(((await refused.json()) as Json).error.code).toBe('UNAVAILABLE');
+    expect((await busy.request('/health')).status).toBe(200);
+    release();
+    expect((await Promise.all(held)).map((r) => r.status)).toEqual([200, 200]);
+    for (let i = 0; i < 3; i++) expect((await busy.request('/fail')).status).toBe(500);
+    const again = await Promise.all([busy.request('/slow'), busy.request('/slow')]);
+    expect(again.map((r) => r.status)).toEqual([200, 200]);
+  });
+});

@@ -28,6 +28,7 @@ export interface ShoppingAppDeps {
   tokens: Tokens;
   logger: Logger;
   bodyLimitBytes: number;
+  maxInFlight?: number;
   readiness: ReadinessProbe;
 }
 
@@ -183,6 +184,7 @@ export function createShoppingApp(d: ShoppingAppDeps) {
     logger: d.logger,
     tokens: d.tokens,
     bodyLimitBytes: d.bodyLimitBytes,
+    maxInFlight: d.maxInFlight,
     routes,
     readiness: d.readiness,
     info: {

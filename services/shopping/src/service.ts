@@ -24,6 +24,7 @@ export const shoppingService: ServiceDefinition<ReturnType<typeof baseConfigSche
       logger,
       readiness,
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
+      maxInFlight: config.MAX_IN_FLIGHT,
     });
     return { app, handler: shoppingHandler(catalog, orders, relay) };
   },
