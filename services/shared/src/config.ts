@@ -16,6 +16,9 @@ export const csvList = z
       .filter(Boolean),
   );
 
+/** Requests one service works on at once unless MAX_IN_FLIGHT says otherwise. */
+export const DEFAULT_MAX_IN_FLIGHT = 256;
+
 const int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
 /**
@@ -48,7 +51,7 @@ export const baseConfigSchema = z.object({
   JWT_TTL_SECONDS: int(60, 7 * 24 * 3600, 3600),
   BODY_LIMIT_BYTES: int(1024, 10 * 1024 * 1024, 64 * 1024),
   /** Requests a task works on at once; more get 503 with Retry-After at once instead of queueing. */
-  MAX_IN_FLIGHT: int(1, 100_000, 256),
+  MAX_IN_FLIGHT: int(1, 100_000, DEFAULT_MAX_IN_FLIGHT),
   /** How often a service retries the events it could not publish yet (the broker was down). */
   OUTBOX_POLL_MS: int(50, 60_000, 1000),
   /** How often it searches the stores for events a crashed process left unpublished (and at start). */

@@ -1,8 +1,9 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { type ApiInfo, allowOnly, openApiDocument, type Route, registerRoutes } from './api.ts';
 import type { Tokens } from './auth.ts';
+import { DEFAULT_MAX_IN_FLIGHT } from './config.ts';
 import { AppError } from './errors.ts';
 import { uuidv7 } from './ids.ts';
 import type { Logger } from './log.ts';
@@ -34,8 +35,13 @@ const STORE_UNREACHABLE = new Set([
 ]);
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
-const DEFAULT_MAX_IN_FLIGHT = 256;
 const QUIET_PATHS = /\/(health|ready)$/;
+
+/** 503 with Retry-After: the request was fine, the moment was not. */
+function retrySoon(c: Context, message: string): Response {
+  c.header('retry-after', '1');
+  return c.json(new AppError('UNAVAILABLE', message).toBody(), 503);
+}
 
 /**
  * The Hono app of one service: request ids and access logs, the body limit, error mapping, and
@@ -69,8 +75,7 @@ export function createServiceApp(o: ServiceAppOptions): Hono<{ Variables: { requ
     const path = c.req.path;
     const quiet = QUIET_PATHS.test(path);
     if (inFlight >= maxInFlight && !quiet) {
-      c.header('retry-after', '1');
-      c.res = c.json(new AppError('UNAVAILABLE', 'the service is busy; retry shortly').toBody(), 503);
+      c.res = retrySoon(c, 'the service is busy; retry shortly');
     } else {
       inFlight++;
       try {
@@ -108,8 +113,7 @@ export function createServiceApp(o: ServiceAppOptions): Hono<{ Variables: { requ
     if (STORE_UNREACHABLE.has(err.name)) {
       // The database is restarting or out of reach: a retry soon will do, say so.
       o.logger.warn('store unavailable', { requestId, method: c.req.method, path: c.req.path, err: err.message });
-      c.header('retry-after', '1');
-      return c.json(new AppError('UNAVAILABLE', 'the data store is unavailable; retry shortly').toBody(), 503);
+      return retrySoon(c, 'the data store is unavailable; retry shortly');
     }
     o.logger.error('unhandled error', { requestId, method: c.req.method, path: c.req.path, err });
     return c.json(new AppError('INTERNAL', `internal error (request ${requestId})`).toBody(), 500);

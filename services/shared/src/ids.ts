@@ -39,7 +39,9 @@ export function uuidv7(now = Date.now()): string {
     }
   }
   const bytes = randomBlock();
-  if (ms !== lastMs) counter = bytes[15] ?? 0; // start low in the range, leaving room to count up
+  // A new millisecond starts the counter at a random point low in its range, leaving room to
+  // count up; byte 7 is overwritten by the counter below, so no random byte shows twice.
+  if (ms !== lastMs) counter = bytes[7] ?? 0;
   lastMs = ms;
   bytes.writeUIntBE(ms, 0, 6);
   bytes[6] = 0x70 | (counter >> 8);

@@ -67,7 +67,7 @@ function isoNow(): string {
  * (a system call each, stdout being a pipe or a file) cost a fifth of a simple request's time.
  * Whatever is pending is written when the process exits, however it exits short of SIGKILL.
  */
-const bufferedStdout = lazily((): ((line: string) => void) => {
+function bufferedStdout(): (line: string) => void {
   let pending: string[] = [];
   const flush = () => {
     if (pending.length === 0) return;
@@ -79,20 +79,18 @@ const bufferedStdout = lazily((): ((line: string) => void) => {
   return (line) => {
     if (pending.push(line) === 1) setImmediate(flush);
   };
-});
+}
 
-/** One shared instance, made on first use (so merely importing this module adds no exit hook). */
-function lazily<T>(make: () => T): () => T {
-  let made: { value: T } | undefined;
-  return () => {
-    made ??= { value: make() };
-    return made.value;
-  };
+/** One writer for every logger, made on first use (merely importing this module adds no exit hook). */
+let stdoutWriter: ((line: string) => void) | undefined;
+function sharedStdout(): (line: string) => void {
+  if (!stdoutWriter) stdoutWriter = bufferedStdout();
+  return stdoutWriter;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
   const min = rank[options.level ?? 'info'];
-  const write = options.write ?? bufferedStdout();
+  const write = options.write ?? sharedStdout();
   const make = (bindings: Fields): Logger => {
     // A line is put together from pieces; the bindings are serialised once per logger.
     const bound = Object.keys(bindings).length ? `${JSON.stringify(bindings).slice(1, -1)},` : '';
