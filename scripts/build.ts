@@ -47,7 +47,10 @@ export async function bundle(service: string): Promise<{ service: string; bytes:
     sourcemap: 'linked',
     sourcesContent: false,
     external: optional,
-    alias: { 'whatwg-url': join(root, 'scripts', 'shims', 'whatwg-url.ts') },
+    alias: {
+      'whatwg-url': join(root, 'scripts', 'shims', 'whatwg-url.ts'),
+      '@mongodb-js/saslprep': join(root, 'scripts', 'shims', 'saslprep.cjs'),
+    },
   });
   await build({
     ...common,
