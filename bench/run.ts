@@ -11,7 +11,8 @@
  *  3. Per service bundle: time from spawn to /ready 200, RSS idle and under load.
  *
  * Prints tables, writes bench/results.json. Knobs: BENCH_DURATION (s, default 10),
- * BENCH_CONNECTIONS (default 32), BENCH_RATES (orders/s, default 25,100), BENCH_PIPELINE_SECONDS (20).
+ * BENCH_CONNECTIONS (default 32), BENCH_RATES (orders/s, default 25,100), BENCH_PIPELINE_SECONDS (20),
+ * BENCH_ONLY (some of pipeline,http,services; default all).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -29,6 +30,7 @@ const duration = Number(process.env.BENCH_DURATION ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const rates = (process.env.BENCH_RATES ?? '25,100').split(',').map(Number);
 const pipelineSeconds = Number(process.env.BENCH_PIPELINE_SECONDS ?? 20);
+const parts = new Set((process.env.BENCH_ONLY ?? 'pipeline,http,services').split(','));
 const SETTLE_MS = 120_000;
 const root = join(import.meta.dirname, '..');
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -320,6 +322,8 @@ async function perService(mongoUrl: string, amqpUrl: string) {
   return rows;
 }
 
+type HttpSuite = Awaited<ReturnType<typeof httpSuite>>;
+
 log(
   `machine: ${cpus().length} x ${cpus()[0]?.model}, Node.js ${process.version}; ${connections} connections, ${duration} s per run`,
 );
@@ -330,7 +334,7 @@ try {
   // FerretDB's SQLite files slow down as they grow and as their write-ahead log piles up under
   // load, so a run must not inherit another's data or backlog.
   const events = [];
-  for (const rate of rates) {
+  for (const rate of parts.has('pipeline') ? rates : []) {
     log(`\nevent pipeline at ${rate} orders/s for ${pipelineSeconds} s (real servers, fresh platform)`);
     const own = backends.database.kind === 'local' ? await provisionBackends() : { backends, teardown: async () => {} };
     try {
@@ -350,65 +354,87 @@ try {
     }
   }
 
-  log('\nceiling: bare Hono hello-world');
-  const hello = await helloCeiling();
-  log(`  ${Math.round(hello.requestsPerSec)} /s, p50 ${hello.latencyP50} ms, p99 ${hello.latencyP99} ms`);
+  let http: { hello: LoadResult; embedded: HttpSuite; real: HttpSuite } | undefined;
+  if (parts.has('http')) {
+    log('\nceiling: bare Hono hello-world');
+    const hello = await helloCeiling();
+    log(`  ${Math.round(hello.requestsPerSec)} /s, p50 ${hello.latencyP50} ms, p99 ${hello.latencyP99} ms`);
 
-  log('\nnpm start, embedded store and bus');
-  const embedded = await startPlatform();
-  const embeddedHttp = await httpSuite(embedded, 'embedded');
-  await embedded.stop();
+    log('\nnpm start, embedded store and bus');
+    const embeddedPlatform = await startPlatform();
+    const embedded = await httpSuite(embeddedPlatform, 'embedded');
+    await embeddedPlatform.stop();
 
-  log('\nnpm start, RabbitMQ and FerretDB');
-  const real = await startPlatform({
-    MONGO_URL: backends.mongoUrl,
-    AMQP_URL: backends.amqpUrl,
-    AMQP_EXCHANGE: `bench.${uuidv7().slice(-6)}`,
-  });
-  const realHttp = await httpSuite(real, 'real');
-  await real.stop();
+    log('\nnpm start, RabbitMQ and FerretDB');
+    const realPlatform = await startPlatform({
+      MONGO_URL: backends.mongoUrl,
+      AMQP_URL: backends.amqpUrl,
+      AMQP_EXCHANGE: `bench.${uuidv7().slice(-6)}`,
+    });
+    const real = await httpSuite(realPlatform, 'real');
+    await realPlatform.stop();
+    http = { hello, embedded, real };
+  }
 
-  log('\nper service bundle (real servers)');
-  const services = await perService(backends.mongoUrl, backends.amqpUrl);
+  let services: Awaited<ReturnType<typeof perService>> = [];
+  if (parts.has('services')) {
+    log('\nper service bundle (real servers)');
+    services = await perService(backends.mongoUrl, backends.amqpUrl);
+  }
 
-  const ratio = (r: LoadResult) => Math.round((r.requestsPerSec / hello.requestsPerSec) * 100);
-  const table = (title: string, rows: Array<{ endpoint: string } & LoadResult>) => {
-    log(`\n${title}`);
+  if (events.length > 0) {
     log(
-      `${'endpoint'.padEnd(30)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'of ceiling'.padStart(11)} ${'errors'.padStart(7)}`,
+      `\n${'offered/s'.padStart(9)} ${'orders'.padStart(7)} ${'refused'.padStart(8)} ${'final'.padStart(6)} ${'sustained'.padStart(10)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}`,
     );
-    log(
-      `${'hello-world ceiling'.padEnd(30)} ${String(Math.round(hello.requestsPerSec)).padStart(8)} ${String(hello.latencyP50).padStart(7)} ${String(hello.latencyP99).padStart(7)} ${'100%'.padStart(11)} ${String(hello.errors + hello.non2xx).padStart(7)}`,
-    );
-    for (const r of rows) {
+    for (const e of events)
       log(
-        `${r.endpoint.padEnd(30)} ${String(Math.round(r.requestsPerSec)).padStart(8)} ${String(r.latencyP50).padStart(7)} ${String(r.latencyP99).padStart(7)} ${`${ratio(r)}%`.padStart(11)} ${String(r.errors + r.non2xx + r.timeouts).padStart(7)}`,
+        `${String(e.offeredPerSec).padStart(9)} ${String(e.orders).padStart(7)} ${String(e.failed).padStart(8)} ${String(e.final).padStart(6)} ${String(e.sustainedPerSec).padStart(10)} ${String(e.lagP50Ms).padStart(8)} ${String(e.lagP99Ms).padStart(8)}`,
       );
-    }
-  };
-  table('HTTP through the gateway, embedded', embeddedHttp.rows);
-  table('HTTP through the gateway, RabbitMQ + FerretDB', realHttp.rows);
-  log(
-    `\nprocess RSS: embedded idle ${embeddedHttp.idleRssMb} MB / peak ${Math.max(...embeddedHttp.rows.map((r) => r.rssPeakMb))} MB; real idle ${realHttp.idleRssMb} MB / peak ${Math.max(...realHttp.rows.map((r) => r.rssPeakMb))} MB`,
-  );
-  log(
-    `\n${'service'.padEnd(10)} ${'bundle KiB'.padStart(10)} ${'ready ms'.padStart(9)} ${'idle MB'.padStart(8)} ${'load MB'.padStart(8)}`,
-  );
-  for (const s of services)
+  }
+  if (http) {
+    const { hello, embedded, real } = http;
+    const ratio = (r: LoadResult) => Math.round((r.requestsPerSec / hello.requestsPerSec) * 100);
+    const table = (title: string, rows: HttpSuite['rows']) => {
+      log(`\n${title}`);
+      log(
+        `${'endpoint'.padEnd(30)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'of ceiling'.padStart(11)} ${'errors'.padStart(7)}`,
+      );
+      log(
+        `${'hello-world ceiling'.padEnd(30)} ${String(Math.round(hello.requestsPerSec)).padStart(8)} ${String(hello.latencyP50).padStart(7)} ${String(hello.latencyP99).padStart(7)} ${'100%'.padStart(11)} ${String(hello.errors + hello.non2xx).padStart(7)}`,
+      );
+      for (const r of rows) {
+        log(
+          `${r.endpoint.padEnd(30)} ${String(Math.round(r.requestsPerSec)).padStart(8)} ${String(r.latencyP50).padStart(7)} ${String(r.latencyP99).padStart(7)} ${`${ratio(r)}%`.padStart(11)} ${String(r.errors + r.non2xx + r.timeouts).padStart(7)}`,
+        );
+      }
+    };
+    table('HTTP through the gateway, embedded', embedded.rows);
+    table('HTTP through the gateway, RabbitMQ + FerretDB', real.rows);
     log(
-      `${s.service.padEnd(10)} ${String(s.bundleKiB).padStart(10)} ${String(s.readyMs).padStart(9)} ${String(s.idleRssMb).padStart(8)} ${String(s.loadRssMb).padStart(8)}`,
+      `\nprocess RSS: embedded idle ${embedded.idleRssMb} MB / peak ${Math.max(...embedded.rows.map((r) => r.rssPeakMb))} MB; real idle ${real.idleRssMb} MB / peak ${Math.max(...real.rows.map((r) => r.rssPeakMb))} MB`,
     );
+  }
+  if (services.length > 0) {
+    log(
+      `\n${'service'.padEnd(10)} ${'bundle KiB'.padStart(10)} ${'ready ms'.padStart(9)} ${'idle MB'.padStart(8)} ${'load MB'.padStart(8)}`,
+    );
+    for (const s of services)
+      log(
+        `${s.service.padEnd(10)} ${String(s.bundleKiB).padStart(10)} ${String(s.readyMs).padStart(9)} ${String(s.idleRssMb).padStart(8)} ${String(s.loadRssMb).padStart(8)}`,
+      );
+  }
 
+  const file = parts.size === 3 ? 'results.json' : `results-${[...parts].sort().join('-')}.json`;
   writeFileSync(
-    join(import.meta.dirname, 'results.json'),
+    join(import.meta.dirname, file),
     `${JSON.stringify(
       {
         at: new Date().toISOString(),
         machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
         settings: { duration, connections, rates, pipelineSeconds },
-        ceiling: hello,
-        embedded: embeddedHttp,
-        real: realHttp,
+        ceiling: http?.hello,
+        embedded: http?.embedded,
+        real: http?.real,
         pipeline: events,
         services,
       },
@@ -416,7 +442,7 @@ try {
       2,
     )}\n`,
   );
-  log('\nwritten to bench/results.json');
+  log(`\nwritten to bench/${file}`);
 } finally {
   await teardown();
 }

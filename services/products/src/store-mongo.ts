@@ -167,9 +167,10 @@ export class MongoReservations implements Reservations {
   async decide({ orderId, events, ...decision }: Decision) {
     try {
       await this.#decisions.insertOne({ _id: orderId, ...decision, ...withOutbox(events) });
+      return { orderId, ...decision, events };
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;
     }
-    return (await this.get(orderId)) as Decision;
+    return (await this.get(orderId)) as Decision; // decided before: that decision stands
   }
 }

@@ -8,6 +8,8 @@ import type { Logger } from '@platform/shared/log';
 import type { OutboxRelay } from '@platform/shared/outbox';
 import * as z from 'zod';
 import {
+  type CartLine,
+  type CatalogEntry,
   idempotencyKey,
   MAX_CART_LINES,
   type Order,
@@ -50,10 +52,12 @@ const orderSchema = z.object({
 const ORDER_LIST_LIMIT = 200;
 
 export function createShoppingApp(d: ShoppingAppDeps) {
-  const cartOf = async (customerId: string) => {
-    const lines = await d.carts.lines(customerId);
-    const catalog = await d.catalog.latestMany(lines.map((l) => l.productId));
-    return { lines, cart: priceCart(lines, catalog) };
+  /** Prices lines with the newest catalog versions (`known`: one just read, not read again). */
+  const priced = async (lines: CartLine[], known?: CatalogEntry) => {
+    const others = lines.filter((l) => l.productId !== known?.productId).map((l) => l.productId);
+    const catalog = await d.catalog.latestMany(others);
+    if (known) catalog.set(known.productId, known);
+    return priceCart(lines, catalog);
   };
 
   const view = async (order: Order) => viewOf(order, await d.orders.outcome(order.orderId));
@@ -65,7 +69,7 @@ export function createShoppingApp(d: ShoppingAppDeps) {
       summary: 'The cart, priced with the current catalog',
       auth: 'user',
       responses: { 200: { description: 'Cart', schema: cartSchema } },
-      handler: async (c, { user }) => c.json((await cartOf(user.id)).cart),
+      handler: async (c, { user }) => c.json(await priced(await d.carts.lines(user.id))),
     }),
     route({
       method: 'put',
@@ -80,13 +84,11 @@ export function createShoppingApp(d: ShoppingAppDeps) {
         409: { description: `Cart already has ${MAX_CART_LINES} lines` },
       },
       handler: async (c, { user, params, body }) => {
-        if (!(await d.catalog.latest(params.productId))) throw notFound('product');
-        const lines = await d.carts.lines(user.id);
-        if (lines.length >= MAX_CART_LINES && !lines.some((l) => l.productId === params.productId)) {
-          throw conflict(`a cart holds at most ${MAX_CART_LINES} products`);
-        }
-        await d.carts.set(user.id, params.productId, body.qty);
-        return c.json((await cartOf(user.id)).cart);
+        const product = await d.catalog.latest(params.productId);
+        if (!product) throw notFound('product');
+        const lines = await d.carts.set(user.id, params.productId, body.qty);
+        if (lines === 'full') throw conflict(`a cart holds at most ${MAX_CART_LINES} products`);
+        return c.json(await priced(lines, product));
       },
     }),
     route({
@@ -97,8 +99,7 @@ export function createShoppingApp(d: ShoppingAppDeps) {
       params: productParams,
       responses: { 200: { description: 'Cart', schema: cartSchema } },
       handler: async (c, { user, params }) => {
-        await d.carts.remove(user.id, params.productId);
-        return c.json((await cartOf(user.id)).cart);
+        return c.json(await priced(await d.carts.remove(user.id, params.productId)));
       },
     }),
     route({
@@ -120,7 +121,8 @@ export function createShoppingApp(d: ShoppingAppDeps) {
           const earlier = await d.orders.get(orderId);
           if (earlier) return c.json(await view(earlier), 202);
         }
-        const { lines, cart } = await cartOf(user.id);
+        const lines = await d.carts.lines(user.id);
+        const cart = await priced(lines);
         if (cart.items.length === 0) throw conflict('the cart is empty');
         const order: Order = {
           orderId,

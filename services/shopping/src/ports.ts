@@ -16,11 +16,14 @@ export interface CatalogProjection {
   latestMany(productIds: string[]): Promise<Map<string, CatalogEntry>>;
 }
 
-/** One document per (customer, product): concurrent changes to different lines never collide. */
+/**
+ * A cart per customer, its lines oldest first. `set` and `remove` answer the cart as it is after
+ * the change; `set` refuses a new line (`full`) when the cart has MAX_CART_LINES already.
+ */
 export interface Carts {
   init(): Promise<void>;
-  set(customerId: string, productId: string, qty: number): Promise<void>;
-  remove(customerId: string, productId: string): Promise<void>;
+  set(customerId: string, productId: string, qty: number): Promise<CartLine[] | 'full'>;
+  remove(customerId: string, productId: string): Promise<CartLine[]>;
   lines(customerId: string): Promise<CartLine[]>;
   /** Removes these lines, unless changed since they were read (then the newer line stays). */
   removeOrdered(customerId: string, lines: CartLine[]): Promise<void>;

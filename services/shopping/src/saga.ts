@@ -24,7 +24,7 @@ export async function settleOrder(
   // Stock events follow order.placed, which follows the order's insert; if the order is not there
   // (yet), throwing sends the event back for a later retry.
   if (!order) throw new OrderNotFoundYet(`order ${orderId} not found`);
-  if (await orders.outcome(orderId)) return;
+  // A duplicate or a contradicting late reply finds the outcome taken: decide() answers `exists`.
   const event =
     status === 'CONFIRMED'
       ? createEvent(

@@ -1,6 +1,6 @@
 import type { DomainEvent } from '@platform/shared/events';
 import { appendOutbox, type MemoryOutboxRecord, memoryOutboxStore } from '@platform/shared/outbox-memory';
-import type { CartLine, CatalogEntry, Order, Outcome } from './domain.ts';
+import { type CartLine, type CatalogEntry, MAX_CART_LINES, type Order, type Outcome } from './domain.ts';
 import type { Carts, CatalogProjection, Orders } from './ports.ts';
 
 /** The embedded stores, with the same unique-key semantics as the MongoDB adapters. */
@@ -46,11 +46,16 @@ export class MemoryCarts implements Carts {
   }
 
   async set(customerId: string, productId: string, qty: number) {
-    this.#cart(customerId).set(productId, { productId, qty, updatedAt: new Date().toISOString() });
+    const cart = this.#cart(customerId);
+    if (cart.size >= MAX_CART_LINES && !cart.has(productId)) return 'full' as const;
+    cart.delete(productId); // a changed line moves to the end, as in the MongoDB store
+    cart.set(productId, { productId, qty, updatedAt: new Date().toISOString() });
+    return this.lines(customerId);
   }
 
   async remove(customerId: string, productId: string) {
     this.#cart(customerId).delete(productId);
+    return this.lines(customerId);
   }
 
   async lines(customerId: string) {

@@ -1,3 +1,4 @@
+import { KeyedMutex } from '@platform/shared/async';
 import type { DomainEvent } from '@platform/shared/events';
 import {
   createOutboxIndex,
@@ -7,11 +8,11 @@ import {
   withOutbox,
 } from '@platform/shared/mongo';
 import type { Collection, Db } from 'mongodb';
-import type { CartLine, CatalogEntry, Order, Outcome } from './domain.ts';
+import { type CartLine, type CatalogEntry, MAX_CART_LINES, type Order, type Outcome } from './domain.ts';
 import type { Carts, CatalogProjection, Orders } from './ports.ts';
 
 type CatalogDoc = CatalogEntry & { _id: string };
-type CartDoc = CartLine & { _id: string; customerId: string };
+type CartDoc = { _id: string; lines: Record<string, Omit<CartLine, 'productId'>> };
 type OrderDoc = OutboxFields & Omit<Order, 'orderId'> & { _id: string };
 type OutcomeDoc = OutboxFields & Omit<Outcome, 'orderId'> & { _id: string };
 
@@ -87,52 +88,85 @@ function contiguousTop(ascending: CatalogDoc[]): CatalogDoc | undefined {
   return top;
 }
 
+/**
+ * One document per customer, `_id` = customer id, its lines a map by product id: every read and
+ * write is by `_id` (an index lookup everywhere, and the only filter FerretDB 1.x pushes down)
+ * and touches one document.
+ *
+ * A customer's changes are queued in this process (KeyedMutex). MongoDB and DocumentDB apply
+ * each update atomically anyway; FerretDB 1.x does not: it reads, changes and writes the whole
+ * document back, so two concurrent updates of one document can lose one of them. Queued, the
+ * line limit check and the update happen without another change of this cart in between, and
+ * emptying the cart after an order never overwrites a line changed meanwhile. (Across replicas
+ * on FerretDB, which is for development and tests, that guarantee does not hold.)
+ */
 export class MongoCarts implements Carts {
-  readonly #lines: Collection<CartDoc>;
+  readonly #carts: Collection<CartDoc>;
+  readonly #queue = new KeyedMutex();
 
   constructor(db: Db) {
-    this.#lines = db.collection<CartDoc>('cart_lines');
+    this.#carts = db.collection<CartDoc>('carts');
   }
 
-  async init() {
-    await this.#lines.createIndex({ customerId: 1, updatedAt: 1 });
+  async init() {}
+
+  set(customerId: string, productId: string, qty: number) {
+    return this.#queue.run(customerId, async () => {
+      const lines = (await this.#carts.findOne({ _id: customerId }))?.lines ?? {};
+      if (Object.keys(lines).length >= MAX_CART_LINES && !(productId in lines)) return 'full' as const;
+      const write = () =>
+        this.#carts.findOneAndUpdate(
+          { _id: customerId },
+          { $set: { [`lines.${productId}`]: { qty, updatedAt: new Date().toISOString() } } },
+          { upsert: true, returnDocument: 'after' },
+        );
+      try {
+        return linesOf(await write());
+      } catch (err) {
+        // another replica inserted this customer's cart first: update it instead
+        if (!isDuplicateKey(err)) throw err;
+        return linesOf(await write());
+      }
+    });
   }
 
-  async set(customerId: string, productId: string, qty: number) {
-    const write = () =>
-      this.#lines.updateOne(
-        { _id: `${customerId}:${productId}` },
-        { $set: { customerId, productId, qty, updatedAt: new Date().toISOString() } },
-        { upsert: true },
-      );
-    try {
-      await write();
-    } catch (err) {
-      // Two concurrent upserts of one line can both try the insert; the loser updates instead.
-      if (!isDuplicateKey(err)) throw err;
-      await write();
-    }
-  }
-
-  async remove(customerId: string, productId: string) {
-    await this.#lines.deleteOne({ _id: `${customerId}:${productId}` });
+  remove(customerId: string, productId: string) {
+    return this.#queue.run(customerId, async () =>
+      linesOf(
+        await this.#carts.findOneAndUpdate(
+          { _id: customerId },
+          { $unset: { [`lines.${productId}`]: '' } },
+          { returnDocument: 'after' },
+        ),
+      ),
+    );
   }
 
   async lines(customerId: string) {
-    const docs = await this.#lines.find({ customerId }).sort({ updatedAt: 1, _id: 1 }).toArray();
-    return docs.map(({ productId, qty, updatedAt }) => ({ productId, qty, updatedAt }));
+    return linesOf(await this.#carts.findOne({ _id: customerId }));
   }
 
-  async removeOrdered(customerId: string, lines: CartLine[]) {
-    await Promise.all(
-      lines.map(async (l) => {
-        const _id = `${customerId}:${l.productId}`;
-        // by _id only (see the catalog above); a line changed since it was read stays
-        const current = await this.#lines.findOne({ _id });
-        if (current?.updatedAt === l.updatedAt) await this.#lines.deleteOne({ _id });
-      }),
-    );
+  removeOrdered(customerId: string, lines: CartLine[]) {
+    return this.#queue.run(customerId, async () => {
+      const current = (await this.#carts.findOne({ _id: customerId }))?.lines ?? {};
+      // a line changed since it was read stays
+      const unchanged = lines.filter((l) => current[l.productId]?.updatedAt === l.updatedAt);
+      if (unchanged.length === 0) return;
+      await this.#carts.updateOne(
+        { _id: customerId },
+        { $unset: Object.fromEntries(unchanged.map((l) => [`lines.${l.productId}`, ''])) },
+      );
+    });
   }
+}
+
+const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The lines oldest first (ties by product id), as the cart shows them. */
+function linesOf(doc: CartDoc | null): CartLine[] {
+  return Object.entries(doc?.lines ?? {})
+    .map(([productId, { qty, updatedAt }]) => ({ productId, qty, updatedAt }))
+    .sort((a, b) => order(a.updatedAt, b.updatedAt) || order(a.productId, b.productId));
 }
 
 export class MongoOrders implements Orders {

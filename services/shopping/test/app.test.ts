@@ -6,6 +6,7 @@ import { silentLogger } from '@platform/shared/log';
 import { OutboxRelay } from '@platform/shared/outbox';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createShoppingApp } from '../src/app.ts';
+import { MAX_CART_LINES } from '../src/domain.ts';
 import { OrderNotFoundYet, shoppingHandler } from '../src/saga.ts';
 import { MemoryCarts, MemoryCatalogProjection, MemoryOrders } from '../src/store-memory.ts';
 
@@ -96,6 +97,16 @@ describe('shopping API', () => {
       expect((await put(tea, qty)).status, JSON.stringify(qty)).toBe(400);
     expect((await call('PUT', `/shopping/cart/items/${tea}`, annToken, { qty: 1, extra: true })).status).toBe(400);
     expect((await put('nope', 1)).status).toBe(400);
+  });
+
+  it(`409 with a clear message for a product past ${MAX_CART_LINES} lines`, async () => {
+    const products = Array.from({ length: MAX_CART_LINES }, () => uuidv7());
+    for (const [i, p] of products.entries()) await handle(changed(p, 1, 100 + i));
+    for (const p of products) expect((await put(p, 1)).status).toBe(200);
+    const res = await put(tea, 1);
+    expect(res.status).toBe(409);
+    expect(JSON.stringify(await res.json())).toContain(`at most ${MAX_CART_LINES} products`);
+    expect((await put(products[5] as string, 2)).status).toBe(200);
   });
 
   it('DELETE removes a line, idempotently; carts are per customer', async () => {

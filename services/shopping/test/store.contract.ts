@@ -1,7 +1,7 @@
 import { createEvent } from '@platform/shared/events';
 import { uuidv7 } from '@platform/shared/ids';
 import { describe, expect, it } from 'vitest';
-import type { CatalogEntry, Order } from '../src/domain.ts';
+import { type CartLine, type CatalogEntry, MAX_CART_LINES, type Order } from '../src/domain.ts';
 import type { Carts, CatalogProjection, Orders } from '../src/ports.ts';
 
 const entry = (productId: string, version: number, priceCents = 100): CatalogEntry => ({
@@ -34,6 +34,8 @@ export function catalogProjectionContract(name: string, make: () => Promise<Cata
   });
 }
 
+const pairs = (lines: CartLine[] | 'full') => (lines === 'full' ? lines : lines.map((l) => [l.productId, l.qty]));
+
 export function cartsContract(name: string, make: () => Promise<Carts>) {
   describe(`Carts contract: ${name}`, () => {
     it('sets, replaces and removes lines per customer', async () => {
@@ -53,6 +55,48 @@ export function cartsContract(name: string, make: () => Promise<Carts>) {
       await carts.remove(me, p2);
       expect((await carts.lines(me)).map((l) => l.productId)).toEqual([p1]);
       expect((await carts.lines(other)).map((l) => l.qty)).toEqual([9]);
+    });
+
+    it('set and remove answer the cart after the change, oldest line first', async () => {
+      const carts = await make();
+      const [me, p1, p2] = [uuidv7(), uuidv7(), uuidv7()];
+      expect(await carts.set(me, p1, 1)).toMatchObject([{ productId: p1, qty: 1 }]);
+      await new Promise((r) => setTimeout(r, 2));
+      expect(pairs(await carts.set(me, p2, 2))).toEqual([
+        [p1, 1],
+        [p2, 2],
+      ]);
+      await new Promise((r) => setTimeout(r, 2));
+      // a changed line is the newest
+      expect(pairs(await carts.set(me, p1, 5))).toEqual([
+        [p2, 2],
+        [p1, 5],
+      ]);
+      expect((await carts.remove(me, p2)).map((l) => l.productId)).toEqual([p1]);
+      expect(await carts.remove(uuidv7(), p1)).toEqual([]);
+      expect(await carts.lines(uuidv7())).toEqual([]);
+    });
+
+    it("a customer's first lines, set at once, all land", async () => {
+      const carts = await make();
+      const me = uuidv7();
+      const products = Array.from({ length: 8 }, () => uuidv7());
+      await Promise.all(products.map((p, i) => carts.set(me, p, i + 1)));
+      const lines = await carts.lines(me);
+      expect(lines.map((l) => l.productId).sort()).toEqual([...products].sort());
+      expect(lines.find((l) => l.productId === products[3])?.qty).toBe(4);
+    });
+
+    it(`refuses a new line past ${MAX_CART_LINES}, still changes the ones there`, async () => {
+      const carts = await make();
+      const me = uuidv7();
+      const products = Array.from({ length: MAX_CART_LINES }, () => uuidv7());
+      for (const p of products) await carts.set(me, p, 1);
+      expect(await carts.set(me, uuidv7(), 1)).toBe('full');
+      const changed = await carts.set(me, products[7] as string, 3);
+      expect(changed !== 'full' && changed.length).toBe(MAX_CART_LINES);
+      await carts.remove(me, products[0] as string);
+      expect(await carts.set(me, uuidv7(), 1)).not.toBe('full');
     });
 
     it('removeOrdered keeps a line changed after it was read', async () => {
