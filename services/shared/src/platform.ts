@@ -1,10 +1,9 @@
 import { MemoryBus } from './bus-memory.ts';
 import type { BaseConfig } from './config.ts';
 import { AppError } from './errors.ts';
+import type { Fetch } from './http.ts';
 import { createLogger, type Logger } from './log.ts';
 import { type RunningService, type ServiceDefinition, serveUntilSignal, startService } from './runtime.ts';
-
-type Fetch = (request: Request) => Response | Promise<Response>;
 
 /**
  * Routes by the first path segment, as the ALB's listener rules do: `/customer` and
@@ -13,13 +12,13 @@ type Fetch = (request: Request) => Response | Promise<Response>;
 export function createGateway(routes: Record<string, Fetch>): Fetch {
   const notFound = (path: string) =>
     Response.json(new AppError('NOT_FOUND', `no service serves ${path}`).toBody(), { status: 404 });
-  return (request) => {
+  return (request, env) => {
     const url = request.url;
     const pathStart = url.indexOf('/', url.indexOf('//') + 2);
     const path = pathStart === -1 ? '/' : url.slice(pathStart);
     const segment = path.slice(1).split(/[/?#]/, 1)[0] ?? '';
     const target = Object.hasOwn(routes, segment) ? routes[segment] : undefined;
-    return target ? target(request) : notFound(path.split('?')[0] ?? path);
+    return target ? target(request, env) : notFound(path.split('?')[0] ?? path);
   };
 }
 

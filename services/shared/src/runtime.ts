@@ -9,7 +9,7 @@ import type { EventBus, EventHandler } from './bus.ts';
 import { AmqpBus } from './bus-amqp.ts';
 import { MemoryBus } from './bus-memory.ts';
 import { type BaseConfig, ConfigError, parseConfig } from './config.ts';
-import type { ReadinessProbe } from './http.ts';
+import type { Fetch, ReadinessProbe, ServerEnv } from './http.ts';
 import { createLogger, type Logger } from './log.ts';
 import { connectMongo, pingMongo } from './mongo.ts';
 import { OutboxRelay } from './outbox.ts';
@@ -29,7 +29,7 @@ export interface ServiceContext<C extends BaseConfig = BaseConfig> {
 }
 
 export interface BuiltService {
-  app: { fetch: (request: Request) => Response | Promise<Response> };
+  app: { fetch: Fetch };
   /** Consumer of the events bound to this service in the topology, if it has one. */
   handler?: EventHandler;
 }
@@ -43,7 +43,7 @@ export interface ServiceDefinition<C extends BaseConfig = BaseConfig> {
 /** A service started with its backends; `stop` is the graceful shutdown. */
 export interface RunningService {
   name: string;
-  fetch: (request: Request) => Response | Promise<Response>;
+  fetch: Fetch;
   stop(): Promise<void>;
   bus: EventBus;
   relay: OutboxRelay;
@@ -123,7 +123,7 @@ export async function startService<C extends BaseConfig>(
 
   return {
     name: def.name,
-    fetch: (request) => built.app.fetch(request),
+    fetch: (request, env) => built.app.fetch(request, env),
     bus: eventBus,
     relay,
     async stop() {
@@ -163,14 +163,11 @@ export interface ServeOptions {
  * the requests in flight (with `Connection: close`), then the relay, broker and database close.
  * All of it well inside ECS's 30 s stop timeout; past SHUTDOWN_TIMEOUT_MS the process exits anyway.
  */
-export function serveUntilSignal(
-  fetch: (request: Request) => Response | Promise<Response>,
-  o: ServeOptions,
-): Promise<Server> {
+export function serveUntilSignal(fetch: Fetch, o: ServeOptions): Promise<Server> {
   let draining = false;
   const server = serve({
-    fetch: async (request) => {
-      const response = await fetch(request);
+    fetch: async (request, env) => {
+      const response = await fetch(request, env as ServerEnv); // HTTP/1.1: Node's http server
       if (draining) response.headers.set('connection', 'close');
       return response;
     },
