@@ -1,3 +1,7 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import { describe, expect, it } from 'vitest';
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field
@@ -194,6 +198,31 @@ describe('service app', () => {
     expect(access.map((entry) => entry.status)).toEqual([201, 413, 400, 404, 500]);
     expect(access.map((entry) => entry.requestId)).toEqual(answers.map((res) => res.headers.get('x-request-id')));
     expect(access.map((entry) => entry.path)).toEqual(['/things', '/things', '/things', '/nowhere', '/boom']);
+  });
+
+  it('served by Node: the same ids, on responses of every kind', async () => {
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server;
+    await once(server, 'listening');
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      logLines.length = 0;
+      const answers = [
+        await fetch(`${base}/health`, { headers: { 'x-request-id': 'abc-123' } }),
+        await fetch(`${base}/things`, { method: 'POST', body: '{"name":"a","qty":1}' }),
+        await fetch(`${base}/things`, { method: 'POST', body: 'x'.repeat(2000) }),
+        await fetch(`${base}/boom`),
+        await fetch(`${base}/db-down`),
+      ];
+      const ids = answers.map((res) => res.headers.get('x-request-id'));
+      expect(answers.map((res) => res.status)).toEqual([200, 201, 413, 500, 503]);
+      expect(ids[0]).toBe('abc-123');
+      for (const id of ids.slice(1)) expect(id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(answers[4]?.headers.get('retry-after')).toBe('1');
+      const access = logLines.map((line) => JSON.parse(line)).filter((entry) => entry.msg === 'request');
+      expect(access.map((entry) => entry.requestId)).toEqual(ids);
+    } finally {
+      server.close();
+    }
   });
 
   it('serves an OpenAPI 3.1 document with prefixed paths, schemas and security', async () => {
