@@ -32,10 +32,18 @@ async function insertOnce<T extends { _id: string }>(collection: Collection<T>, 
  * `<version + 1>` until there is none (the cheapest read on MongoDB and DocumentDB, the only
  * indexed one on FerretDB 1.x). A version that overtook its predecessor waits behind the gap
  * until the predecessor arrives too, which every version does.
+ *
+ * Versions this process records apply at once; one recorded by another replica (replicas share
+ * the queue) is looked for at most every CATALOG_RECHECK_MS per product, so a busy cart prices
+ * with a version at most that old instead of paying a lookup per request.
  */
+export const CATALOG_RECHECK_MS = 1_000;
+
 export class MongoCatalogProjection implements CatalogProjection {
   readonly #versions: Collection<CatalogDoc>;
   readonly #seen = new Map<string, CatalogEntry>();
+  /** When each product was last looked for a newer version in the database. */
+  readonly #checkedAt = new Map<string, number>();
 
   constructor(db: Db) {
     this.#versions = db.collection<CatalogDoc>('catalog_versions');
@@ -51,11 +59,14 @@ export class MongoCatalogProjection implements CatalogProjection {
     if (!(await insertOnce(this.#versions, { _id: `${entry.productId}:${entry.version}`, ...entry })))
       return 'stale' as const;
     if (!latest || entry.version === latest.version + 1) this.#seen.set(entry.productId, { ...entry });
+    this.#checkedAt.delete(entry.productId); // it may have closed a gap: look past it next time
     return 'applied' as const;
   }
 
   async latest(productId: string) {
     let latest = this.#seen.get(productId);
+    const now = Date.now();
+    if (latest && now - (this.#checkedAt.get(productId) ?? 0) < CATALOG_RECHECK_MS) return { ...latest };
     if (!latest) {
       const top = contiguousTop(await this.#versions.find({ productId }).sort({ version: 1 }).toArray());
       if (!top) return null;
@@ -67,6 +78,7 @@ export class MongoCatalogProjection implements CatalogProjection {
       latest = strip(next);
     }
     this.#seen.set(productId, latest);
+    this.#checkedAt.set(productId, now);
     return { ...latest };
   }
 
@@ -112,21 +124,25 @@ export class MongoCarts implements Carts {
 
   set(customerId: string, productId: string, qty: number) {
     return this.#queue.run(customerId, async () => {
-      const lines = (await this.#carts.findOne({ _id: customerId }))?.lines ?? {};
-      if (Object.keys(lines).length >= MAX_CART_LINES && !(productId in lines)) return 'full' as const;
       const write = () =>
         this.#carts.findOneAndUpdate(
           { _id: customerId },
           { $set: { [`lines.${productId}`]: { qty, updatedAt: new Date().toISOString() } } },
           { upsert: true, returnDocument: 'after' },
         );
+      let lines: CartLine[];
       try {
-        return linesOf(await write());
+        lines = linesOf(await write());
       } catch (err) {
         // another replica inserted this customer's cart first: update it instead
         if (!isDuplicateKey(err)) throw err;
-        return linesOf(await write());
+        lines = linesOf(await write());
       }
+      if (lines.length <= MAX_CART_LINES) return lines;
+      // One line too many, so this product was new: take it out again (written first, checked
+      // after, the common case costs one round trip).
+      await this.#carts.updateOne({ _id: customerId }, { $unset: { [`lines.${productId}`]: '' } });
+      return 'full' as const;
     });
   }
 
