@@ -107,10 +107,10 @@ function contiguousTop(ascending: CatalogDoc[]): CatalogDoc | undefined {
  *
  * A customer's changes are queued in this process (KeyedMutex). MongoDB and DocumentDB apply
  * each update atomically anyway; FerretDB 1.x does not: it reads, changes and writes the whole
- * document back, so two concurrent updates of one document can lose one of them. Queued, the
- * line limit check and the update happen without another change of this cart in between, and
- * emptying the cart after an order never overwrites a line changed meanwhile. (Across replicas
- * on FerretDB, which is for development and tests, that guarantee does not hold.)
+ * document back, so two concurrent updates of one document can lose one of them. Queued, a
+ * change and its line limit check, or the emptying after an order and the read it compares
+ * with, see no other change of this cart in between. (Across replicas on FerretDB, which is for
+ * development and tests, that guarantee does not hold.)
  */
 export class MongoCarts implements Carts {
   readonly #carts: Collection<CartDoc>;
