@@ -1,3 +1,4 @@
+import { byCodeUnits } from '@platform/shared/ids';
 import { isDuplicateKey } from '@platform/shared/mongo';
 import type { Collection, Db } from 'mongodb';
 import { type Address, type Customer, HISTORY_LIMIT, type OrderStatus, type OrderSummary } from './domain.ts';
@@ -242,7 +243,7 @@ export function mergeHistory(placed: PlacedFact[], outcomes: OutcomeFact[]): Ord
     });
   }
   return summaries
-    .sort((a, b) => b.placedAt.localeCompare(a.placedAt) || b.orderId.localeCompare(a.orderId))
+    .sort((a, b) => byCodeUnits(b.placedAt, a.placedAt) || byCodeUnits(b.orderId, a.orderId))
     .slice(0, HISTORY_LIMIT);
 }
 

@@ -1,6 +1,7 @@
 import { KeyedMutex } from '@platform/shared/async';
 import type { EventHandler } from '@platform/shared/bus';
 import { createEvent, type EventData } from '@platform/shared/events';
+import { byCodeUnits } from '@platform/shared/ids';
 import type { OutboxRelay } from '@platform/shared/outbox';
 import type { Decision, ReservationLine, Reservations, StockLedger, StockMove } from './ports.ts';
 
@@ -101,7 +102,7 @@ export function normaliseLines(items: Array<{ productId: string; qty: number }>)
   for (const item of items) qty.set(item.productId, (qty.get(item.productId) ?? 0) + item.qty);
   return [...qty]
     .map(([productId, q]) => ({ productId, qty: q }))
-    .sort((a, b) => a.productId.localeCompare(b.productId));
+    .sort((a, b) => byCodeUnits(a.productId, b.productId));
 }
 
 /**

@@ -50,3 +50,10 @@ export function uuidv7(now = Date.now()): string {
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+
+/**
+ * Orders strings by their UTF-16 code units: for ids and ISO timestamps the same order as
+ * `localeCompare` (tested), without loading ICU's collation data (3 MB of memory) or paying for
+ * its slower comparisons.
+ */
+export const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

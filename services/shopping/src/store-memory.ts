@@ -1,4 +1,5 @@
 import type { DomainEvent } from '@platform/shared/events';
+import { byCodeUnits } from '@platform/shared/ids';
 import { appendOutbox, type MemoryOutboxRecord, memoryOutboxStore } from '@platform/shared/outbox-memory';
 import { type CartLine, type CatalogEntry, MAX_CART_LINES, type Order, type Outcome } from './domain.ts';
 import type { Carts, CatalogProjection, Orders } from './ports.ts';
@@ -98,7 +99,7 @@ export class MemoryOrders implements Orders {
     return [...this.#orders.values()]
       .map((r) => r.order)
       .filter((o) => o.customerId === customerId)
-      .sort((a, b) => b.placedAt.localeCompare(a.placedAt) || b.orderId.localeCompare(a.orderId))
+      .sort((a, b) => byCodeUnits(b.placedAt, a.placedAt) || byCodeUnits(b.orderId, a.orderId))
       .slice(0, limit)
       .map((o) => structuredClone(o));
   }

@@ -1,5 +1,6 @@
 import { KeyedMutex } from '@platform/shared/async';
 import type { DomainEvent } from '@platform/shared/events';
+import { byCodeUnits } from '@platform/shared/ids';
 import {
   createOutboxIndex,
   isDuplicateKey,
@@ -176,13 +177,11 @@ export class MongoCarts implements Carts {
   }
 }
 
-const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
 /** The lines oldest first (ties by product id), as the cart shows them. */
 function linesOf(doc: CartDoc | null): CartLine[] {
   return Object.entries(doc?.lines ?? {})
     .map(([productId, { qty, updatedAt }]) => ({ productId, qty, updatedAt }))
-    .sort((a, b) => order(a.updatedAt, b.updatedAt) || order(a.productId, b.productId));
+    .sort((a, b) => byCodeUnits(a.updatedAt, b.updatedAt) || byCodeUnits(a.productId, b.productId));
 }
 
 export class MongoOrders implements Orders {
