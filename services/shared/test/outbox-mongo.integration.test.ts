@@ -1,5 +1,6 @@
+import { MongoClient } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { testDatabase } from '../../../test/helpers.ts';
+import { backends, testDatabase } from '../../../test/helpers.ts';
 import type { DomainEvent } from '../src/events.ts';
 import { createOutboxIndex, mongoOutboxStore, type OutboxFields, withOutbox } from '../src/mongo.ts';
 import { outboxStoreContract } from './outbox.contract.ts';
@@ -30,5 +31,34 @@ describe('MongoDB outbox', () => {
     const doc = await collection.findOne({ _id: 'k' });
     expect(doc?.outbox).toEqual([]);
     expect(doc && 'outboxDueAt' in doc).toBe(false);
+  });
+});
+
+describe('MongoDB outbox, marking as sent', () => {
+  it('clears outboxes marked within SENT_BATCH_MS in one bulk write, each as if alone', async () => {
+    const client = new MongoClient(backends().mongoUrl, { monitorCommands: true });
+    const updates: number[] = [];
+    client.on('commandStarted', (e) => {
+      if (e.commandName === 'update') updates.push((e.command.updates as unknown[]).length);
+    });
+    try {
+      const collection = client.db(db.databaseName).collection<Doc>('batched');
+      const store = mongoOutboxStore('batched', collection);
+      const { testEvent } = await import('./outbox.contract.ts');
+      const keys = Array.from({ length: 20 }, (_, i) => `k${i}`);
+      const events = new Map(keys.map((k) => [k, [testEvent()]]));
+      await collection.insertMany(keys.map((k) => ({ _id: k, ...withOutbox(events.get(k) ?? []) })));
+      await Promise.all(keys.map((k) => store.markSent(k, events.get(k) ?? [], true)));
+      expect(updates).toEqual([20]);
+      for (const doc of await collection.find({}).toArray()) {
+        expect(doc.outbox).toEqual([]);
+        expect('outboxDueAt' in doc).toBe(false);
+      }
+      // later calls make a batch of their own; one for a document that is gone fails nobody
+      await Promise.all([store.markSent('k1', [], true), store.markSent('gone', [], true)]);
+      expect(updates).toEqual([20, 2]);
+    } finally {
+      await client.close();
+    }
   });
 });
