@@ -92,9 +92,10 @@ const SENT_BATCH_MAX = 500;
 export function mongoOutboxStore<T extends OutboxDoc>(name: string, collection: Collection<T>): OutboxStore {
   const c = collection as unknown as Collection<OutboxDoc>;
   let batch: Array<{ key: string; settle: (err?: unknown) => void }> = [];
+  let timer: NodeJS.Timeout | undefined;
   const clearBatch = async () => {
+    clearTimeout(timer); // a full batch goes early; its timer must not cut the next one short
     const taken = batch;
-    if (taken.length === 0) return; // a full batch went early; its timer finds nothing
     batch = [];
     try {
       await c.bulkWrite(
@@ -134,7 +135,7 @@ export function mongoOutboxStore<T extends OutboxDoc>(name: string, collection: 
       }
       await new Promise<void>((resolve, reject) => {
         const size = batch.push({ key, settle: (err) => (err === undefined ? resolve() : reject(err)) });
-        if (size === 1) setTimeout(clearBatch, SENT_BATCH_MS);
+        if (size === 1) timer = setTimeout(clearBatch, SENT_BATCH_MS);
         else if (size >= SENT_BATCH_MAX) void clearBatch();
       });
     },
