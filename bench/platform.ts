@@ -14,13 +14,19 @@ export const ADMIN_EMAIL = 'bench-admin@example.com';
 
 export interface Platform {
   url: string;
+  port: number;
   pid: number;
   child: ChildProcess;
   adminToken: string;
+  /** What the platform wrote to stdout and stderr, when started with `capture`. */
+  output(): string;
   stop(): Promise<void>;
 }
 
-export async function startPlatform(env: Record<string, string> = {}): Promise<Platform> {
+export async function startPlatform(
+  env: Record<string, string> = {},
+  o: { capture?: boolean } = {},
+): Promise<Platform> {
   const port = await freePort();
   const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'scripts', 'start.ts')], {
     env: {
@@ -31,8 +37,11 @@ export async function startPlatform(env: Record<string, string> = {}): Promise<P
       ADMIN_EMAILS: ADMIN_EMAIL,
       ...env,
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: o.capture ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
   });
+  const chunks: string[] = [];
+  child.stdout?.on('data', (d) => chunks.push(String(d)));
+  child.stderr?.on('data', (d) => chunks.push(String(d)));
   const url = `http://127.0.0.1:${port}`;
   await eventually(
     async () => (await fetch(`${url}/shopping/ready`).catch(() => undefined))?.status === 200,
@@ -43,9 +52,11 @@ export async function startPlatform(env: Record<string, string> = {}): Promise<P
   const adminToken = await tokens.issue({ id: uuidv7(), email: ADMIN_EMAIL, role: 'admin' });
   return {
     url,
+    port,
     pid: child.pid ?? 0,
     child,
     adminToken,
+    output: () => chunks.join(''),
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));

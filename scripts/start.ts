@@ -16,6 +16,7 @@ const gatewayConfig = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).default(20_000),
+  MAX_CONNECTIONS: z.coerce.number().int().min(16).default(2048),
 });
 
 const env: NodeJS.ProcessEnv = { ...process.env };
@@ -40,6 +41,7 @@ const { server } = await startPlatform(services, {
   port: gateway.PORT,
   host: gateway.HOST,
   shutdownTimeoutMs: gateway.SHUTDOWN_TIMEOUT_MS,
+  maxConnections: gateway.MAX_CONNECTIONS,
   logger,
 });
 const address = server.address();

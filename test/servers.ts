@@ -132,7 +132,10 @@ async function rabbitmqControl(dir: string): Promise<Extract<ServerControl, { ki
   };
 }
 
-async function ferretdbControl(dir: string): Promise<Extract<ServerControl, { kind: 'local' }>> {
+export async function ferretdbControl(
+  dir: string,
+  extraArgs: string[] = [],
+): Promise<Extract<ServerControl, { kind: 'local' }>> {
   const command = ferretdbProgram();
   if (!command) throw new Error('ferretdb not found');
   const port = await freePort();
@@ -154,6 +157,7 @@ async function ferretdbControl(dir: string): Promise<Extract<ServerControl, { ki
       '--debug-addr=-',
       '--telemetry=disable',
       '--log-level=error',
+      ...extraArgs,
     ],
     env: {},
   };
@@ -300,7 +304,7 @@ export async function provisionBackends(): Promise<{ backends: Backends; teardow
       teardown: async () => {},
     };
   }
-  if (await dockerAnswers()) {
+  if (process.env.TEST_BACKENDS !== 'local' && (await dockerAnswers())) {
     const { backends, stop } = await startContainers();
     return { backends, teardown: stop };
   }

@@ -1,7 +1,7 @@
 import { route } from '@platform/shared/api';
 import type { Tokens } from '@platform/shared/auth';
-import { conflict, notFound, unauthorized } from '@platform/shared/errors';
-import { createServiceApp, type ReadinessProbe } from '@platform/shared/http';
+import { conflict, notFound, tooManyRequests, unauthorized } from '@platform/shared/errors';
+import { clientAddressOf, createServiceApp, type HttpOptions, type ReadinessProbe } from '@platform/shared/http';
 import { uuidv7 } from '@platform/shared/ids';
 import type { Logger } from '@platform/shared/log';
 import * as z from 'zod';
@@ -16,7 +16,8 @@ import {
   roleFor,
   signupBody,
 } from './domain.ts';
-import { decoyHash, hashPassword, type ScryptParams, verifyPassword } from './passwords.ts';
+import { LoginGuard } from './login-guard.ts';
+import { PasswordHasher } from './passwords.ts';
 import type { CustomerStore, OrderHistory } from './ports.ts';
 
 export interface CustomerAppDeps {
@@ -25,11 +26,11 @@ export interface CustomerAppDeps {
   tokens: Tokens;
   logger: Logger;
   adminEmails: readonly string[];
-  bodyLimitBytes: number;
-  maxInFlight?: number;
+  http: HttpOptions;
   readiness: ReadinessProbe;
   /** Tests use cheaper parameters; production keeps the OWASP default. */
-  scrypt?: ScryptParams;
+  hasher?: PasswordHasher;
+  guard?: LoginGuard;
 }
 
 const addressSchema = z.object({
@@ -59,6 +60,9 @@ const orderSummarySchema = z.object({
 });
 
 export function createCustomerApp(d: CustomerAppDeps) {
+  const hasher = d.hasher ?? new PasswordHasher();
+  const guard = d.guard ?? new LoginGuard();
+  const addressOf = (c: Parameters<typeof clientAddressOf>[0]) => clientAddressOf(c, d.http.trustedProxyHops);
   const loadCustomer = async (id: string) => {
     const customer = await d.store.findById(id);
     if (!customer) throw notFound('customer');
@@ -77,12 +81,16 @@ export function createCustomerApp(d: CustomerAppDeps) {
           schema: z.object({ id: z.string(), email: z.string(), token: z.string() }),
         },
         409: { description: 'Email already registered' },
+        429: { description: 'Too many accounts created from this address; retry after Retry-After seconds' },
       },
       handler: async (c, { body }) => {
+        const waitMs = guard.signupWaitMs(addressOf(c));
+        if (waitMs > 0)
+          throw tooManyRequests('too many accounts created from your address; retry later', waitMs / 1000);
         const customer: Customer = {
           id: uuidv7(),
           email: body.email,
-          passwordHash: await hashPassword(body.password, d.scrypt),
+          passwordHash: await hasher.hash(body.password),
           phone: body.phone ?? null,
           role: roleFor(body.email, d.adminEmails),
           addresses: [],
@@ -102,13 +110,32 @@ export function createCustomerApp(d: CustomerAppDeps) {
       responses: {
         200: { description: 'Token issued', schema: z.object({ token: z.string() }) },
         401: { description: 'Wrong email or password (the same answer for both)' },
+        429: { description: 'Too many failed attempts; retry after Retry-After seconds' },
       },
       handler: async (c, { body }) => {
-        const customer = await d.store.findByEmail(body.email);
-        // Hash even for an unknown email, so the timing does not tell which emails exist.
-        const ok = await verifyPassword(body.password, customer?.passwordHash ?? (await decoyHash(d.scrypt)));
-        if (!customer || !ok) throw unauthorized('invalid email or password');
-        const role = roleFor(customer.email, d.adminEmails, customer.role);
+        const address = addressOf(c);
+        const waitMs = guard.begin(body.email, address);
+        if (waitMs > 0) throw tooManyRequests('too many failed sign-ins; retry later', waitMs / 1000);
+        let customer: Customer | null;
+        let ok: boolean;
+        try {
+          customer = await d.store.findByEmail(body.email);
+          // An unknown email waits as long as a password check would, so timing tells nothing.
+          if (customer) ok = await hasher.verify(body.password, customer.passwordHash);
+          else {
+            await hasher.decoy();
+            ok = false;
+          }
+        } catch (err) {
+          guard.abandoned(body.email, address);
+          throw err;
+        }
+        if (!customer || !ok) {
+          guard.failed(body.email, address);
+          throw unauthorized('invalid email or password');
+        }
+        guard.succeeded(body.email, address);
+        const role = roleFor(customer.email, d.adminEmails);
         if (role !== customer.role) await d.store.setRole(customer.id, role);
         return c.json({ token: await d.tokens.issue({ ...customer, role }) });
       },
@@ -198,8 +225,7 @@ export function createCustomerApp(d: CustomerAppDeps) {
     service: 'customer',
     logger: d.logger,
     tokens: d.tokens,
-    bodyLimitBytes: d.bodyLimitBytes,
-    maxInFlight: d.maxInFlight,
+    ...d.http,
     routes,
     readiness: d.readiness,
     info: {

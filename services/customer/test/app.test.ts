@@ -5,7 +5,8 @@ import { silentLogger } from '@platform/shared/log';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createCustomerApp } from '../src/app.ts';
 import { orderHistoryHandler } from '../src/history.ts';
-import { OWASP_SCRYPT, verifyPassword } from '../src/passwords.ts';
+import { LoginGuard } from '../src/login-guard.ts';
+import { OWASP_SCRYPT, PasswordHasher } from '../src/passwords.ts';
 import { MemoryCustomerStore, MemoryOrderHistory } from '../src/store-memory.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field
@@ -13,30 +14,55 @@ type Json = any;
 const tokens = await createTokens('customer-test-secret-0123456789abcdef', 600);
 const cheap = { N: 1024, r: 8, p: 1 };
 
+/** Counts the hashes it computes. */
+class CountingHasher extends PasswordHasher {
+  computed = 0;
+  override async hash(password: string) {
+    this.computed++;
+    return super.hash(password);
+  }
+  override async verify(password: string, stored: string) {
+    this.computed++;
+    return super.verify(password, stored);
+  }
+}
+
 let store: MemoryCustomerStore;
 let history: MemoryOrderHistory;
+let hasher: CountingHasher;
 let app: ReturnType<typeof createCustomerApp>;
-beforeEach(() => {
-  store = new MemoryCustomerStore();
-  history = new MemoryOrderHistory();
-  app = createCustomerApp({
+const makeApp = (o: { adminEmails?: string[]; hasher?: PasswordHasher } = {}) =>
+  createCustomerApp({
     store,
     history,
     tokens,
     logger: silentLogger,
-    adminEmails: ['boss@example.com'],
-    bodyLimitBytes: 16 * 1024,
+    adminEmails: o.adminEmails ?? ['boss@example.com'],
+    // as behind the ALB: the client's address is the last X-Forwarded-For entry
+    http: { bodyLimitBytes: 16 * 1024, trustedProxyHops: 1 },
     readiness: async () => ({ store: true }),
-    scrypt: cheap,
+    hasher: o.hasher ?? hasher,
+    guard: new LoginGuard(),
   });
+beforeEach(() => {
+  store = new MemoryCustomerStore();
+  history = new MemoryOrderHistory();
+  hasher = new CountingHasher({ params: cheap });
+  app = makeApp();
 });
 
-const json = (method: string, path: string, body?: unknown, token?: string) =>
+const json = (method: string, path: string, body?: unknown, token?: string, from = '203.0.113.7') =>
   app.request(path, {
     method,
-    headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
+    headers: {
+      'content-type': 'application/json',
+      'x-forwarded-for': from,
+      ...(token && { authorization: `Bearer ${token}` }),
+    },
     ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
+const login = (email: string, password: string, from?: string) =>
+  json('POST', '/customer/login', { email, password }, undefined, from);
 
 async function signup(email = 'ann@example.com', password = 'correct horse') {
   const res = await json('POST', '/customer/signup', { email, password });
@@ -66,8 +92,8 @@ describe('customer API', () => {
     const saved = await store.findById(id);
     expect(saved?.passwordHash).toMatch(/^scrypt\$1024\$8\$1\$/);
     expect(JSON.stringify(saved)).not.toContain('correct horse');
-    expect(await verifyPassword('correct horse', saved?.passwordHash ?? '')).toBe(true);
-    expect(await verifyPassword('wrong horse!', saved?.passwordHash ?? '')).toBe(false);
+    expect(await hasher.verify('correct horse', saved?.passwordHash ?? '')).toBe(true);
+    expect(await hasher.verify('wrong horse!', saved?.passwordHash ?? '')).toBe(false);
   });
 
   it('409 for an email already taken, in any letter case', async () => {
@@ -116,6 +142,118 @@ describe('customer API', () => {
     expect((await tokens.verify(boss.token)).role).toBe('admin');
     const ann = await signup();
     expect((await tokens.verify(ann.token)).role).toBe('customer');
+  });
+
+  it('roles follow ADMIN_EMAILS: an address taken off the list signs in as a customer', async () => {
+    const boss = await signup('boss@example.com', 'very secret');
+    expect((await tokens.verify(boss.token)).role).toBe('admin');
+    app = makeApp({ adminEmails: [] }); // redeployed without the address
+    const res = await login('boss@example.com', 'very secret');
+    expect((await tokens.verify(((await res.json()) as Json).token)).role).toBe('customer');
+    expect((await store.findById(boss.id))?.role).toBe('customer');
+    app = makeApp({ adminEmails: ['boss@example.com'] }); // and back on it
+    const again = await login('boss@example.com', 'very secret');
+    expect((await tokens.verify(((await again.json()) as Json).token)).role).toBe('admin');
+  });
+
+  it('refuses common, blank, repetitive and email-like passwords, naming the rule', async () => {
+    const cases: Array<[string, RegExp]> = [
+      ['password', /most common/],
+      ['Password2024!', /most common/],
+      ['QWERTYUIOP', /most common/],
+      ['        ', /at least 8/],
+      ['   abc    ', /at least 8/],
+      ['aaaaaaaaaaaa', /too few different/],
+      ['abababab', /too few different/],
+      ['annabel@example.com', /email/],
+      ['ANNABEL', /at least 8/],
+      ['annabelle', /most common|email/],
+    ];
+    for (const [password, rule] of cases) {
+      const res = await json('POST', '/customer/signup', { email: 'annabel@example.com', password });
+      expect(res.status, password).toBe(400);
+      const body = (await res.json()) as Json;
+      expect(body.error.details, password).toEqual([{ path: 'body.password', message: expect.stringMatching(rule) }]);
+    }
+    expect(await store.findByEmail('annabel@example.com')).toBeNull();
+    const fine = await json('POST', '/customer/signup', { email: 'annabel@example.com', password: 'tr0ub4dor&3x' });
+    expect(fine.status).toBe(201);
+  });
+
+  it('throttles guessing per account and address: 5 free failures, then 429 with Retry-After', async () => {
+    await signup('ann@example.com', 'correct horse');
+    for (let i = 0; i < 5; i++)
+      expect((await login('ann@example.com', `guess ${i}!`, '198.51.100.9')).status).toBe(401);
+    const computed = hasher.computed;
+    const throttled = await login('ann@example.com', 'correct horse', '198.51.100.9');
+    expect(throttled.status).toBe(429);
+    expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(((await throttled.json()) as Json).error.code).toBe('TOO_MANY_REQUESTS');
+    for (let i = 0; i < 20; i++) expect((await login('ann@example.com', 'guess', '198.51.100.9')).status).toBe(429);
+    expect(hasher.computed).toBe(computed); // refused before any hashing
+    // the owner, from elsewhere, is not locked out
+    expect((await login('ann@example.com', 'correct horse', '192.0.2.44')).status).toBe(200);
+  });
+
+  it('a burst of concurrent guesses gets no more than the free attempts evaluated', async () => {
+    await signup('ann@example.com', 'correct horse');
+    const before = hasher.computed;
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => login('ann@example.com', `guess ${i}!`, '198.51.100.9')),
+    );
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(25);
+    expect(hasher.computed - before).toBe(5);
+  });
+
+  it('made-up emails cost no hashing once one password check has been timed', async () => {
+    await signup('ann@example.com', 'correct horse');
+    expect((await login('ann@example.com', 'correct horse')).status).toBe(200);
+    const before = hasher.computed;
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => login(`nobody${i}@example.com`, 'whatever!', `198.51.100.${i}`)),
+    );
+    expect(answers.map((r) => r.status)).toEqual(Array(20).fill(401));
+    expect(hasher.computed).toBe(before);
+  });
+
+  it('a full hashing queue answers 503 with Retry-After instead of queueing without bound', async () => {
+    const tight = new PasswordHasher({ params: { N: 2 ** 14, r: 8, p: 1 }, concurrency: 1, maxWaiting: 1 });
+    app = makeApp({ hasher: tight });
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        json(
+          'POST',
+          '/customer/signup',
+          { email: `u${i}@example.com`, password: 'correct horse' },
+          undefined,
+          `192.0.2.${i}`,
+        ),
+      ),
+    );
+    const statuses = answers.map((r) => r.status).sort();
+    expect(statuses).toEqual([201, 201, 503, 503, 503, 503]);
+    const busy = answers.find((r) => r.status === 503);
+    expect(busy?.headers.get('retry-after')).toBe('1');
+  });
+
+  it('caps accounts created per address (10, then 429), never for local processes', async () => {
+    for (let i = 0; i < 10; i++) await signup(`user${i}@example.com`, 'correct horse');
+    const refused = await json('POST', '/customer/signup', {
+      email: 'one-more@example.com',
+      password: 'correct horse',
+    });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(60);
+    const other = await json(
+      'POST',
+      '/customer/signup',
+      { email: 'one-more@example.com', password: 'correct horse' },
+      undefined,
+      '127.0.0.1',
+    );
+    expect(other.status).toBe(201);
   });
 
   it('profile, addresses and wishlist need a valid token', async () => {

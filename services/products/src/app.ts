@@ -1,7 +1,7 @@
 import { route } from '@platform/shared/api';
 import type { Tokens } from '@platform/shared/auth';
 import { conflict, notFound } from '@platform/shared/errors';
-import { createServiceApp, type ReadinessProbe } from '@platform/shared/http';
+import { createServiceApp, type HttpOptions, type ReadinessProbe } from '@platform/shared/http';
 import { uuidv7 } from '@platform/shared/ids';
 import type { Logger } from '@platform/shared/log';
 import type { OutboxRelay } from '@platform/shared/outbox';
@@ -27,8 +27,7 @@ export interface ProductsAppDeps {
   relay: OutboxRelay;
   tokens: Tokens;
   logger: Logger;
-  bodyLimitBytes: number;
-  maxInFlight?: number;
+  http: HttpOptions;
   readiness: ReadinessProbe;
 }
 
@@ -162,8 +161,7 @@ export function createProductsApp(d: ProductsAppDeps) {
     service: 'products',
     logger: d.logger,
     tokens: d.tokens,
-    bodyLimitBytes: d.bodyLimitBytes,
-    maxInFlight: d.maxInFlight,
+    ...d.http,
     routes,
     readiness: d.readiness,
     info: {

@@ -1,4 +1,5 @@
 import { createEvent, type Envelope } from '@platform/shared/events';
+import { multilineText, queryInt, text } from '@platform/shared/schemas';
 import * as z from 'zod';
 
 /** A product's catalog data; versioned, announced as `product.changed` on every change. */
@@ -18,8 +19,6 @@ export interface CatalogProduct {
 /** What the API returns: the catalog data with the current stock from the ledger. */
 export type Product = CatalogProduct & { stock: number };
 
-/** Taken as sent (see customer's address lines): the published schema is the one rule. */
-const text = (max: number) => z.string().min(1).max(max);
 const cents = z.number().int().min(0).max(1_000_000_000);
 const quantity = z.number().int().min(0).max(1_000_000_000);
 /** A slug: the same string in the product and in ?category=, no case or spacing to normalise. */
@@ -32,12 +31,12 @@ export const category = z
 
 export const createProductBody = z.strictObject({
   name: text(200),
-  description: z.string().max(2000).optional(),
+  description: multilineText(2000).optional(),
   category,
   unit: text(20),
   priceCents: cents,
   stock: quantity,
-  supplier: z.string().max(200).nullable().optional(),
+  supplier: text(200, 0).nullable().optional(),
 });
 export type CreateProduct = z.infer<typeof createProductBody>;
 
@@ -49,7 +48,7 @@ export type PatchProduct = z.infer<typeof patchProductBody>;
 
 export const listQuery = z.strictObject({
   category: category.optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  limit: queryInt(1, 100, 20),
   /** The id of the last product of the previous page (nextCursor): the page starts after it. */
   cursor: z.uuid({ message: 'must be the nextCursor of a previous page' }).optional(),
 });

@@ -8,7 +8,7 @@ import { MongoCatalog, MongoReservations, MongoStockLedger } from './store-mongo
 export const productsService: ServiceDefinition<ReturnType<typeof baseConfigSchema.parse>> = {
   name: 'products',
   configSchema: baseConfigSchema,
-  async build({ config, logger, tokens, db, relay, readiness }) {
+  async build({ logger, tokens, db, relay, readiness, http }) {
     const catalog = db ? new MongoCatalog(db) : new MemoryCatalog();
     const ledger = db ? new MongoStockLedger(db) : new MemoryStockLedger();
     const reservations = db ? new MongoReservations(db) : new MemoryReservations();
@@ -23,8 +23,7 @@ export const productsService: ServiceDefinition<ReturnType<typeof baseConfigSche
       tokens,
       logger,
       readiness,
-      bodyLimitBytes: config.BODY_LIMIT_BYTES,
-      maxInFlight: config.MAX_IN_FLIGHT,
+      http,
     });
     return { app, handler: stockReservationHandler(stock, reservations, relay) };
   },

@@ -33,7 +33,7 @@ beforeEach(async () => {
     relay,
     tokens,
     logger: silentLogger,
-    bodyLimitBytes: 16 * 1024,
+    http: { bodyLimitBytes: 16 * 1024 },
     readiness: async () => ({ store: true }),
   });
 });

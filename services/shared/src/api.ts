@@ -1,7 +1,9 @@
 import type { Context, Hono } from 'hono';
 import * as z from 'zod';
 import { authenticate, type Tokens, type User } from './auth.ts';
-import { AppError, validationFailed } from './errors.ts';
+import { type BodyLimits, readBodyText } from './body.ts';
+import { AppError, tooManyRequests, unavailable, validationFailed } from './errors.ts';
+import type { RateLimiter } from './throttle.ts';
 
 /**
  * One place per endpoint for its path, auth, input schemas, responses and handler: the router,
@@ -58,8 +60,8 @@ function parse<S extends Schema>(schema: S, where: string, value: unknown): z.ou
  * The body as JSON, whatever content-type the client sent (curl's `-d` says form-urlencoded):
  * the contract is JSON only, and anything that does not parse is a 400.
  */
-async function readJson(c: Context): Promise<unknown> {
-  const text = await c.req.text();
+async function readJson(c: Context, limits: BodyLimits): Promise<unknown> {
+  const text = await readBodyText(c, limits);
   if (text.trim() === '') {
     throw new AppError('VALIDATION_FAILED', 'request body is required', [{ path: 'body', message: 'required' }]);
   }
@@ -72,28 +74,76 @@ async function readJson(c: Context): Promise<unknown> {
   }
 }
 
+/** Requests a service works on at once; past it, new ones are refused instead of queued. */
+export class Slots {
+  #taken = 0;
+  readonly max: number;
+
+  constructor(max: number) {
+    this.max = max;
+  }
+
+  tryTake(): boolean {
+    if (this.#taken >= this.max) return false;
+    this.#taken++;
+    return true;
+  }
+
+  give(): void {
+    this.#taken--;
+  }
+}
+
+export interface RouteGuards {
+  tokens: Tokens;
+  /** ADMIN_EMAILS: an admin token counts only while its email is listed. */
+  admins?: ReadonlySet<string> | undefined;
+  body: BodyLimits;
+  slots: Slots;
+  /** Writes (anything but GET) per signed-in user. */
+  userWrites?: RateLimiter | undefined;
+}
+
 /**
  * Registers routes on `app`, path by path: each path's methods, then a 405 (with an Allow header)
  * for any other method on it. A static path (`/lookup`) is registered before a parametric one
  * that would also match it (`/:id`) when it comes first in `routes`, so it keeps its own 405.
- * Auth runs before any input is read, so anonymous callers learn nothing.
+ *
+ * Order of work, cheapest refusal first: authentication (anonymous callers learn nothing and send
+ * no body we read), the user's write budget, parameters, then the body under its size limit and
+ * deadline. Only then does the request take one of the service's slots: a client still sending its
+ * body, or one refused, never holds a slot that others need.
  */
-export function registerRoutes(app: Hono, routes: Route[], tokens: Tokens): void {
+export function registerRoutes(app: Hono, routes: Route[], guards: RouteGuards): void {
   const byPath = new Map<string, Route[]>();
   for (const r of routes) byPath.set(r.path, [...(byPath.get(r.path) ?? []), r]);
   for (const [path, list] of byPath) {
     for (const r of list) {
+      const isWrite = r.method !== 'get';
       app.on(r.method.toUpperCase(), path, async (c) => {
-        const user = r.auth ? await authenticate(tokens, c.req.header('authorization'), r.auth) : anonymous;
+        const user = r.auth
+          ? await authenticate(guards.tokens, c.req.header('authorization'), r.auth, guards.admins)
+          : anonymous;
+        if (r.auth && isWrite && guards.userWrites) {
+          const waitMs = guards.userWrites.take(user.id);
+          if (waitMs > 0) throw tooManyRequests('too many changes in a short time; slow down', waitMs / 1000);
+        }
         const params = r.params ? parse(r.params, 'params', c.req.param()) : undefined;
         const query = r.query ? parse(r.query, 'query', c.req.query()) : undefined;
-        const body = r.body ? parse(r.body, 'body', await readJson(c)) : undefined;
         const headers: Record<string, string | undefined> = {};
         for (const [name, h] of Object.entries(r.headers ?? {})) {
           const value = c.req.header(name);
           headers[name] = value === undefined ? undefined : parse(h.schema, `header.${name}`, value);
         }
-        return r.handler(c, { params, query, body, user, headers });
+        const body = r.body ? parse(r.body, 'body', await readJson(c, guards.body)) : undefined;
+        // Past the limit a request is refused at once: an overloaded task that keeps queueing
+        // answers everyone late (and its database worse); a quick 503 lets clients retry.
+        if (!guards.slots.tryTake()) throw unavailable('the service is busy; retry shortly');
+        try {
+          return await r.handler(c, { params, query, body, user, headers });
+        } finally {
+          guards.slots.give();
+        }
       });
     }
     allowOnly(
@@ -178,7 +228,9 @@ export function openApiDocument(info: ApiInfo, prefix: string, routes: Route[]):
       [400, 'Invalid input (the details name the fields)', Boolean(r.params || r.query || r.body || r.headers)],
       [401, 'Missing, invalid or expired token', Boolean(r.auth)],
       [403, 'Authenticated but not allowed', r.auth === 'admin'],
+      [408, 'Body not received in time', Boolean(r.body)],
       [413, 'Body too large', Boolean(r.body)],
+      [429, 'Too many attempts or changes; retry after Retry-After seconds', Boolean(r.auth && r.method !== 'get')],
       [503, 'Busy, or the data store is unavailable for the moment; retry (see Retry-After)', true],
     ];
     for (const [status, description, applies] of errors) {

@@ -18,8 +18,19 @@ export const csvList = z
 
 /** Requests one service works on at once unless MAX_IN_FLIGHT says otherwise. */
 export const DEFAULT_MAX_IN_FLIGHT = 256;
+/** Writes per signed-in user and second unless USER_WRITES_PER_SECOND says otherwise. */
+export const DEFAULT_USER_WRITES_PER_SECOND = 20;
 
-const int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+/** A whole number in decimal digits, within bounds: `PORT=abc` or `PORT=8e3` is refused by name. */
+const int = (min: number, max: number, fallback: number) => {
+  const message = `must be a whole number from ${min} to ${max}`;
+  return z
+    .string()
+    .regex(/^\s*-?[0-9]+\s*$/, message)
+    .transform(Number)
+    .pipe(z.number().int().min(min, message).max(max, message))
+    .default(fallback);
+};
 
 /**
  * Settings every service shares. MONGO_URL and AMQP_URL are optional: without them the service
@@ -41,17 +52,60 @@ export const baseConfigSchema = z.object({
    */
   MONGO_USERNAME: z.string().min(1).optional(),
   MONGO_PASSWORD: z.string().min(1).optional(),
+  /**
+   * A Secrets Manager secret (ARN or name) holding `{"username", "password"}`: DocumentDB's
+   * managed master-user secret in AWS. Read at start and again whenever the database refuses the
+   * credentials, because the managed password rotates (every 7 days by default).
+   */
+  MONGO_CREDENTIALS_SECRET: z.string().min(1).optional(),
   AMQP_URL: z
     .string()
     .regex(/^amqps?:\/\//, 'must start with amqp:// or amqps://')
     .optional(),
   AMQP_EXCHANGE: z.string().min(1).default('platform.events'),
   AMQP_PREFETCH: int(1, 1000, 32),
+  /** The HS256 key new tokens are signed with. */
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  /**
+   * Other keys whose tokens still verify, comma-separated: the next key while a rotation rolls
+   * out, the previous one until its tokens have expired (docs/SECURITY.md).
+   */
+  JWT_ACCEPTED_SECRETS: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().min(32, 'each key must be at least 32 characters'))),
   JWT_TTL_SECONDS: int(60, 7 * 24 * 3600, 3600),
+  /** Admin tokens live at most this long: a removed admin keeps no access for long anywhere. */
+  ADMIN_TOKEN_TTL_SECONDS: int(60, 24 * 3600, 900),
+  /**
+   * Emails that are admins, comma-separated: customer gives them role admin at sign-up and login,
+   * and every service given the list accepts admin tokens of listed emails only, so taking an
+   * address off the list revokes its admin tokens with the next deployment of the setting.
+   * A service without the list trusts the token's role (admin tokens expire within
+   * ADMIN_TOKEN_TTL_SECONDS).
+   */
+  ADMIN_EMAILS: csvList,
   BODY_LIMIT_BYTES: int(1024, 10 * 1024 * 1024, 64 * 1024),
+  /** How long a request may take to send its body once the route reads it (408 after). */
+  BODY_TIMEOUT_MS: int(100, 60_000, 10_000),
   /** Requests a task works on at once; more get 503 with Retry-After at once instead of queueing. */
   MAX_IN_FLIGHT: int(1, 100_000, DEFAULT_MAX_IN_FLIGHT),
+  /** Open connections a task keeps at once; more are answered 503 and closed. */
+  MAX_CONNECTIONS: int(16, 100_000, 2048),
+  /** Writes per signed-in user and second, sustained (bursts of 5 s worth); 0 switches it off. */
+  USER_WRITES_PER_SECOND: int(0, 100_000, DEFAULT_USER_WRITES_PER_SECOND),
+  /**
+   * Proxies in front of the service that append to X-Forwarded-For: 1 behind the ALB (or nginx in
+   * compose), 2 behind CloudFront and the ALB, 0 when clients connect directly. Throttles per
+   * client address read the address from there.
+   */
+  TRUSTED_PROXY_HOPS: int(0, 5, 0),
   /** How often a service retries the events it could not publish yet (the broker was down). */
   OUTBOX_POLL_MS: int(50, 60_000, 1000),
   /** How often it searches the stores for events a crashed process left unpublished (and at start). */
@@ -71,8 +125,9 @@ export function parseConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessE
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const name = issue.path.join('.') || '(environment)';
-    const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
-    return `${name} ${message}`;
+    // zod 4 keeps no input in its issues: whether a variable is missing is read from the environment.
+    const missing = issue.path.length === 1 && cleaned[String(issue.path[0])] === undefined;
+    return `${name} ${missing ? 'is required' : issue.message}`;
   });
   throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
 }

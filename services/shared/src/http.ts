@@ -1,13 +1,23 @@
 import type { HttpBindings } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import { type ApiInfo, allowOnly, openApiDocument, type Route, registerRoutes } from './api.ts';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import {
+  type ApiInfo,
+  allowOnly,
+  openApiDocument,
+  type Route,
+  type RouteGuards,
+  registerRoutes,
+  Slots,
+} from './api.ts';
 import type { Tokens } from './auth.ts';
-import { DEFAULT_MAX_IN_FLIGHT } from './config.ts';
-import { AppError } from './errors.ts';
+import { mustCloseConnection } from './body.ts';
+import { type BaseConfig, DEFAULT_MAX_IN_FLIGHT, DEFAULT_USER_WRITES_PER_SECOND } from './config.ts';
+import { AppError, unavailable } from './errors.ts';
 import { uuidv7 } from './ids.ts';
 import type { Logger } from './log.ts';
+import { clientAddress, RateLimiter } from './throttle.ts';
 
 /**
  * What Node's HTTP server hands each request besides the WHATWG Request (@hono/node-server's
@@ -27,11 +37,42 @@ export interface ServiceAppOptions {
   logger: Logger;
   tokens: Tokens;
   bodyLimitBytes: number;
+  /** How long a route waits for the body once it starts reading it. */
+  bodyTimeoutMs?: number | undefined;
   /** Requests in progress at once (health and readiness aside); beyond it, 503 with Retry-After. */
   maxInFlight?: number | undefined;
+  /** ADMIN_EMAILS, lower-case: admin tokens of other emails are refused. */
+  admins?: readonly string[] | undefined;
+  /** Writes per signed-in user and second (sustained; bursts up to 5 s worth). 0 switches it off. */
+  userWritesPerSecond?: number | undefined;
+  /** Proxies in front that append to X-Forwarded-For (see clientAddressOf). */
+  trustedProxyHops?: number | undefined;
   routes: Route[];
   readiness: ReadinessProbe;
   info: ApiInfo;
+}
+
+/** The limits a service's HTTP side takes from its configuration. */
+export type HttpOptions = Pick<
+  ServiceAppOptions,
+  'bodyLimitBytes' | 'bodyTimeoutMs' | 'maxInFlight' | 'admins' | 'userWritesPerSecond' | 'trustedProxyHops'
+>;
+
+export function httpOptionsFrom(config: BaseConfig): HttpOptions {
+  return {
+    bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    bodyTimeoutMs: config.BODY_TIMEOUT_MS,
+    maxInFlight: config.MAX_IN_FLIGHT,
+    admins: config.ADMIN_EMAILS.length > 0 ? config.ADMIN_EMAILS : undefined,
+    userWritesPerSecond: config.USER_WRITES_PER_SECOND,
+    trustedProxyHops: config.TRUSTED_PROXY_HOPS,
+  };
+}
+
+/** The caller's address (see clientAddress): the TCP peer, or what trusted proxies say it is. */
+export function clientAddressOf(c: Context, trustedProxyHops = 0): string {
+  const peer = (c.env as Partial<ServerEnv> | undefined)?.incoming?.socket?.remoteAddress;
+  return clientAddress(peer, c.req.header('x-forwarded-for'), trustedProxyHops);
 }
 
 /** MongoDB driver errors that mean "not reachable right now", not "this request is wrong". */
@@ -44,39 +85,59 @@ const STORE_UNREACHABLE = new Set([
   'MongoPoolClearedError',
 ]);
 
+/** A driver error that means the store refused our credentials (rotated under us: see mongo.ts). */
+export const isAuthenticationFailure = (err: unknown): boolean =>
+  err instanceof Error && (err as { code?: unknown }).code === 18;
+
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 const QUIET_PATHS = /\/(health|ready)$/;
 
-/** 503 with Retry-After: the request was fine, the moment was not. */
-function retrySoon(c: Context, message: string): Response {
-  c.header('retry-after', '1');
-  return c.json(new AppError('UNAVAILABLE', message).toBody(), 503);
+export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
+
+/** The request id to answer under: the caller's, when it is a sane one, or a new one. */
+export const requestIdOf = (incoming: string | null | undefined) =>
+  incoming && REQUEST_ID.test(incoming) ? incoming : uuidv7();
+
+/** The answer of an AppError, with Retry-After when it has one. */
+function errorResponse(c: Context, err: AppError): Response {
+  if (err.retryAfterSeconds !== undefined) c.header('retry-after', String(err.retryAfterSeconds));
+  // 499 is nginx's (the client left): a status only access logs ever see, hence the cast.
+  return c.json(err.toBody(), err.status as ContentfulStatusCode);
 }
 
 /**
- * The Hono app of one service: request ids and access logs, the body limit, error mapping, and
- * the routes mounted twice, with the service prefix and without it, because the load balancer
- * forwards paths unchanged (`/customer/signup`) while direct calls use `/signup`.
+ * Tells the client this connection ends with the response. For answers given before the body was
+ * read to its end (413, 408, 401, 404 ...): the unread rest would otherwise be taken for the next
+ * request on a kept-alive connection.
+ */
+function closeConnection(c: Context): void {
+  const outgoing = (c.env as Partial<ServerEnv> | undefined)?.outgoing;
+  if (outgoing) {
+    if (!outgoing.headersSent) outgoing.setHeader('connection', 'close');
+  } else c.res.headers.set('connection', 'close');
+}
+
+/**
+ * The Hono app of one service: request ids and access logs, error mapping, and the routes mounted
+ * twice, with the service prefix and without it, because the load balancer forwards paths
+ * unchanged (`/customer/signup`) while direct calls use `/signup`.
  */
 export function createServiceApp(o: ServiceAppOptions): Hono<{ Variables: { requestId: string } }> {
   const app = new Hono<{ Variables: { requestId: string } }>({ strict: false });
-
-  const limitBody = bodyLimit({
-    maxSize: o.bodyLimitBytes,
-    onError: (c) =>
-      c.json(new AppError('PAYLOAD_TOO_LARGE', `request body exceeds ${o.bodyLimitBytes} bytes`).toBody(), 413),
-  });
-
-  // Past the limit a request is refused at once: an overloaded task that keeps queueing answers
-  // everyone late (and its database worse); a quick 503 lets the load balancer and clients retry.
-  const maxInFlight = o.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
-  let inFlight = 0;
+  const writesPerSecond = o.userWritesPerSecond ?? DEFAULT_USER_WRITES_PER_SECOND;
+  const guards: RouteGuards = {
+    tokens: o.tokens,
+    admins: o.admins ? new Set(o.admins.map((e) => e.toLowerCase())) : undefined,
+    body: { maxBytes: o.bodyLimitBytes, timeoutMs: o.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS },
+    slots: new Slots(o.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT),
+    userWrites:
+      writesPerSecond > 0 ? new RateLimiter({ perSecond: writesPerSecond, burst: writesPerSecond * 5 }) : undefined,
+  };
 
   // One middleware for what every request needs: fewer layers to pass through on the hot path.
   app.use(async (c, next) => {
     const started = performance.now();
-    const incoming = c.req.header('x-request-id');
-    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : uuidv7();
+    const requestId = requestIdOf(c.req.header('x-request-id'));
     c.set('requestId', requestId);
     // Served by Node, the id goes straight onto the outgoing message (Node merges it into the
     // response's headers): through Hono, any header makes it build a WHATWG Headers object for
@@ -85,51 +146,34 @@ export function createServiceApp(o: ServiceAppOptions): Hono<{ Variables: { requ
     const outgoing = (c.env as Partial<ServerEnv> | undefined)?.outgoing;
     if (outgoing) outgoing.setHeader('x-request-id', requestId);
     else c.header('x-request-id', requestId);
+    await next();
     const method = c.req.method;
+    if (method !== 'GET' && method !== 'HEAD' && mustCloseConnection(c)) closeConnection(c);
     const path = c.req.path;
-    const quiet = QUIET_PATHS.test(path);
-    if (inFlight >= maxInFlight && !quiet) {
-      c.res = retrySoon(c, 'the service is busy; retry shortly');
-    } else {
-      inFlight++;
-      try {
-        // GET and HEAD bodies are never read; skipping the limit for them spares building the full request.
-        if (method === 'GET' || method === 'HEAD') await next();
-        else {
-          const result = await limitBody(c, next); // the 413 response, or what next() resolved to
-          if (result instanceof Response) c.res = result;
-        }
-      } finally {
-        inFlight--;
-      }
-    }
-    const fields = {
-      requestId,
-      method,
-      path,
-      status: c.res.status,
-      ms: Math.round((performance.now() - started) * 10) / 10,
-    };
-    if (quiet) o.logger.debug('request', fields);
+    const status = c.res.status;
+    const fields = { requestId, method, path, status, ms: Math.round((performance.now() - started) * 10) / 10 };
+    if (QUIET_PATHS.test(path) || status === 499) o.logger.debug('request', fields);
     else o.logger.info('request', fields);
   });
 
   app.onError((err, c) => {
-    if (err instanceof AppError) return c.json(err.toBody(), err.status);
+    if (err instanceof AppError) {
+      if (err.status === 499) o.logger.info('client closed the request', { requestId: c.get('requestId') });
+      return errorResponse(c, err);
+    }
     if (err instanceof HTTPException && err.status < 500) {
-      const body = new AppError(
-        err.status === 413 ? 'PAYLOAD_TOO_LARGE' : 'VALIDATION_FAILED',
-        err.message || 'bad request',
-      );
+      const body = new AppError('VALIDATION_FAILED', err.message || 'bad request');
       return c.json(body.toBody(), err.status);
     }
     const requestId = c.get('requestId');
-    if (STORE_UNREACHABLE.has(err.name)) {
-      // The database is restarting or out of reach: a retry soon will do, say so.
-      o.logger.warn('store unavailable', { requestId, method: c.req.method, path: c.req.path, err: err.message });
-      return retrySoon(c, 'the data store is unavailable; retry shortly');
+    const where = { requestId, method: c.req.method, path: c.req.path };
+    if (STORE_UNREACHABLE.has(err.name) || isAuthenticationFailure(err)) {
+      // The database is restarting, out of reach, or has just rotated our password (the store
+      // reconnects with the new one): a retry soon will do, say so.
+      o.logger.warn('store unavailable', { ...where, err: err.message });
+      return errorResponse(c, unavailable('the data store is unavailable; retry shortly'));
     }
-    o.logger.error('unhandled error', { requestId, method: c.req.method, path: c.req.path, err });
+    o.logger.error('unhandled error', { ...where, err });
     return c.json(new AppError('INTERNAL', `internal error (request ${requestId})`).toBody(), 500);
   });
 
@@ -146,7 +190,7 @@ export function createServiceApp(o: ServiceAppOptions): Hono<{ Variables: { requ
   });
   inner.get('/openapi.json', (c) => c.json(document));
   for (const path of ['/health', '/ready', '/openapi.json']) allowOnly(inner, path, ['GET']);
-  registerRoutes(inner, o.routes, o.tokens);
+  registerRoutes(inner, o.routes, guards);
 
   app.route(prefix, inner);
   app.route('/', inner);

@@ -1,7 +1,8 @@
+import { undrainable } from './body.ts';
 import { MemoryBus } from './bus-memory.ts';
 import type { BaseConfig } from './config.ts';
 import { AppError } from './errors.ts';
-import type { Fetch } from './http.ts';
+import { type Fetch, requestIdOf } from './http.ts';
 import { createLogger, type Logger } from './log.ts';
 import { type RunningService, type ServiceDefinition, serveUntilSignal, startService } from './runtime.ts';
 
@@ -10,15 +11,18 @@ import { type RunningService, type ServiceDefinition, serveUntilSignal, startSer
  * `/customer/...` go to customer, unchanged (each service strips its own prefix).
  */
 export function createGateway(routes: Record<string, Fetch>): Fetch {
-  const notFound = (path: string) =>
-    Response.json(new AppError('NOT_FOUND', `no service serves ${path}`).toBody(), { status: 404 });
+  const notFound = (path: string, request: Request) => {
+    const headers: Record<string, string> = { 'x-request-id': requestIdOf(request.headers.get('x-request-id')) };
+    if (undrainable(request.headers)) headers.connection = 'close'; // see mustCloseConnection
+    return Response.json(new AppError('NOT_FOUND', `no service serves ${path}`).toBody(), { status: 404, headers });
+  };
   return (request, env) => {
     const url = request.url;
     const pathStart = url.indexOf('/', url.indexOf('//') + 2);
     const path = pathStart === -1 ? '/' : url.slice(pathStart);
     const segment = path.slice(1).split(/[/?#]/, 1)[0] ?? '';
     const target = Object.hasOwn(routes, segment) ? routes[segment] : undefined;
-    return target ? target(request, env) : notFound(path.split('?')[0] ?? path);
+    return target ? target(request, env) : notFound(path.split('?')[0] ?? path, request);
   };
 }
 
@@ -34,7 +38,7 @@ export interface PlatformService {
  */
 export async function startPlatform(
   services: PlatformService[],
-  gateway: { port: number; host: string; shutdownTimeoutMs: number; logger?: Logger },
+  gateway: { port: number; host: string; shutdownTimeoutMs: number; maxConnections: number; logger?: Logger },
 ) {
   const logger = gateway.logger ?? createLogger({ bindings: { service: 'gateway' } });
   const useRealBroker = services.some((s) => s.config.AMQP_URL);
@@ -55,6 +59,7 @@ export async function startPlatform(
     host: gateway.host,
     logger,
     shutdownTimeoutMs: gateway.shutdownTimeoutMs,
+    maxConnections: gateway.maxConnections,
     services: running,
   });
   return { server, services: running, bus: sharedBus };

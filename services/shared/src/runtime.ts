@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
-import { serve } from '@hono/node-server';
-import type { Db, MongoClient } from 'mongodb';
+import type { Db } from 'mongodb';
 import type { z } from 'zod';
 import { sleep, withTimeout } from './async.ts';
 import { createTokens, type Tokens } from './auth.ts';
@@ -9,10 +8,12 @@ import type { EventBus, EventHandler } from './bus.ts';
 import { AmqpBus } from './bus-amqp.ts';
 import { MemoryBus } from './bus-memory.ts';
 import { type BaseConfig, ConfigError, parseConfig } from './config.ts';
-import type { Fetch, ReadinessProbe, ServerEnv } from './http.ts';
+import { type Fetch, type HttpOptions, httpOptionsFrom, type ReadinessProbe } from './http.ts';
 import { createLogger, type Logger } from './log.ts';
-import { connectMongo, pingMongo } from './mongo.ts';
+import { connectMongo, databaseFromUrl, pingMongo, RotatingMongo } from './mongo.ts';
+import { secretsManagerCredentials } from './mongo-credentials.ts';
 import { OutboxRelay } from './outbox.ts';
+import { createHttpServer, type HttpServerOptions } from './server.ts';
 import type { ConsumerName } from './topology.ts';
 
 /** What a service's `build` gets: its settings and connected backends. */
@@ -26,6 +27,8 @@ export interface ServiceContext<C extends BaseConfig = BaseConfig> {
   relay: OutboxRelay;
   /** For the service app's `/ready`: store and broker reachable, not shutting down. */
   readiness: ReadinessProbe;
+  /** The HTTP limits from the configuration, for createServiceApp. */
+  http: HttpOptions;
 }
 
 export interface BuiltService {
@@ -64,22 +67,15 @@ export async function startService<C extends BaseConfig>(
   options: StartOptions = {},
 ): Promise<RunningService> {
   const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL, bindings: { service: def.name } });
-  const tokens = await createTokens(config.JWT_SECRET, config.JWT_TTL_SECONDS);
+  const tokens = await createTokens(
+    { signing: config.JWT_SECRET, accepted: config.JWT_ACCEPTED_SECRETS },
+    config.JWT_TTL_SECONDS,
+    config.ADMIN_TOKEN_TTL_SECONDS,
+  );
 
-  let mongo: { client: MongoClient; db: Db } | undefined;
-  if (config.MONGO_URL) {
-    mongo = await connectWithRetry(logger, () =>
-      connectMongo({
-        url: config.MONGO_URL as string,
-        tlsCAFile: config.MONGO_TLS_CA_FILE,
-        username: config.MONGO_USERNAME,
-        password: config.MONGO_PASSWORD,
-        defaultDatabase: options.database ?? def.name,
-        appName: def.name,
-      }),
-    );
-    if (options.database) mongo.db = mongo.client.db(options.database);
-  }
+  const mongo = config.MONGO_URL
+    ? await connectWithRetry(logger, () => openDatabase(config, def.name, options.database, logger))
+    : undefined;
 
   let bus = options.bus;
   const ownsBus = !bus;
@@ -113,7 +109,16 @@ export async function startService<C extends BaseConfig>(
     accepting: !draining,
   });
 
-  const built = await def.build({ config, logger, tokens, db: mongo?.db, bus: eventBus, relay, readiness });
+  const built = await def.build({
+    config,
+    logger,
+    tokens,
+    db: mongo?.db,
+    bus: eventBus,
+    relay,
+    readiness,
+    http: httpOptionsFrom(config),
+  });
   relay.start();
   if (built.handler) await eventBus.consume(def.name, built.handler);
   logger.info('service started', {
@@ -131,9 +136,45 @@ export async function startService<C extends BaseConfig>(
       if (ownsBus) await eventBus.stopConsuming();
       await relay.stop();
       if (ownsBus) await eventBus.close();
-      await mongo?.client.close();
+      await mongo?.close();
     },
   };
+}
+
+/**
+ * The service's database: `override` when given (the embedded platform gives each service its
+ * own), else the one MONGO_URL names, else the service's name, as in AWS. Credentials come from
+ * the URL, from MONGO_USERNAME/MONGO_PASSWORD, or from the rotating secret MONGO_CREDENTIALS_SECRET
+ * (then it reconnects by itself when the password changes).
+ */
+async function openDatabase(
+  config: BaseConfig,
+  service: string,
+  override: string | undefined,
+  logger: Logger,
+): Promise<{ db: Db; close(): Promise<void> }> {
+  const url = config.MONGO_URL as string;
+  const database = override ?? databaseFromUrl(url) ?? service;
+  if (config.MONGO_CREDENTIALS_SECRET) {
+    const rotating = await RotatingMongo.connect({
+      url,
+      tlsCAFile: config.MONGO_TLS_CA_FILE,
+      database,
+      appName: service,
+      credentials: secretsManagerCredentials(config.MONGO_CREDENTIALS_SECRET),
+      logger,
+    });
+    return { db: rotating.db, close: () => rotating.close() };
+  }
+  const { client } = await connectMongo({
+    url,
+    tlsCAFile: config.MONGO_TLS_CA_FILE,
+    username: config.MONGO_USERNAME,
+    password: config.MONGO_PASSWORD,
+    defaultDatabase: database,
+    appName: service,
+  });
+  return { db: client.db(database), close: () => client.close() };
 }
 
 async function connectWithRetry<T>(logger: Logger, connect: () => Promise<T>): Promise<T> {
@@ -148,9 +189,7 @@ async function connectWithRetry<T>(logger: Logger, connect: () => Promise<T>): P
   }
 }
 
-export interface ServeOptions {
-  port: number;
-  host: string;
+export interface ServeOptions extends HttpServerOptions {
   logger: Logger;
   shutdownTimeoutMs: number;
   /** Stopped, in order, after the HTTP server has drained. */
@@ -165,20 +204,12 @@ export interface ServeOptions {
  */
 export function serveUntilSignal(fetch: Fetch, o: ServeOptions): Promise<Server> {
   let draining = false;
-  const server = serve({
-    fetch: async (request, env) => {
-      const response = await fetch(request, env as ServerEnv); // HTTP/1.1: Node's http server
-      if (draining) response.headers.set('connection', 'close');
-      return response;
-    },
-    port: o.port,
-    hostname: o.host,
-  }) as Server;
-  server.keepAliveTimeout = 65_000; // longer than the ALB's 60 s idle timeout, as AWS advises
+  const { server, listening, drain } = createHttpServer(fetch, o);
 
   const shutdown = async (signal: string) => {
     if (draining) return;
     draining = true;
+    drain();
     o.logger.info('shutting down', { signal });
     const work = async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -199,10 +230,7 @@ export function serveUntilSignal(fetch: Fetch, o: ServeOptions): Promise<Server>
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
 
-  return new Promise((resolve, reject) => {
-    server.once('listening', () => resolve(server));
-    server.once('error', reject);
-  });
+  return listening;
 }
 
 /** Entry point of one service's container: parse the environment, start, serve. */
@@ -215,6 +243,7 @@ export async function runService<C extends BaseConfig>(def: ServiceDefinition<C>
     host: config.HOST,
     logger,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    maxConnections: config.MAX_CONNECTIONS,
     services: [service],
   });
   logger.info('listening', { address: server.address() });

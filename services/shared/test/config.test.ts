@@ -21,9 +21,31 @@ describe('parseConfig', () => {
     } catch (err) {
       const message = (err as Error).message;
       expect(message).toMatch(/JWT_SECRET is required/);
-      expect(message).toMatch(/PORT/);
+      expect(message).toMatch(/PORT must be a whole number from 0 to 65535/);
+      expect(message).not.toMatch(/PORT is required/);
       expect(message).toMatch(/MONGO_URL must start with mongodb/);
     }
+  });
+
+  it('refuses numbers spelt any other way, and out of range', () => {
+    for (const PORT of ['abc', '0x50', '8e3', '80.5', '70000', '-1']) {
+      expect(() => parseConfig(baseConfigSchema, { JWT_SECRET: secret, PORT })).toThrowError(
+        /^invalid configuration: PORT must be a whole number from 0 to 65535$/,
+      );
+    }
+  });
+
+  it('takes further accepted JWT keys and every admin email, lower-cased', () => {
+    const config = parseConfig(baseConfigSchema, {
+      JWT_SECRET: secret,
+      JWT_ACCEPTED_SECRETS: ` ${'y'.repeat(32)}, ,${'z'.repeat(40)}`,
+      ADMIN_EMAILS: 'Boss@Example.com, ops@example.com',
+    });
+    expect(config.JWT_ACCEPTED_SECRETS).toEqual(['y'.repeat(32), 'z'.repeat(40)]);
+    expect(config.ADMIN_EMAILS).toEqual(['boss@example.com', 'ops@example.com']);
+    expect(() => parseConfig(baseConfigSchema, { JWT_SECRET: secret, JWT_ACCEPTED_SECRETS: 'short' })).toThrowError(
+      /JWT_ACCEPTED_SECRETS.*at least 32/,
+    );
   });
 
   it('refuses a short JWT secret', () => {

@@ -1,8 +1,8 @@
 import { route } from '@platform/shared/api';
 import type { Tokens } from '@platform/shared/auth';
-import { conflict, notFound } from '@platform/shared/errors';
+import { AppError, conflict, notFound } from '@platform/shared/errors';
 import { createEvent } from '@platform/shared/events';
-import { createServiceApp, type ReadinessProbe } from '@platform/shared/http';
+import { createServiceApp, type HttpOptions, type ReadinessProbe } from '@platform/shared/http';
 import { uuidv7 } from '@platform/shared/ids';
 import type { Logger } from '@platform/shared/log';
 import type { OutboxRelay } from '@platform/shared/outbox';
@@ -18,6 +18,7 @@ import {
   priceCart,
   productParams,
   qtyBody,
+  sameItems,
   viewOf,
 } from './domain.ts';
 import type { Carts, CatalogProjection, Orders } from './ports.ts';
@@ -29,8 +30,7 @@ export interface ShoppingAppDeps {
   relay: OutboxRelay;
   tokens: Tokens;
   logger: Logger;
-  bodyLimitBytes: number;
-  maxInFlight?: number;
+  http: HttpOptions;
   readiness: ReadinessProbe;
 }
 
@@ -61,6 +61,19 @@ export function createShoppingApp(d: ShoppingAppDeps) {
   };
 
   const view = async (order: Order) => viewOf(order, await d.orders.outcome(order.orderId));
+
+  /**
+   * The order an Idempotency-Key names, when this request is a retry of the one that placed it:
+   * the cart is empty by now (the order took it), or still holds those very items. A key reused
+   * for a cart of other items is a mistake that would otherwise silently leave the cart unordered.
+   */
+  const retryOf = (earlier: Order, cart: CartLine[]): Order => {
+    if (cart.length === 0 || sameItems(earlier.items, cart)) return earlier;
+    throw new AppError(
+      'IDEMPOTENCY_KEY_REUSED',
+      'this Idempotency-Key was already used for an order of other items; send a new key for a new order',
+    );
+  };
 
   const routes = [
     route({
@@ -113,15 +126,16 @@ export function createShoppingApp(d: ShoppingAppDeps) {
       responses: {
         202: { description: 'Order accepted', schema: orderSchema },
         409: { description: 'The cart is empty' },
+        422: { description: 'The Idempotency-Key was used for an order of other items' },
       },
       handler: async (c, { user, headers }) => {
         const key = headers['idempotency-key'];
         const orderId = key ? orderIdForKey(user.id, key) : uuidv7();
+        const lines = await d.carts.lines(user.id);
         if (key) {
           const earlier = await d.orders.get(orderId);
-          if (earlier) return c.json(await view(earlier), 202);
+          if (earlier) return c.json(await view(retryOf(earlier, lines)), 202);
         }
-        const lines = await d.carts.lines(user.id);
         const cart = await priced(lines);
         if (cart.items.length === 0) throw conflict('the cart is empty');
         const order: Order = {
@@ -139,7 +153,7 @@ export function createShoppingApp(d: ShoppingAppDeps) {
         );
         if ((await d.orders.place(order, [event])) === 'exists') {
           // the same key, a concurrent request: that one placed it
-          return c.json(await view((await d.orders.get(orderId)) as Order), 202);
+          return c.json(await view(retryOf((await d.orders.get(orderId)) as Order, lines)), 202);
         }
         // The order stands from here on: a cart that cannot be emptied right now is left as it
         // is (the customer sees it full) rather than failing a request whose order exists.
@@ -185,8 +199,7 @@ export function createShoppingApp(d: ShoppingAppDeps) {
     service: 'shopping',
     logger: d.logger,
     tokens: d.tokens,
-    bodyLimitBytes: d.bodyLimitBytes,
-    maxInFlight: d.maxInFlight,
+    ...d.http,
     routes,
     readiness: d.readiness,
     info: {

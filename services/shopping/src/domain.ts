@@ -78,6 +78,15 @@ export function orderIdForKey(customerId: string, key: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((Number.parseInt(h.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
+/** Whether an order's items and cart lines name the same products in the same quantities. */
+export function sameItems(
+  items: Array<{ productId: string; qty: number }>,
+  lines: Array<{ productId: string; qty: number }>,
+) {
+  const want = new Map(items.map((i) => [i.productId, i.qty]));
+  return lines.length === want.size && lines.every((l) => want.get(l.productId) === l.qty);
+}
+
 export function viewOf(order: Order, outcome: Outcome | null): OrderView {
   return {
     orderId: order.orderId,

@@ -27,6 +27,11 @@ export interface Carts {
   lines(customerId: string): Promise<CartLine[]>;
   /** Removes these lines, unless changed since they were read (then the newer line stays). */
   removeOrdered(customerId: string, lines: CartLine[]): Promise<void>;
+  /**
+   * Puts back the lines of an order that was not served (REJECTED), those the cart has no line for
+   * by now, as long as the cart has room. Idempotent.
+   */
+  restore(customerId: string, lines: Array<{ productId: string; qty: number }>): Promise<void>;
 }
 
 export interface Orders {

@@ -2,7 +2,7 @@ import type { EventHandler } from '@platform/shared/bus';
 import { createEvent } from '@platform/shared/events';
 import type { OutboxRelay } from '@platform/shared/outbox';
 import type { Outcome } from './domain.ts';
-import type { CatalogProjection, Orders } from './ports.ts';
+import type { Carts, CatalogProjection, Orders } from './ports.ts';
 
 export class OrderNotFoundYet extends Error {
   override name = 'OrderNotFoundYet';
@@ -15,6 +15,7 @@ export class OrderNotFoundYet extends Error {
  */
 export async function settleOrder(
   orders: Orders,
+  carts: Carts,
   relay: OutboxRelay,
   orderId: string,
   status: Outcome['status'],
@@ -24,6 +25,13 @@ export async function settleOrder(
   // Stock events follow order.placed, which follows the order's insert; if the order is not there
   // (yet), throwing sends the event back for a later retry.
   if (!order) throw new OrderNotFoundYet(`order ${orderId} not found`);
+  // A rejected order gives the customer their cart back. Before the outcome is recorded, so that a
+  // crash in between repeats it (restoring is idempotent) rather than skips it; a duplicate of an
+  // event already settled finds the outcome and leaves the cart alone.
+  if (status === 'REJECTED') {
+    if (await orders.outcome(orderId)) return;
+    await carts.restore(order.customerId, order.items);
+  }
   // A duplicate or a contradicting late reply finds the outcome taken: decide() answers `exists`.
   const event =
     status === 'CONFIRMED'
@@ -44,16 +52,21 @@ export async function settleOrder(
 }
 
 /** shopping's consumer: the catalog projection and the saga's stock replies. */
-export function shoppingHandler(catalog: CatalogProjection, orders: Orders, relay: OutboxRelay): EventHandler {
+export function shoppingHandler(
+  catalog: CatalogProjection,
+  carts: Carts,
+  orders: Orders,
+  relay: OutboxRelay,
+): EventHandler {
   return async (event) => {
     switch (event.type) {
       case 'product.changed':
         await catalog.record(event.data);
         return;
       case 'stock.reserved':
-        return settleOrder(orders, relay, event.data.orderId, 'CONFIRMED');
+        return settleOrder(orders, carts, relay, event.data.orderId, 'CONFIRMED');
       case 'stock.rejected':
-        return settleOrder(orders, relay, event.data.orderId, 'REJECTED', event.data.reason);
+        return settleOrder(orders, carts, relay, event.data.orderId, 'REJECTED', event.data.reason);
       default:
         return;
     }

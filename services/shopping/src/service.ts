@@ -8,7 +8,7 @@ import { MongoCarts, MongoCatalogProjection, MongoOrders } from './store-mongo.t
 export const shoppingService: ServiceDefinition<ReturnType<typeof baseConfigSchema.parse>> = {
   name: 'shopping',
   configSchema: baseConfigSchema,
-  async build({ config, logger, tokens, db, relay, readiness }) {
+  async build({ logger, tokens, db, relay, readiness, http }) {
     const catalog = db ? new MongoCatalogProjection(db) : new MemoryCatalogProjection();
     const carts = db ? new MongoCarts(db) : new MemoryCarts();
     const orders = db ? new MongoOrders(db) : new MemoryOrders();
@@ -23,9 +23,8 @@ export const shoppingService: ServiceDefinition<ReturnType<typeof baseConfigSche
       tokens,
       logger,
       readiness,
-      bodyLimitBytes: config.BODY_LIMIT_BYTES,
-      maxInFlight: config.MAX_IN_FLIGHT,
+      http,
     });
-    return { app, handler: shoppingHandler(catalog, orders, relay) };
+    return { app, handler: shoppingHandler(catalog, carts, orders, relay) };
   },
 };

@@ -69,6 +69,15 @@ export class MemoryCarts implements Carts {
       if (cart.get(line.productId)?.updatedAt === line.updatedAt) cart.delete(line.productId);
     }
   }
+
+  async restore(customerId: string, lines: Array<{ productId: string; qty: number }>) {
+    const cart = this.#cart(customerId);
+    const updatedAt = new Date().toISOString();
+    for (const { productId, qty } of lines) {
+      if (cart.size >= MAX_CART_LINES) break;
+      if (!cart.has(productId)) cart.set(productId, { productId, qty, updatedAt });
+    }
+  }
 }
 
 type OrderRecord = MemoryOutboxRecord & { order: Order };

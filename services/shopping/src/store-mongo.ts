@@ -175,6 +175,23 @@ export class MongoCarts implements Carts {
       );
     });
   }
+
+  restore(customerId: string, lines: Array<{ productId: string; qty: number }>) {
+    return this.#queue.run(customerId, async () => {
+      const current = (await this.#carts.findOne({ _id: customerId }))?.lines ?? {};
+      const room = MAX_CART_LINES - Object.keys(current).length;
+      const missing = lines.filter((l) => !current[l.productId]).slice(0, Math.max(0, room));
+      if (missing.length === 0) return;
+      const updatedAt = new Date().toISOString();
+      const set = Object.fromEntries(missing.map((l) => [`lines.${l.productId}`, { qty: l.qty, updatedAt }]));
+      try {
+        await this.#carts.updateOne({ _id: customerId }, { $set: set }, { upsert: true });
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err; // the cart was created concurrently: set on it
+        await this.#carts.updateOne({ _id: customerId }, { $set: set });
+      }
+    });
+  }
 }
 
 /** The lines oldest first (ties by product id), as the cart shows them. */

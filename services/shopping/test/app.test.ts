@@ -51,17 +51,18 @@ beforeEach(async () => {
   const catalog = new MemoryCatalogProjection();
   const orders = new MemoryOrders();
   const relay = new OutboxRelay({ bus, logger: silentLogger, pollMs: 50 });
+  const carts = new MemoryCarts();
   app = createShoppingApp({
     catalog,
-    carts: new MemoryCarts(),
+    carts,
     orders,
     relay,
     tokens,
     logger: silentLogger,
-    bodyLimitBytes: 16 * 1024,
+    http: { bodyLimitBytes: 16 * 1024 },
     readiness: async () => ({ store: true }),
   });
-  handle = shoppingHandler(catalog, orders, relay);
+  handle = shoppingHandler(catalog, carts, orders, relay);
   await handle(changed(tea, 1, 450));
   await handle(changed(cake, 1, 300, 'Cake'));
 });
@@ -150,12 +151,22 @@ describe('shopping API', () => {
     const ids = new Set(await Promise.all(responses.map(async (r) => ((await r.json()) as Json).orderId)));
     expect(responses.map((r) => r.status)).toEqual([202, 202, 202]);
     expect(ids.size).toBe(1);
-    await put(tea, 5);
+    // a retry after the cart was emptied by the order: the same order
     const later = (await (await call('POST', '/shopping/orders', annToken, undefined, headers)).json()) as Json;
     expect(later.orderId).toEqual([...ids][0]);
-    expect(later.totalCents).toBe(450); // the first order, not the new cart
+    // the same key for a cart of other items: refused, and the cart is left for a new order
+    await put(tea, 5);
+    const reused = await call('POST', '/shopping/orders', annToken, undefined, headers);
+    expect(reused.status).toBe(422);
+    expect(((await reused.json()) as Json).error).toMatchObject({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      message: expect.stringMatching(/new key/),
+    });
+    expect(((await (await call('GET', '/shopping/cart', annToken)).json()) as Json).items).toHaveLength(1);
+    const fresh = await call('POST', '/shopping/orders', annToken, undefined, { 'idempotency-key': 'checkout-124' });
+    expect([fresh.status, ((await fresh.json()) as Json).totalCents]).toEqual([202, 2250]);
     await bus.idle();
-    expect(published.filter((e) => e.type === 'order.placed')).toHaveLength(1);
+    expect(published.filter((e) => e.type === 'order.placed')).toHaveLength(2);
     // another customer may use the same key
     await put(tea, 1, bobToken);
     const bobs = (await (await call('POST', '/shopping/orders', bobToken, undefined, headers)).json()) as Json;
@@ -184,6 +195,33 @@ describe('shopping API', () => {
     await bus.idle();
     expect(published.filter((e) => e.type === 'order.confirmed')).toHaveLength(1);
     expect(published.filter((e) => e.type === 'order.rejected')).toHaveLength(0);
+  });
+
+  it('a REJECTED order gives the customer their cart back, once', async () => {
+    await put(tea, 2);
+    await put(cake, 1);
+    const order = (await (await call('POST', '/shopping/orders', annToken)).json()) as Json;
+    expect(((await (await call('GET', '/shopping/cart', annToken)).json()) as Json).items).toEqual([]);
+    await put(cake, 3); // changed by the customer meanwhile: kept as it is
+    const rejected = createEvent(
+      'stock.rejected',
+      { orderId: order.orderId, reason: 'OUT_OF_STOCK', productIds: [tea] },
+      'products',
+    );
+    await handle(rejected);
+    const cart = (await (await call('GET', '/shopping/cart', annToken)).json()) as Json;
+    expect(cart.items.map((i: Json) => [i.productId, i.qty]).sort()).toEqual(
+      [
+        [cake, 3],
+        [tea, 2],
+      ].sort(),
+    );
+    await call('DELETE', `/shopping/cart/items/${tea}`, annToken);
+    await handle(rejected); // redelivered: settled already, the cart is left alone
+    expect(((await (await call('GET', '/shopping/cart', annToken)).json()) as Json).items).toHaveLength(1);
+    expect(((await (await call('GET', `/shopping/orders/${order.orderId}`, annToken)).json()) as Json).status).toBe(
+      'REJECTED',
+    );
   });
 
   it('a stock reply for an order not stored yet is retried, not dropped', async () => {

@@ -35,6 +35,7 @@ export function catalogProjectionContract(name: string, make: () => Promise<Cata
 }
 
 const pairs = (lines: CartLine[] | 'full') => (lines === 'full' ? lines : lines.map((l) => [l.productId, l.qty]));
+const sortedPairs = (lines: CartLine[]) => lines.map((l) => [l.productId, l.qty]).sort();
 
 export function cartsContract(name: string, make: () => Promise<Carts>) {
   describe(`Carts contract: ${name}`, () => {
@@ -55,6 +56,38 @@ export function cartsContract(name: string, make: () => Promise<Carts>) {
       await carts.remove(me, p2);
       expect((await carts.lines(me)).map((l) => l.productId)).toEqual([p1]);
       expect((await carts.lines(other)).map((l) => l.qty)).toEqual([9]);
+    });
+
+    it('restore puts back the lines the cart has no line for, once, within the line limit', async () => {
+      const carts = await make();
+      const [me, p1, p2, p3] = [uuidv7(), uuidv7(), uuidv7(), uuidv7()];
+      await carts.restore(me, [
+        { productId: p1, qty: 2 },
+        { productId: p2, qty: 1 },
+      ]);
+      expect(sortedPairs(await carts.lines(me))).toEqual(
+        [
+          [p1, 2],
+          [p2, 1],
+        ].sort(),
+      );
+      await carts.set(me, p1, 5); // changed by the customer since: their line stays
+      await carts.remove(me, p2);
+      await carts.restore(me, [
+        { productId: p1, qty: 2 },
+        { productId: p3, qty: 4 },
+      ]);
+      await carts.restore(me, [{ productId: p3, qty: 4 }]);
+      expect(sortedPairs(await carts.lines(me))).toEqual(
+        [
+          [p1, 5],
+          [p3, 4],
+        ].sort(),
+      );
+      const full = uuidv7();
+      for (let i = 0; i < MAX_CART_LINES; i++) await carts.set(full, uuidv7(), 1);
+      await carts.restore(full, [{ productId: p1, qty: 1 }]);
+      expect(await carts.lines(full)).toHaveLength(MAX_CART_LINES);
     });
 
     it('set and remove answer the cart after the change, oldest line first', async () => {
