@@ -71,5 +71,8 @@ export function imageTag(image: string | undefined): string {
   return colon > slash ? image.slice(colon + 1) : 'latest';
 }
 
+/** A tag as people write it: a commit SHA cut to 7 digits, anything else as it is. */
+export const shortTag = (tag: string): string => (/^[0-9a-f]{40}$/.test(tag) ? tag.slice(0, 7) : tag);
+
 /** "family:revision" of a task definition ARN. */
 export const revisionOf = (arn: string | undefined): string => arn?.split('/').pop() ?? '-';

@@ -7,7 +7,7 @@
 import { ListTaskDefinitionsCommand } from '@aws-sdk/client-ecs';
 import { type DeployResult, rollOut } from '../ecs-deploy.ts';
 import type { Context } from './context.ts';
-import { containerOf, describeOne, imageTag, revisionOf, taskDefinition } from './ecs.ts';
+import { containerOf, describeOne, imageTag, revisionOf, shortTag, taskDefinition } from './ecs.ts';
 import { OpsError } from './errors.ts';
 
 export interface RollbackOptions {
@@ -47,6 +47,7 @@ export async function rollback(ctx: Context, o: RollbackOptions): Promise<Deploy
   const family = familyOfArn(current);
   const all = await revisions(ctx, family);
   const imageOf = async (arn: string) => containerOf(await taskDefinition(ctx.aws.ecs, arn), o.service).image;
+  const tagOf = async (arn: string) => shortTag(imageTag(await imageOf(arn)));
 
   let target: string | undefined;
   if (o.to === undefined) {
@@ -70,13 +71,13 @@ export async function rollback(ctx: Context, o: RollbackOptions): Promise<Deploy
       );
     }
     if (target === current) {
-      ctx.out(`${o.service}: already runs ${revisionOf(current)} (${imageTag(await imageOf(current))}): nothing to do`);
+      ctx.out(`${o.service}: already runs ${revisionOf(current)} (${await tagOf(current)}): nothing to do`);
       return undefined;
     }
   }
 
   ctx.out(
-    `${o.service}: ${revisionOf(current)} (${imageTag(await imageOf(current))}) -> ${revisionOf(target)} (${imageTag(await imageOf(target))})`,
+    `${o.service}: ${revisionOf(current)} (${await tagOf(current)}) -> ${revisionOf(target)} (${await tagOf(target)})`,
   );
   if (o.dryRun) {
     ctx.out(`${o.service}: dry run: would point ${ctx.names.cluster}/${o.service} at ${target}; nothing changed`);

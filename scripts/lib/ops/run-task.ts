@@ -13,7 +13,7 @@ import {
 import { DescribeTasksCommand, RunTaskCommand, type Task } from '@aws-sdk/client-ecs';
 import { sleep } from '@platform/shared/async';
 import type { Context } from './context.ts';
-import { containerOf, describeOne, taskDefinition } from './ecs.ts';
+import { containerOf, describeOne, revisionOf, taskDefinition } from './ecs.ts';
 import { OpsError } from './errors.ts';
 import { duration, formatLogEvent } from './format.ts';
 
@@ -69,7 +69,7 @@ export async function runTask(ctx: Context, o: RunTaskOptions): Promise<number> 
   const taskId = task.taskArn.split('/').pop() ?? task.taskArn;
   const t0 = Date.now();
   const command = [script, ...o.args].join(' ');
-  ctx.note(`${o.service}: started task ${taskId} (${command}) on ${service.taskDefinition}`);
+  ctx.note(`${o.service}: started task ${taskId} (${command}) on ${revisionOf(service.taskDefinition)}`);
 
   const logs = logReader(ctx, container.logConfiguration?.options, container.name ?? o.service, taskId, o.color);
   let status = task.lastStatus ?? '';

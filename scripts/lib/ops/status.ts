@@ -6,7 +6,7 @@
  */
 import { DescribeTasksCommand, ListTasksCommand, type Service, type Task } from '@aws-sdk/client-ecs';
 import type { Context } from './context.ts';
-import { containerOf, describeAll, imageTag, revisionOf, taskDefinition } from './ecs.ts';
+import { containerOf, describeAll, imageTag, revisionOf, shortTag, taskDefinition } from './ecs.ts';
 import { ago, table } from './format.ts';
 
 export interface ServiceStatus {
@@ -75,8 +75,6 @@ async function runningTasks(ctx: Context, service: string): Promise<Task[]> {
   const described = await ctx.aws.ecs.send(new DescribeTasksCommand({ cluster, tasks: arns.slice(0, 100) }));
   return (described.tasks ?? []).filter((t) => t.group === `service:${service}` && t.lastStatus === 'RUNNING');
 }
-
-const shortTag = (tag: string) => (/^[0-9a-f]{40}$/.test(tag) ? tag.slice(0, 7) : tag);
 
 function healthText(h: ServiceStatus['health']): string {
   const parts = [
