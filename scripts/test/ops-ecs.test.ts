@@ -5,6 +5,7 @@
  */
 import { CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
+  CreateClusterCommand,
   DescribeServicesCommand,
   DescribeTasksCommand,
   ListTasksCommand,
@@ -85,6 +86,12 @@ describe('ops status', () => {
     expect(staging.stderr.trim()).toBe(
       'error: no such ECS cluster in eu-west-1: is the stack applied, are --env and --region right? (Cluster not found.)',
     );
+    await moto.ecs.send(new CreateClusterCommand({ clusterName: 'platform-staging' }));
+    const empty = await ops(moto.endpoint, ['status', '--env', 'staging']);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr.trim()).toBe('error: nothing runs: cluster platform-staging has no services');
+    const rollback = await ops(moto.endpoint, ['rollback', 'products', '--env', 'staging']);
+    expect(rollback.stderr.trim()).toBe('error: nothing runs: cluster platform-staging has no services');
     const unknownEnv = await ops(moto.endpoint, ['status', '--env', 'qa']);
     expect(unknownEnv.code).toBe(1);
     expect(unknownEnv.stderr).toMatch(
