@@ -1,9 +1,12 @@
 /**
  * `npm run build [service...]`: bundles each service with esbuild into services/<name>/dist/:
- * main.mjs (one minified ESM file, all dependencies inside), its source map, and healthcheck.mjs.
+ * main.mjs (one minified ESM file, all dependencies inside), its source map, and healthcheck.mjs;
+ * and each one-off task services/<name>/src/tasks/<script>.ts into tasks/<script>.mjs beside them
+ * (what `npm run run-task -- <service> <script>` runs: the image has node and no shell).
  * The result runs with plain `node main.mjs`, no node_modules: that is what the image ships.
  */
-import { stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
@@ -26,8 +29,23 @@ const optional = [
   'aws4',
 ];
 
-export async function bundle(service: string): Promise<{ service: string; bytes: number; mapBytes: number }> {
-  const outdir = join(root, 'services', service, 'dist');
+/** The service's one-off tasks: services/<name>/src/tasks/<script>.ts, by script name. */
+export async function taskEntries(service: string): Promise<Record<string, string>> {
+  const dir = join(root, 'services', service, 'src', 'tasks');
+  if (!existsSync(dir)) return {};
+  const files = (await readdir(dir)).filter(
+    (f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.endsWith('.d.ts'),
+  );
+  return Object.fromEntries(files.sort().map((f) => [`tasks/${f.slice(0, -3)}`, join(dir, f)]));
+}
+
+/** `outdir` defaults to services/<name>/dist; tests give one of their own, so that parallel builds do not meet. */
+export async function bundle(
+  service: string,
+  outdir = join(root, 'services', service, 'dist'),
+): Promise<{ service: string; bytes: number; mapBytes: number; tasks: string[] }> {
+  const tasks = await taskEntries(service);
+  await rm(join(outdir, 'tasks'), { recursive: true, force: true }); // no task left from an earlier build
   const common = {
     bundle: true,
     platform: 'node' as const,
@@ -41,7 +59,7 @@ export async function bundle(service: string): Promise<{ service: string; bytes:
   };
   await build({
     ...common,
-    entryPoints: { main: join(root, 'services', service, 'src', 'main.ts') },
+    entryPoints: { main: join(root, 'services', service, 'src', 'main.ts'), ...tasks },
     outdir,
     outExtension: { '.js': '.mjs' },
     sourcemap: 'linked',
@@ -60,7 +78,7 @@ export async function bundle(service: string): Promise<{ service: string; bytes:
     banner: {},
   });
   const [main, map] = await Promise.all([stat(join(outdir, 'main.mjs')), stat(join(outdir, 'main.mjs.map'))]);
-  return { service, bytes: main.size, mapBytes: map.size };
+  return { service, bytes: main.size, mapBytes: map.size, tasks: Object.keys(tasks).map((t) => t.slice(6)) };
 }
 
 if (import.meta.main) {
@@ -72,9 +90,10 @@ if (import.meta.main) {
   }
   for (const service of asked.length > 0 ? asked : SERVICES) {
     const started = performance.now();
-    const { bytes, mapBytes } = await bundle(service);
+    const { bytes, mapBytes, tasks } = await bundle(service);
+    const extra = tasks.length > 0 ? `, tasks: ${tasks.join(', ')}` : '';
     process.stdout.write(
-      `${service}: dist/main.mjs ${(bytes / 1024).toFixed(0)} KiB (+ map ${(mapBytes / 1024).toFixed(0)} KiB) in ${Math.round(performance.now() - started)} ms\n`,
+      `${service}: dist/main.mjs ${(bytes / 1024).toFixed(0)} KiB (+ map ${(mapBytes / 1024).toFixed(0)} KiB)${extra} in ${Math.round(performance.now() - started)} ms\n`,
     );
   }
 }

@@ -98,19 +98,6 @@ const familyOf = (arn: string) => arn.split('/').pop()?.split(':')[0] ?? arn;
  * rollbackOnTimeout points the service back to the previous revision.
  */
 export async function deployService(o: DeployOptions, d: DeployDeps): Promise<DeployResult> {
-  const now = d.now ?? Date.now;
-  const sleep = d.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
-  const events: string[] = [];
-  const stoppedTasks: string[] = [];
-  const result = (outcome: DeployOutcome, reason: string, extra: Partial<DeployResult> = {}): DeployResult => ({
-    outcome,
-    ok: outcome === 'deployed' || outcome === 'dry-run' || outcome === 'submitted',
-    reason,
-    events,
-    stoppedTasks,
-    ...extra,
-  });
-
   const current = await describeService(d.ecs, o.cluster, o.service);
   const previous = current.taskDefinition;
   if (!previous) throw new DeployError(`service ${o.service} has no task definition`);
@@ -127,16 +114,72 @@ export async function deployService(o: DeployOptions, d: DeployDeps): Promise<De
     d.log(
       `${o.service}: dry run: would register a revision of ${family} and update ${o.cluster}/${o.service}; nothing changed`,
     );
-    return result('dry-run', 'dry run', { previousTaskDefinition: previous });
+    return {
+      outcome: 'dry-run',
+      ok: true,
+      reason: 'dry run',
+      previousTaskDefinition: previous,
+      events: [],
+      stoppedTasks: [],
+    };
   }
 
   const registered = await d.ecs.send(new RegisterTaskDefinitionCommand(next.input));
   const arn = registered.taskDefinition?.taskDefinitionArn;
   if (!arn) throw new DeployError('RegisterTaskDefinition returned no ARN');
   d.log(`${o.service}: registered ${arn}`);
+  return rollOut({ ...o, taskDefinition: arn, current }, d);
+}
+
+export interface RollOutOptions {
+  cluster: string;
+  service: string;
+  /** What the service is pointed at: a new revision, an earlier one (a rollback), or the one it runs (forced). */
+  taskDefinition: string;
+  /** Starts a new deployment even when the task definition is the one the service runs (tasks re-read secrets). */
+  forceNewDeployment?: boolean;
+  /** The service as described before the update; described here when not given. */
+  current?: Service;
+  timeoutMs: number;
+  pollMs: number;
+  rollbackOnTimeout: boolean;
+  noWait?: boolean;
+}
+
+/**
+ * Points a service at a task definition and follows the deployment until it is COMPLETED with
+ * every task running, printing new service events and why tasks stopped. Fails fast when the
+ * rollout FAILED or the circuit breaker rolled it back; after the deadline it fails, and with
+ * rollbackOnTimeout points the service back to what it ran before. Deploys, rollbacks and the
+ * forced deployments of a secret rotation all go through here.
+ */
+export async function rollOut(o: RollOutOptions, d: DeployDeps): Promise<DeployResult> {
+  const now = d.now ?? Date.now;
+  const sleep = d.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const events: string[] = [];
+  const stoppedTasks: string[] = [];
+  const current = o.current ?? (await describeService(d.ecs, o.cluster, o.service));
+  const previous = current.taskDefinition;
+  if (!previous) throw new DeployError(`service ${o.service} has no task definition`);
+  const arn = o.taskDefinition;
+  const extra = { previousTaskDefinition: previous, newTaskDefinition: arn };
+  const result = (outcome: DeployOutcome, reason: string): DeployResult => ({
+    outcome,
+    ok: outcome === 'deployed' || outcome === 'dry-run' || outcome === 'submitted',
+    reason,
+    events,
+    stoppedTasks,
+    ...extra,
+  });
+
   const started = now();
   const updated = await d.ecs.send(
-    new UpdateServiceCommand({ cluster: o.cluster, service: o.service, taskDefinition: arn }),
+    new UpdateServiceCommand({
+      cluster: o.cluster,
+      service: o.service,
+      taskDefinition: arn,
+      ...(o.forceNewDeployment && { forceNewDeployment: true }),
+    }),
   );
   // The deployment UpdateService started: ECS answers with it as the PRIMARY one (moto keeps its
   // one PRIMARY deployment with the old task definition). Following it by id also tells "not
@@ -146,8 +189,7 @@ export async function deployService(o: DeployOptions, d: DeployDeps): Promise<De
   d.log(
     `${o.service}: service updated${deploymentId ? ` (deployment ${deploymentId})` : ''}, following the rollout (deadline ${Math.round(o.timeoutMs / 1000)} s)`,
   );
-  const extra = { previousTaskDefinition: previous, newTaskDefinition: arn };
-  if (o.noWait) return result('submitted', 'deployment started (not followed)', extra);
+  if (o.noWait) return result('submitted', 'deployment started (not followed)');
 
   // Events already there before the update are history, not news.
   const seenEvents = new Set((current.events ?? []).map((e) => e.id).filter((id): id is string => Boolean(id)));
@@ -163,7 +205,7 @@ export async function deployService(o: DeployOptions, d: DeployDeps): Promise<De
       events.push(e.message ?? '');
       d.log(`${o.service}: event: ${e.message}`);
     }
-    for (const stopped of await stoppedTasksOf(d.ecs, o.cluster, o.service, arn, seenTasks)) {
+    for (const stopped of await stoppedTasksOf(d.ecs, o.cluster, o.service, arn, deploymentId, seenTasks)) {
       stoppedTasks.push(stopped);
       d.log(`${o.service}: task stopped: ${stopped}`);
     }
@@ -177,28 +219,31 @@ export async function deployService(o: DeployOptions, d: DeployDeps): Promise<De
       deploymentId ??= deployment.id;
     }
     if (deployment?.rolloutState === 'FAILED') {
-      return result('failed', `rollout failed: ${deployment.rolloutStateReason ?? 'no reason given'}`, extra);
+      return result('failed', `rollout failed: ${deployment.rolloutStateReason ?? 'no reason given'}`);
     }
     // The circuit breaker's rollback replaces the deployment with one of the previous revision.
     if (!deployment && service.taskDefinition !== arn && (seen || ++missing >= 2)) {
       return result(
         'rolled-back',
         `the deployment is gone and the service runs ${service.taskDefinition}: the circuit breaker rolled it back`,
-        extra,
       );
+    }
+    // A forced deployment keeps the task definition: its rollback only shows as the deployment gone.
+    if (!deployment && seen && service.taskDefinition === arn) {
+      return result('rolled-back', `deployment ${deploymentId} is gone: rolled back or replaced by another deployment`);
     }
     if (
       deployment?.rolloutState === 'COMPLETED' &&
       deployment.runningCount === deployment.desiredCount &&
       deployments.length === 1
     ) {
-      return result('deployed', `${deployment.runningCount}/${deployment.desiredCount} tasks running ${arn}`, extra);
+      return result('deployed', `${deployment.runningCount}/${deployment.desiredCount} tasks running ${arn}`);
     }
     if (now() >= deadline) {
       const state = deployment
         ? `${deployment.rolloutState ?? 'unknown'}, ${deployment.runningCount ?? 0}/${deployment.desiredCount ?? 0} running`
         : 'no deployment of the new revision listed';
-      if (o.rollbackOnTimeout) {
+      if (o.rollbackOnTimeout && previous !== arn) {
         await d.ecs.send(
           new UpdateServiceCommand({ cluster: o.cluster, service: o.service, taskDefinition: previous }),
         );
@@ -206,10 +251,9 @@ export async function deployService(o: DeployOptions, d: DeployDeps): Promise<De
         return result(
           'timed-out',
           `not completed after ${Math.round(o.timeoutMs / 1000)} s (${state}); rolled back to ${previous}`,
-          extra,
         );
       }
-      return result('timed-out', `not completed after ${Math.round(o.timeoutMs / 1000)} s (${state})`, extra);
+      return result('timed-out', `not completed after ${Math.round(o.timeoutMs / 1000)} s (${state})`);
     }
     await sleep(o.pollMs);
   }
@@ -234,12 +278,13 @@ async function describeService(ecs: DeployDeps['ecs'], cluster: string, name: st
   return service;
 }
 
-/** Tasks of the new revision that stopped since the last look, with ECS's reason. */
+/** Tasks of the new revision (and deployment) that stopped since the last look, with ECS's reason. */
 async function stoppedTasksOf(
   ecs: DeployDeps['ecs'],
   cluster: string,
   service: string,
   taskDefinition: string,
+  deploymentId: string | undefined,
   seen: Set<string>,
 ): Promise<string[]> {
   // ECS lists a service's tasks stopped in about the last hour, 100 a page.
@@ -259,7 +304,10 @@ async function stoppedTasksOf(
   for (const task of described.tasks ?? []) {
     if (!task.taskArn) continue;
     seen.add(task.taskArn);
-    if (task.taskDefinitionArn !== taskDefinition) continue;
+    // A service's tasks name the deployment that started them: a forced deployment's old tasks,
+    // stopped on purpose, run the same task definition as its new ones.
+    const ours = task.startedBy && deploymentId ? task.startedBy === deploymentId : true;
+    if (task.taskDefinitionArn !== taskDefinition || !ours) continue;
     const exits = (task.containers ?? [])
       .filter((c) => c.exitCode !== undefined || c.reason)
       .map((c) => `${c.name}: ${c.reason ?? `exit ${c.exitCode}`}`);

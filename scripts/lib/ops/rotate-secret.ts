@@ -1,0 +1,90 @@
+/**
+ * `rotate-secret <name>`: jwt (two phases, see rotate-jwt.ts), docdb (the database master
+ * password, which RDS manages and rotates), amqp (not automated yet: says what to do).
+ */
+import { DescribeSecretCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { sleep } from '@platform/shared/async';
+import type { Context } from './context.ts';
+import { OpsError } from './errors.ts';
+import { duration } from './format.ts';
+import { type RollOptions, readersOf, rollServices } from './roll.ts';
+import { rotateJwt } from './rotate-jwt.ts';
+
+export const SECRET_NAMES = ['jwt', 'docdb', 'amqp'] as const;
+
+export interface RotateOptions extends RollOptions {
+  name: string;
+  retire: boolean;
+  /** docdb: also give every service new tasks once the rotation is done. */
+  roll: boolean;
+}
+
+export async function rotateSecret(ctx: Context, o: RotateOptions): Promise<void> {
+  switch (o.name) {
+    case 'jwt':
+      return rotateJwt(ctx, o);
+    case 'docdb':
+      return rotateDatabasePassword(ctx, o);
+    case 'amqp':
+      throw new OpsError(
+        [
+          'rotate-secret amqp is not automated yet (TODO, issue 13: a broker password change the broker receives).',
+          `Amazon MQ for RabbitMQ keeps its users in RabbitMQ (changed through the RabbitMQ management API, reachable only inside the VPC), and the secrets ${ctx.names.prefix}/mq-admin-password and ${ctx.names.prefix}/amqp-url only describe it.`,
+          'Until this command does it, follow docs/RUNBOOK.md, "Broker password leaked"; nothing was changed.',
+        ].join('\n'),
+      );
+    default:
+      throw new OpsError(`unknown secret ${o.name}; secrets: ${SECRET_NAMES.join(', ')}`, 2);
+  }
+}
+
+const stageVersion = (stages: Record<string, string[]> | undefined, stage: string) =>
+  Object.entries(stages ?? {}).find(([, s]) => s.includes(stage))?.[0];
+
+/**
+ * The database master password lives in the secret RDS manages for the cluster (its services
+ * read it as MONGO_PASSWORD). RotateSecret makes RDS set a new password on the cluster and
+ * store it; the services read the secret again when the database refuses their credentials.
+ */
+async function rotateDatabasePassword(ctx: Context, o: RotateOptions): Promise<void> {
+  const readers = await readersOf(ctx, (_arn, variable) => variable === 'MONGO_PASSWORD');
+  const arns = [...new Set(readers.flatMap((r) => r.secrets))];
+  if (arns.length === 0) {
+    throw new OpsError(
+      `no service of ${ctx.names.cluster} reads MONGO_PASSWORD from Secrets Manager: nothing to rotate`,
+    );
+  }
+  if (arns.length > 1)
+    throw new OpsError(`the services read MONGO_PASSWORD from different secrets: ${arns.join(', ')}`);
+  const arn = arns[0] as string;
+  const describe = () => ctx.aws.secrets.send(new DescribeSecretCommand({ SecretId: arn }));
+  const before = stageVersion((await describe()).VersionIdsToStages, 'AWSCURRENT');
+  ctx.out(`${arn}: rotating (read by ${readers.map((r) => r.service.serviceName).join(', ')})`);
+  await ctx.aws.secrets.send(new RotateSecretCommand({ SecretId: arn }));
+
+  const started = Date.now();
+  for (;;) {
+    const stages = (await describe()).VersionIdsToStages;
+    const current = stageVersion(stages, 'AWSCURRENT');
+    if (current && current !== before && !stageVersion(stages, 'AWSPENDING')) break;
+    if (Date.now() - started > o.timeoutMs) {
+      throw new OpsError(
+        `the rotation of ${arn} started but has not finished after ${duration(Date.now() - started)}: see the secret's rotation status in the Secrets Manager console`,
+      );
+    }
+    await sleep(o.pollMs);
+  }
+  ctx.out(`${arn}: rotated: the database has a new master password (${duration(Date.now() - started)})`);
+  if (!o.roll) {
+    ctx.out(
+      'The services read the secret again when the database refuses their credentials and reconnect with the new password: no restart needed. (Services older than that re-read need new tasks: rotate with --roll, which starts them once the rotation is done.)',
+    );
+    return;
+  }
+  const failed = await rollServices(
+    ctx,
+    readers.map((r) => r.service),
+    o,
+  );
+  if (failed.length > 0) throw new OpsError(`${failed.join(', ')} did not roll; see the events above`);
+}
