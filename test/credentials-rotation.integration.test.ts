@@ -93,7 +93,9 @@ describe('database password rotation', () => {
     const anonymous = `mongodb://127.0.0.1:${database.port}/`;
     for (const url of [anonymous, dbUrl({ username: 'platform', password: 'wrong' })]) {
       const client = new MongoClient(url, { serverSelectionTimeoutMS: 3000 });
-      await expect(client.db('products').collection('x').findOne({})).rejects.toThrow(/requires authentication|Authentication failed/);
+      await expect(client.db('products').collection('x').findOne({})).rejects.toThrow(
+        /requires authentication|Authentication failed/,
+      );
       await client.close();
     }
   });
