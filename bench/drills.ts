@@ -17,7 +17,7 @@ import amqp from 'amqplib';
 import { MongoClient } from 'mongodb';
 import { createTokens } from '../services/shared/src/auth.ts';
 import { uuidv7 } from '../services/shared/src/ids.ts';
-import { deadLetterQueueName } from '../services/shared/src/topology.ts';
+import { deadLetterQueueName, registeredTopology } from '../services/shared/src/topology.ts';
 import { type ServiceProcess, serviceProcess, TEST_JWT_SECRET } from '../test/processes.ts';
 import { provisionBackends, restartServer } from '../test/servers.ts';
 
@@ -294,7 +294,7 @@ try {
   const connection = await amqp.connect(backends.amqpUrl);
   const ch = await connection.createChannel();
   const dead: Record<string, number> = {};
-  for (const consumer of ['customer', 'products', 'shopping']) {
+  for (const consumer of Object.keys(registeredTopology)) {
     dead[consumer] = (await ch.checkQueue(deadLetterQueueName(namespace, consumer))).messageCount;
   }
   await connection.close();

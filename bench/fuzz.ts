@@ -8,11 +8,12 @@
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { serviceNames } from '../scripts/lib/services.ts';
 import { startPlatform } from './platform.ts';
 
 const examples = Number(process.env.FUZZ_EXAMPLES ?? 40);
 const seed = process.env.FUZZ_SEED ?? '20261124';
-const services = ['customer', 'products', 'shopping'];
+const services = serviceNames();
 
 function st(args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolve) =>

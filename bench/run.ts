@@ -20,7 +20,8 @@ import { Agent, request } from 'node:http';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
-import { bundle, SERVICES } from '../scripts/build.ts';
+import { bundle } from '../scripts/build.ts';
+import { serviceNames } from '../scripts/lib/services.ts';
 import { createTokens } from '../services/shared/src/auth.ts';
 import { uuidv7 } from '../services/shared/src/ids.ts';
 import { eventually } from '../test/eventually.ts';
@@ -277,7 +278,7 @@ async function perService(mongoUrl: string, amqpUrl: string) {
     loadRssMb: number;
     loadPerSec: number;
   }> = [];
-  for (const service of SERVICES) {
+  for (const service of serviceNames()) {
     const { bytes } = await bundle(service);
     const readies: number[] = [];
     let last: { child: ChildProcess; port: number } | undefined;

@@ -9,8 +9,8 @@ import { existsSync } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { serviceNames } from './lib/services.ts';
 
-export const SERVICES = ['customer', 'products', 'shopping'] as const;
 const root = join(import.meta.dirname, '..');
 
 /**
@@ -83,12 +83,13 @@ export async function bundle(
 
 if (import.meta.main) {
   const asked = process.argv.slice(2);
-  const unknown = asked.filter((s) => !SERVICES.includes(s as never));
+  const known = serviceNames();
+  const unknown = asked.filter((s) => !known.includes(s));
   if (unknown.length > 0) {
-    process.stderr.write(`unknown service(s): ${unknown.join(', ')}; known: ${SERVICES.join(', ')}\n`);
+    process.stderr.write(`unknown service(s): ${unknown.join(', ')}; known: ${known.join(', ')}\n`);
     process.exit(2);
   }
-  for (const service of asked.length > 0 ? asked : SERVICES) {
+  for (const service of asked.length > 0 ? asked : known) {
     const started = performance.now();
     const { bytes, mapBytes, tasks } = await bundle(service);
     const extra = tasks.length > 0 ? `, tasks: ${tasks.join(', ')}` : '';

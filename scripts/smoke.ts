@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { registeredServices } from '../services/shared/src/topology.ts';
 
 export interface SmokeOptions {
   baseUrl: string;
@@ -126,7 +127,7 @@ export async function runSmoke(o: SmokeOptions): Promise<boolean> {
   const products: Record<string, Json> = {};
 
   await step('health and readiness of every service', async () => {
-    for (const s of ['customer', 'products', 'shopping']) {
+    for (const s of registeredServices()) {
       const health = await expectStatus(call('GET', `/${s}/health`), 200, `${s} health`);
       expect(health.status === 'ok' && health.service === s, `${s} health body ${JSON.stringify(health)}`);
       await expectStatus(call('GET', `/${s}/ready`), 200, `${s} ready`);

@@ -3,13 +3,12 @@
  * http://127.0.0.1:${PORT:-8080}. Without MONGO_URL / AMQP_URL it runs on the embedded store
  * and bus, so a fresh clone needs no servers; set them to use real ones.
  */
-import { customerService } from '@platform/customer/service';
-import { productsService } from '@platform/products/service';
 import { createLogger } from '@platform/shared/log';
 import { type PlatformService, startPlatform } from '@platform/shared/platform';
 import { ephemeralSecret, loadConfigOrExit } from '@platform/shared/runtime';
-import { shoppingService } from '@platform/shopping/service';
+import { configSchemaOf } from '@platform/shared/service';
 import * as z from 'zod';
+import { loadManifests } from './lib/services.ts';
 
 const gatewayConfig = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -31,10 +30,10 @@ if (!env.ADMIN_EMAILS && !env.MONGO_URL) {
   env.ADMIN_EMAILS = 'admin@example.com,smoke-admin@example.com';
   logger.warn('ADMIN_EMAILS not set: admin@example.com and smoke-admin@example.com sign up as admins');
 }
-const definitions = [customerService, productsService, shoppingService];
-const services: PlatformService[] = definitions.map((definition) => ({
-  definition: definition as PlatformService['definition'],
-  config: loadConfigOrExit(definition.configSchema, env),
+const manifests = await loadManifests();
+const services: PlatformService[] = manifests.map((manifest) => ({
+  manifest,
+  config: loadConfigOrExit(configSchemaOf(manifest), env),
 }));
 
 const { server } = await startPlatform(services, {
@@ -48,7 +47,7 @@ const address = server.address();
 const port = typeof address === 'object' && address ? address.port : gateway.PORT;
 logger.info('platform ready', {
   url: `http://${gateway.HOST}:${port}`,
-  services: definitions.map((d) => `/${d.name}`),
+  services: manifests.map((m) => `/${m.name}`),
   store: env.MONGO_URL ? 'mongodb' : 'embedded',
   broker: env.AMQP_URL ? 'rabbitmq' : 'embedded',
 });

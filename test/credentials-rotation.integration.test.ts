@@ -17,10 +17,11 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { productsService } from '../services/products/src/service.ts';
+import productsService from '../services/products/src/service.ts';
 import { parseConfig } from '../services/shared/src/config.ts';
 import { createLogger } from '../services/shared/src/log.ts';
 import { type RunningService, startService } from '../services/shared/src/runtime.ts';
+import { configSchemaOf } from '../services/shared/src/service.ts';
 import { motoClientConfig, startMoto } from './moto.ts';
 import { TEST_JWT_SECRET } from './processes.ts';
 import { ferretdbControl, startLocal, stopLocal } from './servers.ts';
@@ -59,7 +60,7 @@ beforeAll(async () => {
     AWS_ACCESS_KEY_ID: 'test',
     AWS_SECRET_ACCESS_KEY: 'test',
   });
-  const config = parseConfig(productsService.configSchema, {
+  const config = parseConfig(configSchemaOf(productsService), {
     // maxIdleTimeMS: connections idle for 50 ms are dropped, so nearly every request logs in anew
     MONGO_URL: `${dbUrl()}&maxIdleTimeMS=50`,
     MONGO_CREDENTIALS_SECRET: SECRET,

@@ -5,8 +5,8 @@ import { AmqpBus } from '../services/shared/src/bus-amqp.ts';
 import { type BaseConfig, parseConfig } from '../services/shared/src/config.ts';
 import type { DomainEvent } from '../services/shared/src/events.ts';
 import { silentLogger } from '../services/shared/src/log.ts';
-import { type RunningService, type ServiceDefinition, startService } from '../services/shared/src/runtime.ts';
-import type { ConsumerName } from '../services/shared/src/topology.ts';
+import { type RunningService, startService } from '../services/shared/src/runtime.ts';
+import { configSchemaOf, type ServiceManifest } from '../services/shared/src/service.ts';
 import { eventually } from './eventually.ts';
 import { TEST_JWT_SECRET } from './processes.ts';
 import { restartServer } from './servers.ts';
@@ -35,10 +35,10 @@ export const restartDatabase = (o: { hard: boolean; downMs?: number }) => restar
  * Starts a service in this process against the real servers, on an exchange and database of the
  * test's own; `stop` is its graceful shutdown.
  */
-export async function startRealService<C extends BaseConfig>(
-  def: ServiceDefinition<C>,
-  o: { exchange: string; database: string; env?: Record<string, string> },
-): Promise<RunningService> {
+export async function startRealService<C extends BaseConfig, S, D>(
+  manifest: ServiceManifest<C, S, D>,
+  o: { exchange: string; database: string; env?: Record<string, string>; deps?: Partial<D> },
+): Promise<RunningService<S>> {
   const env = {
     MONGO_URL: backends().mongoUrl,
     AMQP_URL: backends().amqpUrl,
@@ -49,14 +49,18 @@ export async function startRealService<C extends BaseConfig>(
     OUTBOX_SCAN_MS: '1000',
     ...o.env,
   };
-  const config = parseConfig(def.configSchema, env);
-  const service = await startService(def, config, { database: o.database, logger: silentLogger });
-  await eventually(() => service.bus.isConnected(), 20_000, `${def.name} connected to the broker`);
+  const config = parseConfig(configSchemaOf(manifest), env);
+  const service = await startService(manifest, config, {
+    database: o.database,
+    logger: silentLogger,
+    ...(o.deps && { deps: o.deps }),
+  });
+  await eventually(() => service.bus.isConnected(), 20_000, `${manifest.name} connected to the broker`);
   return service;
 }
 
 /** A bus of the test's own on `exchange`, recording what reaches `consumer`'s queue. */
-export async function recordingBus(exchange: string, consumer: ConsumerName) {
+export async function recordingBus(exchange: string, consumer: string) {
   const bus = new AmqpBus({ url: backends().amqpUrl, exchange, prefetch: 50, logger: silentLogger, retryBaseMs: 5 });
   await bus.start();
   await bus.waitUntilConnected(20_000);

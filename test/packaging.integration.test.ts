@@ -7,7 +7,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import {
   chmodSync,
-  copyFileSync,
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -18,7 +18,12 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundle, SERVICES } from '../scripts/build.ts';
+import { bundle } from '../scripts/build.ts';
+import { upstreamVariables } from '../scripts/generate.ts';
+import { serviceNames } from '../scripts/lib/services.ts';
+
+const SERVICES = serviceNames();
+
 import { runSmoke } from '../scripts/smoke.ts';
 import { backends, eventually, TEST_JWT_SECRET, uniqueName } from './helpers.ts';
 import { freePort } from './servers.ts';
@@ -57,9 +62,7 @@ beforeAll(async () => {
   for (const service of SERVICES) {
     await bundle(service);
     const dir = join(work, service);
-    mkdirSync(dir);
-    for (const file of readdirSync(join(root, 'services', service, 'dist')))
-      copyFileSync(join(root, 'services', service, 'dist', file), join(dir, file));
+    cpSync(join(root, 'services', service, 'dist'), dir, { recursive: true });
     ports[service] = await freePort();
     start(process.execPath, ['main.mjs'], dir, {
       PATH: '/usr/bin:/bin',
@@ -83,9 +86,7 @@ beforeAll(async () => {
     join(conf, 'platform.conf'),
     render(readFileSync(join(root, 'nginx', 'platform.conf.template'), 'utf8'), {
       NGINX_PORT: `127.0.0.1:${nginxPort}`,
-      CUSTOMER_UPSTREAM: `127.0.0.1:${ports.customer}`,
-      PRODUCTS_UPSTREAM: `127.0.0.1:${ports.products}`,
-      SHOPPING_UPSTREAM: `127.0.0.1:${ports.shopping}`,
+      ...upstreamVariables(SERVICES, (name) => `127.0.0.1:${ports[name]}`),
     }),
   );
   writeFileSync(
@@ -115,7 +116,9 @@ describe('bundles and the nginx proxy', () => {
   it('each bundle alone starts with plain node and is ready against the real servers', async () => {
     expect(existsSync(join(work, 'node_modules'))).toBe(false);
     for (const service of SERVICES) {
-      expect(readdirSync(join(work, service)).sort()).toEqual(['healthcheck.mjs', 'main.mjs', 'main.mjs.map']);
+      // the bundle, its map, the health check, and one-off task scripts if the service has any
+      const files = readdirSync(join(work, service)).filter((f) => f !== 'tasks');
+      expect(files.sort()).toEqual(['healthcheck.mjs', 'main.mjs', 'main.mjs.map']);
       await eventually(
         async () =>
           (await fetch(`http://127.0.0.1:${ports[service]}/${service}/ready`).catch(() => undefined))?.status === 200,

@@ -22,7 +22,7 @@ export interface ServiceProcess {
  * servers, on a free port, with an exchange and database names of the test's own.
  */
 export async function serviceProcess(
-  name: 'customer' | 'products' | 'shopping',
+  name: string,
   namespace: string,
   backends: Pick<Backends, 'mongoUrl' | 'amqpUrl'>,
   env: Record<string, string> = {},

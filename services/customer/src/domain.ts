@@ -1,8 +1,6 @@
 import type { Role } from '@platform/shared/auth';
-import type { EventData, OrderLine } from '@platform/shared/events';
-import { text } from '@platform/shared/schemas';
-import * as z from 'zod';
-import { passwordProblem } from './password-policy.ts';
+import type { EventData, FinalOrderStatus, OrderLine, OrderStatus } from '@platform/shared/events';
+import { byCodeUnits } from '@platform/shared/ids';
 
 export interface Address {
   id: string;
@@ -23,8 +21,6 @@ export interface Customer {
   createdAt: string;
 }
 
-export type OrderStatus = 'PENDING' | 'CONFIRMED' | 'REJECTED';
-
 /** One line of the customer's order history, kept up to date from the order events. */
 export interface OrderSummary {
   orderId: string;
@@ -36,63 +32,28 @@ export interface OrderSummary {
   updatedAt: string;
 }
 
+/** An order's final status, as `order.confirmed` / `order.rejected` tell it. */
+export interface OrderOutcome {
+  orderId: string;
+  customerId: string;
+  status: FinalOrderStatus;
+  totalCents?: number;
+  at: string;
+}
+
+/** What `order.placed` tells the history. */
+export interface PlacedOrder {
+  orderId: string;
+  customerId: string;
+  totalCents: number;
+  items: OrderLine[];
+  placedAt: string;
+}
+
 export const MAX_ADDRESSES = 20;
 export const MAX_WISHLIST = 500;
 /** Entries GET /orders returns, newest first. */
 export const HISTORY_LIMIT = 1000;
-
-/**
- * One plain pattern, the same in the published schema and here (zod's email check and JSON
- * Schema's `format: email` disagree at the edges). Case is folded after validation: the address
- * is stored and compared in lower case.
- */
-const EMAIL = /^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,63}$/;
-const email = z
-  .string()
-  .max(254)
-  .regex(EMAIL, 'must be an email address such as ann@example.com')
-  .transform((s) => s.toLowerCase());
-
-/** Any Unicode text but unpaired surrogates (not text at all; NFKC would mangle them). */
-const passwordText = z
-  .string()
-  .max(256)
-  .refine((s) => s.isWellFormed(), 'must be valid Unicode text');
-
-export const signupBody = z
-  .strictObject({
-    email,
-    password: passwordText.min(8, 'must be at least 8 characters'),
-    phone: z
-      .string()
-      .regex(/^\+?[0-9][0-9 ()-]{4,24}$/, 'must be a phone number such as +49 30 1234567')
-      .optional(),
-  })
-  .superRefine((body, ctx) => {
-    if (body.password.length < 8) return; // said by the field's own rule
-    const problem = passwordProblem(body.password, body.email);
-    if (problem) ctx.addIssue({ code: 'custom', path: ['password'], message: problem });
-  });
-
-export const loginBody = z.strictObject({
-  email: z
-    .string()
-    .max(254)
-    .transform((s) => s.trim().toLowerCase()),
-  password: passwordText,
-});
-
-export const addressBody = z.strictObject({
-  street: text(200),
-  postalCode: text(20),
-  city: text(100),
-  country: z
-    .string()
-    .regex(/^[A-Za-z]{2}$/, 'must be a two-letter country code (ISO 3166-1 alpha-2)')
-    .transform((s) => s.toUpperCase()),
-});
-
-export const productIdParams = z.strictObject({ productId: z.uuid({ message: 'must be a UUID' }) });
 
 /**
  * Role at sign-up and login: admin exactly while the email is listed in ADMIN_EMAILS. The list is
@@ -107,15 +68,38 @@ export function publicProfile(c: Customer) {
   return { id: c.id, email: c.email, phone: c.phone, role: c.role, addresses: c.addresses, wishlist: c.wishlist };
 }
 
-/** The history entry an `order.placed` event describes. */
-export function placedSummary(data: EventData<'order.placed'>): OrderSummary {
+/** The history fact an `order.placed` event describes. */
+export function placedOrder(data: EventData<'order.placed'>): PlacedOrder {
   return {
     orderId: data.orderId,
     customerId: data.customerId,
-    status: 'PENDING',
     totalCents: data.totalCents,
     items: data.items,
     placedAt: data.placedAt,
-    updatedAt: data.placedAt,
   };
+}
+
+/** One summary per order, newest first: details from the placed fact, status from the outcome. */
+export function mergeHistory(placed: PlacedOrder[], outcomes: OrderOutcome[]): OrderSummary[] {
+  const byId = new Map(outcomes.map((o) => [o.orderId, o]));
+  const summaries: OrderSummary[] = placed.map((p) => {
+    const outcome = byId.get(p.orderId);
+    byId.delete(p.orderId);
+    return { ...p, status: outcome?.status ?? 'PENDING', updatedAt: outcome?.at ?? p.placedAt };
+  });
+  for (const o of byId.values()) {
+    // The outcome overtook order.placed: shown with what is known until the details arrive.
+    summaries.push({
+      orderId: o.orderId,
+      customerId: o.customerId,
+      status: o.status,
+      totalCents: o.totalCents ?? 0,
+      items: [],
+      placedAt: o.at,
+      updatedAt: o.at,
+    });
+  }
+  return summaries
+    .sort((a, b) => byCodeUnits(b.placedAt, a.placedAt) || byCodeUnits(b.orderId, a.orderId))
+    .slice(0, HISTORY_LIMIT);
 }

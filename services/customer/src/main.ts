@@ -1,4 +1,4 @@
 import { runService } from '@platform/shared/runtime';
-import { customerService } from './service.ts';
+import customer from './service.ts';
 
-await runService(customerService, process.env);
+await runService(customer, process.env);

@@ -1,4 +1,6 @@
-import type { Address, Customer, OrderStatus, OrderSummary } from './domain.ts';
+import type { Address, Customer, OrderOutcome, OrderSummary, PlacedOrder } from './domain.ts';
+import type { LoginGuard } from './login-guard.ts';
+import type { PasswordHasher } from './passwords.ts';
 
 export interface CustomerStore {
   /** Creates the unique email index and whatever else the store needs; run at start. */
@@ -23,14 +25,20 @@ export interface CustomerStore {
  */
 export interface OrderHistory {
   init(): Promise<void>;
-  recordPlaced(summary: OrderSummary): Promise<void>;
-  recordOutcome(outcome: {
-    orderId: string;
-    customerId: string;
-    status: Exclude<OrderStatus, 'PENDING'>;
-    totalCents?: number;
-    at: string;
-  }): Promise<void>;
+  recordPlaced(placed: PlacedOrder): Promise<void>;
+  recordOutcome(outcome: OrderOutcome): Promise<void>;
   /** Newest first. */
   listForCustomer(customerId: string): Promise<OrderSummary[]>;
+}
+
+/** What customer's routes and handlers work with. */
+export interface CustomerStores {
+  customers: CustomerStore;
+  history: OrderHistory;
+}
+
+/** Collaborators built once at start; tests give a cheaper hasher. */
+export interface CustomerDeps {
+  hasher: PasswordHasher;
+  guard: LoginGuard;
 }

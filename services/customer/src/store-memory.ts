@@ -1,6 +1,5 @@
-import type { Customer, OrderSummary } from './domain.ts';
+import { type Customer, mergeHistory, type OrderOutcome, type PlacedOrder } from './domain.ts';
 import type { CustomerStore, OrderHistory } from './ports.ts';
-import { mergeHistory, type OutcomeFact, type PlacedFact } from './store-mongo.ts';
 
 /** The embedded store: Maps, with the same results as the MongoDB adapter (see the contract tests). */
 export class MemoryCustomerStore implements CustomerStore {
@@ -57,17 +56,16 @@ export class MemoryCustomerStore implements CustomerStore {
 }
 
 export class MemoryOrderHistory implements OrderHistory {
-  readonly #placed = new Map<string, PlacedFact>();
-  readonly #outcomes = new Map<string, OutcomeFact>();
+  readonly #placed = new Map<string, PlacedOrder>();
+  readonly #outcomes = new Map<string, OrderOutcome>();
 
   async init() {}
 
-  async recordPlaced({ orderId, customerId, totalCents, items, placedAt }: OrderSummary) {
-    if (!this.#placed.has(orderId))
-      this.#placed.set(orderId, structuredClone({ orderId, customerId, totalCents, items, placedAt }));
+  async recordPlaced(placed: PlacedOrder) {
+    if (!this.#placed.has(placed.orderId)) this.#placed.set(placed.orderId, structuredClone(placed));
   }
 
-  async recordOutcome(o: Parameters<OrderHistory['recordOutcome']>[0]) {
+  async recordOutcome(o: OrderOutcome) {
     if (!this.#outcomes.has(o.orderId)) this.#outcomes.set(o.orderId, { ...o });
   }
 

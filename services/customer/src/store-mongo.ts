@@ -1,7 +1,13 @@
-import { byCodeUnits } from '@platform/shared/ids';
-import { isDuplicateKey } from '@platform/shared/mongo';
+import { insertOnce, isDuplicateKey } from '@platform/shared/mongo';
 import type { Collection, Db } from 'mongodb';
-import { type Address, type Customer, HISTORY_LIMIT, type OrderStatus, type OrderSummary } from './domain.ts';
+import {
+  type Address,
+  type Customer,
+  HISTORY_LIMIT,
+  mergeHistory,
+  type OrderOutcome,
+  type PlacedOrder,
+} from './domain.ts';
 import type { CustomerStore, OrderHistory } from './ports.ts';
 
 /**
@@ -155,13 +161,9 @@ async function takeSlot<T extends { _id: string; customerId: string; slot: numbe
  * details) and its outcome (the final status). Duplicates are refused by the unique _id, an
  * outcome cannot be replaced, and the arrival order does not matter: the list merges both.
  */
-type PlacedDoc = Omit<OrderSummary, 'orderId' | 'status' | 'updatedAt'> & { _id: string };
-type OutcomeDoc = {
+type PlacedDoc = Omit<PlacedOrder, 'orderId'> & { _id: string };
+type OutcomeDoc = Omit<OrderOutcome, 'orderId'> & {
   _id: string;
-  customerId: string;
-  status: Exclude<OrderStatus, 'PENDING'>;
-  totalCents?: number;
-  at: string;
   /** When this service learnt the outcome (operations: how far behind the saga the history runs). */
   recordedAt: Date;
 };
@@ -180,11 +182,11 @@ export class MongoOrderHistory implements OrderHistory {
     await this.#outcomes.createIndex({ customerId: 1 });
   }
 
-  async recordPlaced({ orderId, customerId, totalCents, items, placedAt }: OrderSummary) {
+  async recordPlaced({ orderId, customerId, totalCents, items, placedAt }: PlacedOrder) {
     await insertOnce(this.#placed, { _id: orderId, customerId, totalCents, items, placedAt });
   }
 
-  async recordOutcome(o: Parameters<OrderHistory['recordOutcome']>[0]) {
+  async recordOutcome(o: OrderOutcome) {
     await insertOnce(this.#outcomes, {
       _id: o.orderId,
       customerId: o.customerId,
@@ -204,53 +206,5 @@ export class MongoOrderHistory implements OrderHistory {
       placed.map(({ _id, ...p }) => ({ orderId: _id, ...p })),
       outcomes.map(({ _id, recordedAt: _, ...o }) => ({ orderId: _id, ...o })),
     );
-  }
-}
-
-export interface PlacedFact {
-  orderId: string;
-  customerId: string;
-  totalCents: number;
-  items: OrderSummary['items'];
-  placedAt: string;
-}
-export interface OutcomeFact {
-  orderId: string;
-  customerId: string;
-  status: Exclude<OrderStatus, 'PENDING'>;
-  totalCents?: number;
-  at: string;
-}
-
-/** One summary per order, newest first: details from the placed fact, status from the outcome. */
-export function mergeHistory(placed: PlacedFact[], outcomes: OutcomeFact[]): OrderSummary[] {
-  const byId = new Map(outcomes.map((o) => [o.orderId, o]));
-  const summaries: OrderSummary[] = placed.map((p) => {
-    const outcome = byId.get(p.orderId);
-    byId.delete(p.orderId);
-    return { ...p, status: outcome?.status ?? 'PENDING', updatedAt: outcome?.at ?? p.placedAt };
-  });
-  for (const o of byId.values()) {
-    // The outcome overtook order.placed: shown with what is known until the details arrive.
-    summaries.push({
-      orderId: o.orderId,
-      customerId: o.customerId,
-      status: o.status,
-      totalCents: o.totalCents ?? 0,
-      items: [],
-      placedAt: o.at,
-      updatedAt: o.at,
-    });
-  }
-  return summaries
-    .sort((a, b) => byCodeUnits(b.placedAt, a.placedAt) || byCodeUnits(b.orderId, a.orderId))
-    .slice(0, HISTORY_LIMIT);
-}
-
-async function insertOnce<T extends { _id: string }>(collection: Collection<T>, doc: T) {
-  try {
-    await (collection as unknown as Collection<{ _id: string }>).insertOne(doc);
-  } catch (err) {
-    if (!isDuplicateKey(err)) throw err;
   }
 }

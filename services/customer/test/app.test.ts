@@ -1,17 +1,14 @@
-import { createTokens } from '@platform/shared/auth';
 import { createEvent } from '@platform/shared/events';
 import { uuidv7 } from '@platform/shared/ids';
-import { silentLogger } from '@platform/shared/log';
+import { type TestService, testService } from '@platform/shared/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createCustomerApp } from '../src/app.ts';
-import { orderHistoryHandler } from '../src/history.ts';
 import { LoginGuard } from '../src/login-guard.ts';
 import { OWASP_SCRYPT, PasswordHasher } from '../src/passwords.ts';
-import { MemoryCustomerStore, MemoryOrderHistory } from '../src/store-memory.ts';
+import type { CustomerStores } from '../src/ports.ts';
+import customer from '../src/service.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field
 type Json = any;
-const tokens = await createTokens('customer-test-secret-0123456789abcdef', 600);
 const cheap = { N: 1024, r: 8, p: 1 };
 
 /** Counts the hashes it computes. */
@@ -27,40 +24,26 @@ class CountingHasher extends PasswordHasher {
   }
 }
 
-let store: MemoryCustomerStore;
-let history: MemoryOrderHistory;
+let service: TestService<CustomerStores>;
 let hasher: CountingHasher;
-let app: ReturnType<typeof createCustomerApp>;
-const makeApp = (o: { adminEmails?: string[]; hasher?: PasswordHasher } = {}) =>
-  createCustomerApp({
-    store,
-    history,
-    tokens,
-    logger: silentLogger,
-    adminEmails: o.adminEmails ?? ['boss@example.com'],
-    // as behind the ALB: the client's address is the last X-Forwarded-For entry
-    http: { bodyLimitBytes: 16 * 1024, trustedProxyHops: 1 },
-    readiness: async () => ({ store: true }),
-    hasher: o.hasher ?? hasher,
-    guard: new LoginGuard(),
-  });
-beforeEach(() => {
-  store = new MemoryCustomerStore();
-  history = new MemoryOrderHistory();
+const tokens = { verify: (token: string) => service.verifyToken(token) };
+/**
+ * The service as behind the ALB (the client's address is the last X-Forwarded-For entry), with a
+ * cheap hasher; `stores` keeps the data of a previous start, as a redeployment would.
+ */
+const start = async (o: { adminEmails?: string; hasher?: PasswordHasher; stores?: CustomerStores } = {}) =>
+  testService(customer, {
+    env: { ADMIN_EMAILS: o.adminEmails ?? 'boss@example.com', TRUSTED_PROXY_HOPS: '1' },
+    deps: { hasher: o.hasher ?? hasher, guard: new LoginGuard() },
+    ...(o.stores && { stores: o.stores }),
+  }) as Promise<TestService<CustomerStores>>;
+beforeEach(async () => {
   hasher = new CountingHasher({ params: cheap });
-  app = makeApp();
+  service = await start();
 });
 
 const json = (method: string, path: string, body?: unknown, token?: string, from = '203.0.113.7') =>
-  app.request(path, {
-    method,
-    headers: {
-      'content-type': 'application/json',
-      'x-forwarded-for': from,
-      ...(token && { authorization: `Bearer ${token}` }),
-    },
-    ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-  });
+  service.request(method, path, { body, headers: { 'x-forwarded-for': from }, ...(token && { token }) });
 const login = (email: string, password: string, from?: string) =>
   json('POST', '/customer/login', { email, password }, undefined, from);
 
@@ -89,7 +72,7 @@ describe('customer API', () => {
 
   it('stores a salted scrypt hash, never the password', async () => {
     const { id } = await signup();
-    const saved = await store.findById(id);
+    const saved = await service.stores.customers.findById(id);
     expect(saved?.passwordHash).toMatch(/^scrypt\$1024\$8\$1\$/);
     expect(JSON.stringify(saved)).not.toContain('correct horse');
     expect(await hasher.verify('correct horse', saved?.passwordHash ?? '')).toBe(true);
@@ -128,7 +111,7 @@ describe('customer API', () => {
       expect(paths).toEqual(expect.arrayContaining(fields));
     }
     expect((await json('POST', '/signup', '{"email":')).status).toBe(400);
-    expect(await store.findByEmail('a@b.co')).toBeNull();
+    expect(await service.stores.customers.findByEmail('a@b.co')).toBeNull();
   });
 
   it('login with operator injection is a 400, not a lookup', async () => {
@@ -147,11 +130,11 @@ describe('customer API', () => {
   it('roles follow ADMIN_EMAILS: an address taken off the list signs in as a customer', async () => {
     const boss = await signup('boss@example.com', 'very secret');
     expect((await tokens.verify(boss.token)).role).toBe('admin');
-    app = makeApp({ adminEmails: [] }); // redeployed without the address
+    service = await start({ adminEmails: '', stores: service.stores }); // redeployed without the address
     const res = await login('boss@example.com', 'very secret');
     expect((await tokens.verify(((await res.json()) as Json).token)).role).toBe('customer');
-    expect((await store.findById(boss.id))?.role).toBe('customer');
-    app = makeApp({ adminEmails: ['boss@example.com'] }); // and back on it
+    expect((await service.stores.customers.findById(boss.id))?.role).toBe('customer');
+    service = await start({ stores: service.stores }); // and back on it
     const again = await login('boss@example.com', 'very secret');
     expect((await tokens.verify(((await again.json()) as Json).token)).role).toBe('admin');
   });
@@ -175,7 +158,7 @@ describe('customer API', () => {
       const body = (await res.json()) as Json;
       expect(body.error.details, password).toEqual([{ path: 'body.password', message: expect.stringMatching(rule) }]);
     }
-    expect(await store.findByEmail('annabel@example.com')).toBeNull();
+    expect(await service.stores.customers.findByEmail('annabel@example.com')).toBeNull();
     const fine = await json('POST', '/customer/signup', { email: 'annabel@example.com', password: 'tr0ub4dor&3x' });
     expect(fine.status).toBe(201);
   });
@@ -220,7 +203,7 @@ describe('customer API', () => {
 
   it('a full hashing queue answers 503 with Retry-After instead of queueing without bound', async () => {
     const tight = new PasswordHasher({ params: { N: 2 ** 14, r: 8, p: 1 }, concurrency: 1, maxWaiting: 1 });
-    app = makeApp({ hasher: tight });
+    service = await start({ hasher: tight });
     const answers = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
         json(
@@ -303,7 +286,7 @@ describe('customer API', () => {
   it('shows the order history built from order events, own orders only', async () => {
     const ann = await signup();
     const bob = await signup('bob@example.com', 'bobs password');
-    const handle = orderHistoryHandler(history);
+    const handle = service.deliver;
     const orderId = uuidv7();
     const items = [{ productId: uuidv7(), name: 'Coffee', unitPriceCents: 450, qty: 2 }];
     await handle(

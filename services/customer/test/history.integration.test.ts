@@ -5,7 +5,7 @@ import { uuidv7 } from '@platform/shared/ids';
 import { silentLogger } from '@platform/shared/log';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, eventually, startRealService, TEST_JWT_SECRET, uniqueName } from '../../../test/helpers.ts';
-import { customerService } from '../src/service.ts';
+import customerService from '../src/service.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field
 type Json = any;

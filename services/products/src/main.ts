@@ -1,4 +1,4 @@
 import { runService } from '@platform/shared/runtime';
-import { productsService } from './service.ts';
+import products from './service.ts';
 
-await runService(productsService, process.env);
+await runService(products, process.env);

@@ -1,30 +1,24 @@
 import type { DomainEvent } from '@platform/shared/events';
-import type { OutboxStore } from '@platform/shared/outbox';
 import type { CatalogProduct } from './domain.ts';
+import type { StockKeeper } from './stock-keeper.ts';
 
 /**
  * Every port here is built on inserts with unique keys, the one atomic operation that MongoDB,
- * DocumentDB and FerretDB share without transactions (see README, "Consistency without
+ * DocumentDB and FerretDB share without transactions (docs/ARCHITECTURE.md, "Consistency without
  * transactions"): version facts claim a product version, stock moves claim the next ledger
- * sequence number, a reservation decision claims an order.
+ * sequence number, a reservation decision claims an order. Writes that announce something take
+ * their events along and store them in the same insert; the kit publishes them.
  */
-
-/** A product version as written: immutable, carrying its `product.changed` in its outbox. */
-export interface VersionFact {
-  product: CatalogProduct;
-  events: DomainEvent[];
-}
 
 export interface Catalog {
   init(): Promise<void>;
-  /** Claims `product.version` for the product; `conflict` when another write took it first. */
-  insertVersion(fact: VersionFact): Promise<'ok' | 'conflict'>;
+  /** Claims `product.version` for the product, with its events; `conflict` when another write took it. */
+  insertVersion(product: CatalogProduct, events: DomainEvent[]): Promise<'ok' | 'conflict'>;
   /** Updates the queryable copy, unless it already shows this version or a newer one. */
   project(product: CatalogProduct): Promise<void>;
   get(id: string): Promise<CatalogProduct | null>;
   list(q: { category?: string | undefined; after?: string | undefined; limit: number }): Promise<CatalogProduct[]>;
   getMany(ids: string[]): Promise<CatalogProduct[]>;
-  readonly outbox: OutboxStore;
 }
 
 /** One entry of a product's stock ledger. `seq` numbers a product's moves 1, 2, 3, ... */
@@ -54,7 +48,7 @@ export interface ReservationLine {
   qty: number;
 }
 
-/** The decision on an order's stock, taken once, carrying its `stock.*` event in its outbox. */
+/** The decision on an order's stock, taken once. */
 export interface Decision {
   orderId: string;
   outcome: 'RESERVED' | 'REJECTED';
@@ -62,13 +56,18 @@ export interface Decision {
   /** Lines that could not be served (REJECTED). */
   missing: string[];
   decidedAt: string;
-  events: DomainEvent[];
 }
 
 export interface Reservations {
   init(): Promise<void>;
   get(orderId: string): Promise<Decision | null>;
-  /** Stores the decision unless one exists; returns the one that counts. */
-  decide(decision: Decision): Promise<Decision>;
-  readonly outbox: OutboxStore;
+  /** Stores the decision with its events unless one exists; returns the one that counts. */
+  decide(decision: Decision, events: DomainEvent[]): Promise<Decision>;
+}
+
+/** What products' routes and handlers work with. */
+export interface ProductStores {
+  catalog: Catalog;
+  stock: StockKeeper;
+  reservations: Reservations;
 }

@@ -1,30 +1,33 @@
-import { baseConfigSchema } from '@platform/shared/config';
-import type { ServiceDefinition } from '@platform/shared/runtime';
-import { createProductsApp } from './app.ts';
-import { StockKeeper, stockReservationHandler } from './stock.ts';
+import type { BaseConfig } from '@platform/shared/config';
+import { defineService } from '@platform/shared/service';
+import type { ProductStores } from './ports.ts';
+import { reserveStock } from './reserve-stock.ts';
+import { productRoutes } from './routes.ts';
+import { StockKeeper } from './stock-keeper.ts';
 import { MemoryCatalog, MemoryReservations, MemoryStockLedger } from './store-memory.ts';
 import { MongoCatalog, MongoReservations, MongoStockLedger } from './store-mongo.ts';
 
-export const productsService: ServiceDefinition<ReturnType<typeof baseConfigSchema.parse>> = {
+export default defineService<BaseConfig, ProductStores>({
   name: 'products',
-  configSchema: baseConfigSchema,
-  async build({ logger, tokens, db, relay, readiness, http }) {
-    const catalog = db ? new MongoCatalog(db) : new MemoryCatalog();
-    const ledger = db ? new MongoStockLedger(db) : new MemoryStockLedger();
-    const reservations = db ? new MongoReservations(db) : new MemoryReservations();
-    await Promise.all([catalog.init(), ledger.init(), reservations.init()]);
-    relay.register(catalog.outbox);
-    relay.register(reservations.outbox);
-    const stock = new StockKeeper(ledger);
-    const app = createProductsApp({
-      catalog,
-      stock,
-      relay,
-      tokens,
-      logger,
-      readiness,
-      http,
-    });
-    return { app, handler: stockReservationHandler(stock, reservations, relay) };
+  description: 'Catalog and stock. Publishes product.changed; reserves stock for order.placed.',
+  publishes: ['product.changed', 'stock.reserved', 'stock.rejected'],
+  stores: {
+    memory: (kit) => ({
+      catalog: new MemoryCatalog(kit),
+      stock: new StockKeeper(new MemoryStockLedger()),
+      reservations: new MemoryReservations(kit),
+    }),
+    mongo: (db, kit) => ({
+      catalog: new MongoCatalog(db, kit),
+      stock: new StockKeeper(new MongoStockLedger(db)),
+      reservations: new MongoReservations(db, kit),
+    }),
   },
-};
+  deploy: { priority: 20 },
+  routes: productRoutes,
+  subscriptions: {
+    'order.placed': async (event, { stores }) => {
+      await reserveStock(stores.stock, stores.reservations, event.data);
+    },
+  },
+});

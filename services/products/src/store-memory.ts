@@ -1,22 +1,23 @@
-import { appendOutbox, type MemoryOutboxRecord, memoryOutboxStore } from '@platform/shared/outbox-memory';
+import type { DomainEvent } from '@platform/shared/events';
+import type { MemoryEventTable } from '@platform/shared/outbox-memory';
+import type { StoreKit } from '@platform/shared/service';
 import type { CatalogProduct } from './domain.ts';
-import type { Catalog, Decision, Reservations, StockLedger, StockMove, VersionFact } from './ports.ts';
+import type { Catalog, Decision, Reservations, StockLedger, StockMove } from './ports.ts';
 
 /** The embedded stores: Maps with the same unique-key semantics as the MongoDB adapters. */
 export class MemoryCatalog implements Catalog {
-  readonly #versions = new Map<string, MemoryOutboxRecord & { product: CatalogProduct }>();
+  readonly #versions: MemoryEventTable<CatalogProduct>;
   readonly #products = new Map<string, CatalogProduct>();
-  readonly outbox = memoryOutboxStore('product_versions', this.#versions);
+
+  constructor(kit: StoreKit) {
+    this.#versions = kit.outbox.memory('product_versions');
+  }
 
   async init() {}
 
-  async insertVersion({ product, events }: VersionFact) {
-    const key = `${product.id}:${product.version}`;
-    if (this.#versions.has(key)) return 'conflict' as const;
-    const record = { product: structuredClone(product), outbox: [] };
-    appendOutbox(record, events);
-    this.#versions.set(key, record);
-    return 'ok' as const;
+  async insertVersion(product: CatalogProduct, events: DomainEvent[]) {
+    const written = this.#versions.insertWithEvents(`${product.id}:${product.version}`, product, events);
+    return written === 'inserted' ? ('ok' as const) : ('conflict' as const);
   }
 
   async project(product: CatalogProduct) {
@@ -85,24 +86,20 @@ export class MemoryStockLedger implements StockLedger {
 }
 
 export class MemoryReservations implements Reservations {
-  readonly #decisions = new Map<string, MemoryOutboxRecord & Omit<Decision, 'events'>>();
-  readonly outbox = memoryOutboxStore('stock_decisions', this.#decisions);
+  readonly #decisions: MemoryEventTable<Decision>;
+
+  constructor(kit: StoreKit) {
+    this.#decisions = kit.outbox.memory('stock_decisions');
+  }
 
   async init() {}
 
   async get(orderId: string) {
-    const record = this.#decisions.get(orderId);
-    if (!record) return null;
-    const { outbox, outboxDueAt: _, ...decision } = structuredClone(record);
-    return { ...decision, events: outbox };
+    return this.#decisions.get(orderId) ?? null;
   }
 
-  async decide({ events, ...decision }: Decision) {
-    if (!this.#decisions.has(decision.orderId)) {
-      const record = { ...structuredClone(decision), outbox: [] };
-      appendOutbox(record, events);
-      this.#decisions.set(decision.orderId, record);
-    }
-    return (await this.get(decision.orderId)) as Decision;
+  async decide(decision: Decision, events: DomainEvent[]) {
+    this.#decisions.insertWithEvents(decision.orderId, decision, events);
+    return this.#decisions.get(decision.orderId) as Decision;
   }
 }

@@ -1,52 +1,37 @@
-import {
-  createOutboxIndex,
-  isDuplicateKey,
-  mongoOutboxStore,
-  type OutboxFields,
-  withOutbox,
-} from '@platform/shared/mongo';
+import type { DomainEvent } from '@platform/shared/events';
+import { isDuplicateKey } from '@platform/shared/mongo';
+import { type MongoEventCollection, withoutOutbox } from '@platform/shared/outbox-mongo';
+import type { StoreKit } from '@platform/shared/service';
 import type { Collection, Db } from 'mongodb';
 import type { CatalogProduct } from './domain.ts';
-import type { Catalog, Decision, Reservations, StockLedger, StockMove, VersionFact } from './ports.ts';
+import type { Catalog, Decision, Reservations, StockLedger, StockMove } from './ports.ts';
 
 type ProductDoc = Omit<CatalogProduct, 'id'> & { _id: string };
-type VersionDoc = OutboxFields & { _id: string; productId: string; version: number; product: CatalogProduct };
+type VersionDoc = { _id: string; productId: string; version: number; product: CatalogProduct };
 type MoveDoc = StockMove & { _id: string };
-type DecisionDoc = OutboxFields & Omit<Decision, 'orderId' | 'events'> & { _id: string };
+type DecisionDoc = Omit<Decision, 'orderId'> & { _id: string };
 
 const toProduct = ({ _id, ...rest }: ProductDoc): CatalogProduct => ({ id: _id, ...rest });
 
 export class MongoCatalog implements Catalog {
   readonly #products: Collection<ProductDoc>;
-  readonly #versions: Collection<VersionDoc>;
-  readonly outbox;
+  readonly #versions: MongoEventCollection<VersionDoc>;
 
-  constructor(db: Db) {
+  constructor(db: Db, kit: StoreKit) {
     this.#products = db.collection<ProductDoc>('products');
-    this.#versions = db.collection<VersionDoc>('product_versions');
-    this.outbox = mongoOutboxStore('product_versions', this.#versions);
+    this.#versions = kit.outbox.mongo(db.collection<VersionDoc>('product_versions'));
   }
 
   async init() {
     await this.#products.createIndex({ category: 1, _id: 1 });
-    await this.#versions.createIndex({ productId: 1, version: -1 });
-    await createOutboxIndex(this.#versions);
+    await this.#versions.collection.createIndex({ productId: 1, version: -1 });
   }
 
-  async insertVersion({ product, events }: VersionFact) {
-    try {
-      await this.#versions.insertOne({
-        _id: `${product.id}:${product.version}`,
-        productId: product.id,
-        version: product.version,
-        product,
-        ...withOutbox(events),
-      });
-      return 'ok' as const;
-    } catch (err) {
-      if (isDuplicateKey(err)) return 'conflict' as const;
-      throw err;
-    }
+  async insertVersion(product: CatalogProduct, events: DomainEvent[]) {
+    const doc = { _id: `${product.id}:${product.version}`, productId: product.id, version: product.version, product };
+    return (await this.#versions.insertWithEvents(doc, events)) === 'inserted'
+      ? ('ok' as const)
+      : ('conflict' as const);
   }
 
   async project({ id, ...fields }: CatalogProduct) {
@@ -63,7 +48,7 @@ export class MongoCatalog implements Catalog {
     const doc = await this.#products.findOne({ _id: id });
     if (doc) return toProduct(doc);
     // A crash between the version fact and its projection leaves only the fact: repair from it.
-    const [latest] = await this.#versions.find({ productId: id }).sort({ version: -1 }).limit(1).toArray();
+    const [latest] = await this.#versions.collection.find({ productId: id }).sort({ version: -1 }).limit(1).toArray();
     if (!latest) return null;
     await this.project(latest.product);
     return latest.product;
@@ -145,31 +130,24 @@ export class MongoStockLedger implements StockLedger {
 const strip = ({ _id, ...move }: MoveDoc): StockMove => move;
 
 export class MongoReservations implements Reservations {
-  readonly #decisions: Collection<DecisionDoc>;
-  readonly outbox;
+  readonly #decisions: MongoEventCollection<DecisionDoc>;
 
-  constructor(db: Db) {
-    this.#decisions = db.collection<DecisionDoc>('stock_decisions');
-    this.outbox = mongoOutboxStore('stock_decisions', this.#decisions);
+  constructor(db: Db, kit: StoreKit) {
+    this.#decisions = kit.outbox.mongo(db.collection<DecisionDoc>('stock_decisions'));
   }
 
-  async init() {
-    await createOutboxIndex(this.#decisions);
-  }
+  async init() {}
 
   async get(orderId: string) {
-    const doc = await this.#decisions.findOne({ _id: orderId });
+    const doc = await this.#decisions.collection.findOne({ _id: orderId });
     if (!doc) return null;
-    const { _id, outbox, outboxDueAt: _, ...decision } = doc;
-    return { orderId: _id, ...decision, events: outbox };
+    const { _id, ...decision } = withoutOutbox(doc);
+    return { orderId: _id, ...decision };
   }
 
-  async decide({ orderId, events, ...decision }: Decision) {
-    try {
-      await this.#decisions.insertOne({ _id: orderId, ...decision, ...withOutbox(events) });
-      return { orderId, ...decision, events };
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
+  async decide({ orderId, ...decision }: Decision, events: DomainEvent[]) {
+    if ((await this.#decisions.insertWithEvents({ _id: orderId, ...decision }, events)) === 'inserted') {
+      return { orderId, ...decision };
     }
     return (await this.get(orderId)) as Decision; // decided before: that decision stands
   }

@@ -1,49 +1,25 @@
-import { createTokens } from '@platform/shared/auth';
-import { MemoryBus } from '@platform/shared/bus-memory';
 import type { DomainEvent } from '@platform/shared/events';
 import { uuidv7 } from '@platform/shared/ids';
-import { silentLogger } from '@platform/shared/log';
-import { OutboxRelay } from '@platform/shared/outbox';
+import { type TestService, testService } from '@platform/shared/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createProductsApp } from '../src/app.ts';
-import { StockKeeper } from '../src/stock.ts';
-import { MemoryCatalog, MemoryStockLedger } from '../src/store-memory.ts';
+import products from '../src/service.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field
 type Json = any;
-const tokens = await createTokens('products-test-secret-0123456789abcdef', 600);
-const admin = await tokens.issue({ id: uuidv7(), email: 'boss@example.com', role: 'admin' });
-const customer = await tokens.issue({ id: uuidv7(), email: 'ann@example.com', role: 'customer' });
 
-let app: ReturnType<typeof createProductsApp>;
-let bus: MemoryBus;
+let service: TestService<unknown>;
+let admin: string;
+let customer: string;
 let published: DomainEvent[];
 beforeEach(async () => {
-  bus = new MemoryBus();
-  published = [];
-  await bus.consume('shopping', async (e) => {
-    published.push(e);
-  });
-  const catalog = new MemoryCatalog();
-  const relay = new OutboxRelay({ bus, logger: silentLogger, pollMs: 50 });
-  relay.register(catalog.outbox);
-  app = createProductsApp({
-    catalog,
-    stock: new StockKeeper(new MemoryStockLedger()),
-    relay,
-    tokens,
-    logger: silentLogger,
-    http: { bodyLimitBytes: 16 * 1024 },
-    readiness: async () => ({ store: true }),
-  });
+  service = await testService(products, { env: { ADMIN_EMAILS: 'boss@example.com' } });
+  admin = await service.tokenFor({ id: uuidv7(), email: 'boss@example.com', role: 'admin' });
+  customer = await service.tokenFor({ id: uuidv7(), email: 'ann@example.com' });
+  published = service.bus.published;
 });
 
 const call = (method: string, path: string, body?: unknown, token?: string) =>
-  app.request(path, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
-    ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-  });
+  service.request(method, path, { body, ...(token && { token }) });
 
 const apple = {
   name: 'Apple',
@@ -67,7 +43,7 @@ describe('products API', () => {
     expect(p).toMatchObject({ ...apple, version: 1 });
     expect(p.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(await (await call('GET', `/products/${p.id}`)).json()).toEqual(p);
-    await bus.idle();
+    await service.settled();
     expect(published).toEqual([
       expect.objectContaining({
         type: 'product.changed',
@@ -91,7 +67,7 @@ describe('products API', () => {
     expect(await r1.json()).toMatchObject({ priceCents: 349, version: 2, name: 'Apple', stock: 10 });
     const r2 = (await (await call('PATCH', `/products/${p.id}`, { stock: 25, supplier: null }, admin)).json()) as Json;
     expect(r2).toMatchObject({ version: 3, stock: 25, supplier: null, priceCents: 349 });
-    await bus.idle();
+    await service.settled();
     expect(published.map((e) => (e.type === 'product.changed' ? e.data.version : 0))).toEqual([1, 2, 3]);
   });
 

@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DomainEvent } from '@platform/shared/events';
-import { withOutbox } from '@platform/shared/mongo';
+import { withOutbox } from '@platform/shared/outbox-mongo';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bundle } from '../../../scripts/build.ts';
 import { backends, testDatabase } from '../../../test/helpers.ts';

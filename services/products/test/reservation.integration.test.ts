@@ -3,7 +3,7 @@ import { createEvent, type DomainEvent } from '@platform/shared/events';
 import { uuidv7 } from '@platform/shared/ids';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, recordingBus, startRealService, TEST_JWT_SECRET, uniqueName } from '../../../test/helpers.ts';
-import { productsService } from '../src/service.ts';
+import productsService from '../src/service.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field
 type Json = any;

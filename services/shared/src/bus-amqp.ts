@@ -3,7 +3,7 @@ import { InFlight, retryDelay, sleep, withTimeout } from './async.ts';
 import { BrokerUnavailableError, type EventBus, type EventHandler } from './bus.ts';
 import { type DomainEvent, parseEvent } from './events.ts';
 import type { Logger } from './log.ts';
-import { type ConsumerName, DELIVERY_LIMIT, deadLetterQueueName, queueName, topology } from './topology.ts';
+import { DELIVERY_LIMIT, deadLetterQueueName, queueName, registeredTopology, type Topology } from './topology.ts';
 
 export interface AmqpBusOptions {
   url: string;
@@ -18,10 +18,12 @@ export interface AmqpBusOptions {
   confirmTimeoutMs?: number;
   /** Shown in the broker's connection list. */
   connectionName?: string;
+  /** Every consumer's bindings (declared at each connect); the registry's by default. */
+  topology?: Topology;
 }
 
 interface Consumer {
-  name: ConsumerName;
+  name: string;
   handler: EventHandler;
 }
 
@@ -40,7 +42,7 @@ export class AmqpBus implements EventBus {
   #connection: Awaited<ReturnType<typeof connectWithRecovery>> | undefined;
   #model: ChannelModel | undefined;
   #publisher: ConfirmChannel | undefined;
-  #consumerChannels: Array<{ channel: Channel; tag: string; name: ConsumerName }> = [];
+  #consumerChannels: Array<{ channel: Channel; tag: string; name: string }> = [];
   /** Serialises consumer starts, so a consumer is never started twice on one connection. */
   #starting: Promise<void> = Promise.resolve();
   #connected = false;
@@ -53,6 +55,7 @@ export class AmqpBus implements EventBus {
       retryBaseMs: 200,
       confirmTimeoutMs: 10_000,
       connectionName: 'platform',
+      topology: registeredTopology,
       ...options,
     };
   }
@@ -88,7 +91,7 @@ export class AmqpBus implements EventBus {
 
   async #setup(model: ChannelModel): Promise<void> {
     const ch = await model.createChannel();
-    await declareTopology(ch, this.#o.exchange, this.#o.deliveryLimit);
+    await declareTopology(ch, this.#o.exchange, this.#o.deliveryLimit, this.#o.topology);
     await ch.close();
     const publisher = await model.createConfirmChannel();
     this.#watch(model, publisher, 'publisher');
@@ -153,7 +156,7 @@ export class AmqpBus implements EventBus {
     await withTimeout(confirmed, this.#o.confirmTimeoutMs, `no publisher confirm for ${event.type} ${event.id}`);
   }
 
-  async consume(name: ConsumerName, handler: EventHandler): Promise<void> {
+  async consume(name: string, handler: EventHandler): Promise<void> {
     this.#consumers.push({ name, handler });
     this.#consuming = true;
     if (this.#stopRetries.signal.aborted) this.#stopRetries = new AbortController();
@@ -249,7 +252,12 @@ function connectWithRecovery(url: string, name: string, setup: (model: ChannelMo
 }
 
 /** Declares the exchange and, for every consumer of the topology, its queue and dead-letter queue. */
-export async function declareTopology(ch: Channel, exchange: string, deliveryLimit: number): Promise<void> {
+export async function declareTopology(
+  ch: Channel,
+  exchange: string,
+  deliveryLimit: number,
+  topology: Topology = registeredTopology,
+): Promise<void> {
   await ch.assertExchange(exchange, 'topic', { durable: true });
   for (const [consumer, types] of Object.entries(topology)) {
     const queue = queueName(exchange, consumer);

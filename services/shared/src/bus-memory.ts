@@ -1,7 +1,7 @@
 import { InFlight, retryDelay, sleep } from './async.ts';
 import { BrokerUnavailableError, type EventBus, type EventHandler } from './bus.ts';
 import { type DomainEvent, parseEvent } from './events.ts';
-import { type ConsumerName, DELIVERY_LIMIT, topology } from './topology.ts';
+import { DELIVERY_LIMIT, registeredTopology, type Topology } from './topology.ts';
 
 interface Message {
   body: string;
@@ -9,7 +9,7 @@ interface Message {
 }
 
 interface Queue {
-  name: ConsumerName;
+  name: string;
   bindings: readonly string[];
   ready: Message[];
   handler: EventHandler | undefined;
@@ -21,6 +21,8 @@ export interface MemoryBusOptions {
   prefetch?: number;
   deliveryLimit?: number;
   retryBaseMs?: number;
+  /** Every consumer's bindings; the registry's by default. */
+  topology?: Topology;
 }
 
 /**
@@ -29,7 +31,7 @@ export interface MemoryBusOptions {
  * messages), inside one process. Messages cross it as JSON text, as they would on the wire.
  */
 export class MemoryBus implements EventBus {
-  readonly #queues = new Map<ConsumerName, Queue>();
+  readonly #queues = new Map<string, Queue>();
   readonly #running = new InFlight();
   readonly #retrying = new InFlight();
   #stop = new AbortController();
@@ -43,9 +45,9 @@ export class MemoryBus implements EventBus {
     this.#prefetch = options.prefetch ?? 32;
     this.#deliveryLimit = options.deliveryLimit ?? DELIVERY_LIMIT;
     this.#retryBaseMs = options.retryBaseMs ?? 100;
-    for (const [name, bindings] of Object.entries(topology)) {
-      this.#queues.set(name as ConsumerName, {
-        name: name as ConsumerName,
+    for (const [name, bindings] of Object.entries(options.topology ?? registeredTopology)) {
+      this.#queues.set(name, {
+        name,
         bindings,
         ready: [],
         handler: undefined,
@@ -69,7 +71,7 @@ export class MemoryBus implements EventBus {
     }
   }
 
-  async consume(consumer: ConsumerName, handler: EventHandler): Promise<void> {
+  async consume(consumer: string, handler: EventHandler): Promise<void> {
     const queue = this.#queue(consumer);
     queue.handler = handler;
     if (!this.#consuming) {
@@ -100,7 +102,7 @@ export class MemoryBus implements EventBus {
     this.#connected = false;
   }
 
-  deadLetters(consumer: ConsumerName): string[] {
+  deadLetters(consumer: string): string[] {
     return [...this.#queue(consumer).deadLetters];
   }
 
@@ -115,13 +117,13 @@ export class MemoryBus implements EventBus {
     }
   }
 
-  #queue(consumer: ConsumerName): Queue {
+  #queue(consumer: string): Queue {
     const queue = this.#queues.get(consumer);
     if (!queue) throw new Error(`unknown consumer ${consumer}`);
     return queue;
   }
 
-  #pump(consumer: ConsumerName): void {
+  #pump(consumer: string): void {
     const queue = this.#queue(consumer);
     while (this.#consuming && queue.handler && queue.active < this.#prefetch && queue.ready.length > 0) {
       const message = queue.ready.shift() as Message;

@@ -1,5 +1,4 @@
 import type { DomainEvent } from './events.ts';
-import type { ConsumerName } from './topology.ts';
 
 /** Handles one event. Resolving acknowledges it; throwing sends it back for a later retry. */
 export type EventHandler = (event: DomainEvent) => Promise<void>;
@@ -16,7 +15,7 @@ export interface EventBus {
    * time. A message that is not a valid event goes straight to the dead-letter queue; one whose
    * handler keeps failing goes there after DELIVERY_LIMIT deliveries.
    */
-  consume(consumer: ConsumerName, handler: EventHandler): Promise<void>;
+  consume(consumer: string, handler: EventHandler): Promise<void>;
   /** Stops taking new messages and waits for the handlers in flight to finish. */
   stopConsuming(): Promise<void>;
   isConnected(): boolean;

@@ -19,6 +19,11 @@ export const orderLineSchema = z.object({
 });
 export type OrderLine = z.infer<typeof orderLineSchema>;
 
+/** Where an order stands: PENDING until stock is reserved (CONFIRMED) or refused (REJECTED). */
+export const orderStatusSchema = z.enum(['PENDING', 'CONFIRMED', 'REJECTED']);
+export type OrderStatus = z.infer<typeof orderStatusSchema>;
+export type FinalOrderStatus = Exclude<OrderStatus, 'PENDING'>;
+
 export const eventDataSchemas = {
   /** Full catalog snapshot of a product after a create or update; consumers keep the newest version. */
   'product.changed': z.object({

@@ -1,8 +1,6 @@
 import { type Collection, type Db, MongoClient, type MongoClientOptions, MongoServerError } from 'mongodb';
-import type { DomainEvent } from './events.ts';
 import type { Logger } from './log.ts';
 import type { Credentials, CredentialsSource } from './mongo-credentials.ts';
-import { OUTBOX_GRACE_MS, type OutboxEntry, type OutboxStore } from './outbox.ts';
 
 export interface MongoOptions {
   url: string;
@@ -201,92 +199,17 @@ export async function pingMongo(db: Db): Promise<boolean> {
 
 export const isDuplicateKey = (err: unknown): boolean => err instanceof MongoServerError && err.code === 11000;
 
-// ---------------------------------------------------------------------------------------------
-// The outbox on a MongoDB collection
-
-export interface OutboxFields {
-  outbox: DomainEvent[];
-  /** Set while events are pending: when the poller may take them. Sparse index. */
-  outboxDueAt?: Date;
-}
-
-/** Fields for a document written together with its events. */
-export function withOutbox(events: DomainEvent[], now = Date.now()): OutboxFields {
-  return { outbox: events, outboxDueAt: new Date(now + OUTBOX_GRACE_MS) };
-}
-
-/** Update operators that append events to a document's outbox in the same write. */
-export function pushOutbox(events: DomainEvent[], now = Date.now()) {
-  return {
-    $push: { outbox: { $each: events } },
-    $set: { outboxDueAt: new Date(now + OUTBOX_GRACE_MS) },
-  };
-}
-
-type OutboxDoc = OutboxFields & { _id: string };
-
 /**
- * How long fully sent outboxes are gathered before they are cleared in one bulk write. Marking
- * as sent delays nobody (the events are out), and one write for several documents costs about
- * half as much as one each, in the service and in the database. A crash in between only means
- * the events are published again, which consumers dedupe.
+ * Inserts a fact that is written once: false (and nothing written) when its _id exists. The one
+ * atomic operation every MongoDB-compatible store offers without transactions, and what makes
+ * event handlers idempotent: a redelivered event finds its fact taken.
  */
-export const SENT_BATCH_MS = 25;
-const SENT_BATCH_MAX = 500;
-
-export function mongoOutboxStore<T extends OutboxDoc>(name: string, collection: Collection<T>): OutboxStore {
-  const c = collection as unknown as Collection<OutboxDoc>;
-  let batch: Array<{ key: string; settle: (err?: unknown) => void }> = [];
-  let timer: NodeJS.Timeout | undefined;
-  const clearBatch = async () => {
-    clearTimeout(timer); // a full batch goes early; its timer must not cut the next one short
-    const taken = batch;
-    batch = [];
-    try {
-      await c.bulkWrite(
-        taken.map(({ key }) => ({
-          updateOne: { filter: { _id: key }, update: { $set: { outbox: [] }, $unset: { outboxDueAt: '' } } },
-        })),
-        { ordered: false },
-      );
-      for (const t of taken) t.settle();
-    } catch (err) {
-      for (const t of taken) t.settle(err);
-    }
-  };
-  return {
-    name,
-    async claimDue(limit, leaseMs) {
-      const entries: OutboxEntry[] = [];
-      while (entries.length < limit) {
-        const now = Date.now();
-        const doc = await c.findOneAndUpdate(
-          { outboxDueAt: { $lte: new Date(now) } },
-          { $set: { outboxDueAt: new Date(now + leaseMs) } },
-          { sort: { outboxDueAt: 1 }, returnDocument: 'after' }, // no projection: FerretDB refuses one here
-        );
-        if (!doc) break;
-        if (doc.outbox.length > 0) entries.push({ key: doc._id, events: doc.outbox });
-        else await c.updateOne({ _id: doc._id }, { $unset: { outboxDueAt: '' } });
-      }
-      return entries;
-    },
-    // Filters on _id alone: the one filter FerretDB 1.x pushes down to its index (any other
-    // filter reads the whole collection), and the cheapest on MongoDB and DocumentDB too.
-    async markSent(key, events, all) {
-      if (!all) {
-        await c.updateOne({ _id: key }, { $pullAll: { outbox: events } });
-        return;
-      }
-      await new Promise<void>((resolve, reject) => {
-        const size = batch.push({ key, settle: (err) => (err === undefined ? resolve() : reject(err)) });
-        if (size === 1) timer = setTimeout(clearBatch, SENT_BATCH_MS);
-        else if (size >= SENT_BATCH_MAX) void clearBatch();
-      });
-    },
-  };
-}
-
-export async function createOutboxIndex<T extends OutboxDoc>(collection: Collection<T>): Promise<void> {
-  await (collection as unknown as Collection<OutboxDoc>).createIndex({ outboxDueAt: 1 }, { sparse: true });
+export async function insertOnce<T extends { _id: string }>(collection: Collection<T>, doc: T): Promise<boolean> {
+  try {
+    await (collection as unknown as Collection<{ _id: string }>).insertOne(doc);
+    return true;
+  } catch (err) {
+    if (isDuplicateKey(err)) return false;
+    throw err;
+  }
 }

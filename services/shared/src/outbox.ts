@@ -1,6 +1,6 @@
 import { InFlight, sleep } from './async.ts';
 import type { EventBus } from './bus.ts';
-import type { DomainEvent } from './events.ts';
+import type { DomainEvent, EventType } from './events.ts';
 import type { Logger } from './log.ts';
 
 /**
@@ -33,6 +33,17 @@ export interface OutboxStore {
    * were all of its events, which clears the outbox and its due time in one write.
    */
   markSent(key: string, events: DomainEvent[], all: boolean): Promise<void>;
+}
+
+/**
+ * Where a collection written with events reports to (see MongoEventCollection, MemoryEventTable):
+ * the relay publishes a write's events as soon as the write succeeded.
+ */
+export interface EventSink {
+  /** Throws unless every event is of a type the service declared it publishes. */
+  check(events: DomainEvent[]): void;
+  /** The write of `key` with `events` is stored: publish them now. */
+  written(key: string, events: DomainEvent[]): void;
 }
 
 /**
@@ -78,6 +89,23 @@ export class OutboxRelay {
   }
 
   /**
+   * Registers `store` and answers the sink its writes report to: each write's events are
+   * published at once, and only events of the `publishes` types may be written at all.
+   */
+  sinkFor(store: OutboxStore, publishes: readonly EventType[]): EventSink {
+    this.register(store);
+    const allowed = new Set<string>(publishes);
+    return {
+      check: (events) => {
+        const stray = events.find((e) => !allowed.has(e.type));
+        if (stray)
+          throw new Error(`${stray.type} is not among the events this service publishes (${publishes.join(', ')})`);
+      },
+      written: (key, events) => void this.flush(store, { key, events }),
+    };
+  }
+
+  /**
    * Publishes events a write has just stored, without waiting for the next poll. Never throws:
    * whatever it cannot publish now stays in the outbox, and this process retries it.
    */
@@ -96,6 +124,11 @@ export class OutboxRelay {
 
   start(): void {
     this.#loop ??= this.#poll();
+  }
+
+  /** Resolves once the publishes in flight are done (tests). */
+  async settle(): Promise<void> {
+    await this.#flushing.drain();
   }
 
   /** Stops polling and waits for publishes in flight. */

@@ -4,7 +4,8 @@ import type { BaseConfig } from './config.ts';
 import { AppError } from './errors.ts';
 import { type Fetch, requestIdOf } from './http.ts';
 import { createLogger, type Logger } from './log.ts';
-import { type RunningService, type ServiceDefinition, serveUntilSignal, startService } from './runtime.ts';
+import { type RunningService, serveUntilSignal, startService } from './runtime.ts';
+import type { AnyManifest } from './service.ts';
 
 /**
  * Routes by the first path segment, as the ALB's listener rules do: `/customer` and
@@ -27,7 +28,7 @@ export function createGateway(routes: Record<string, Fetch>): Fetch {
 }
 
 export interface PlatformService {
-  definition: ServiceDefinition<BaseConfig>;
+  manifest: AnyManifest;
   config: BaseConfig;
 }
 
@@ -46,10 +47,10 @@ export async function startPlatform(
   const running: RunningService[] = [];
   for (const s of services) {
     running.push(
-      await startService(s.definition, s.config, {
+      await startService(s.manifest, s.config, {
         ...(sharedBus && { bus: sharedBus }),
-        database: s.definition.name,
-        logger: createLogger({ level: s.config.LOG_LEVEL, bindings: { service: s.definition.name } }),
+        database: s.manifest.name,
+        logger: createLogger({ level: s.config.LOG_LEVEL, bindings: { service: s.manifest.name } }),
       }),
     );
   }

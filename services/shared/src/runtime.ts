@@ -3,70 +3,55 @@ import type { Server } from 'node:http';
 import type { Db } from 'mongodb';
 import type { z } from 'zod';
 import { sleep, withTimeout } from './async.ts';
-import { createTokens, type Tokens } from './auth.ts';
+import { createTokens } from './auth.ts';
 import type { EventBus, EventHandler } from './bus.ts';
 import { AmqpBus } from './bus-amqp.ts';
 import { MemoryBus } from './bus-memory.ts';
 import { type BaseConfig, ConfigError, parseConfig } from './config.ts';
-import { type Fetch, type HttpOptions, httpOptionsFrom, type ReadinessProbe } from './http.ts';
+import type { DomainEvent } from './events.ts';
+import { createServiceApp, type Fetch, httpOptionsFrom } from './http.ts';
 import { createLogger, type Logger } from './log.ts';
 import { connectMongo, databaseFromUrl, pingMongo, RotatingMongo } from './mongo.ts';
 import { secretsManagerCredentials } from './mongo-credentials.ts';
 import { OutboxRelay } from './outbox.ts';
 import { createHttpServer, type HttpServerOptions } from './server.ts';
-import type { ConsumerName } from './topology.ts';
-
-/** What a service's `build` gets: its settings and connected backends. */
-export interface ServiceContext<C extends BaseConfig = BaseConfig> {
-  config: C;
-  logger: Logger;
-  tokens: Tokens;
-  /** The service's own database, or undefined for the embedded in-memory store. */
-  db: Db | undefined;
-  bus: EventBus;
-  relay: OutboxRelay;
-  /** For the service app's `/ready`: store and broker reachable, not shutting down. */
-  readiness: ReadinessProbe;
-  /** The HTTP limits from the configuration, for createServiceApp. */
-  http: HttpOptions;
-}
-
-export interface BuiltService {
-  app: { fetch: Fetch };
-  /** Consumer of the events bound to this service in the topology, if it has one. */
-  handler?: EventHandler;
-}
-
-export interface ServiceDefinition<C extends BaseConfig = BaseConfig> {
-  name: ConsumerName;
-  configSchema: z.ZodType<C>;
-  build(ctx: ServiceContext<C>): Promise<BuiltService>;
-}
+import { configSchemaOf, type ServiceContext, type ServiceManifest, subscribedTypes } from './service.ts';
+import { createStoreKit } from './store-kit.ts';
+import { topologyWith } from './topology.ts';
 
 /** A service started with its backends; `stop` is the graceful shutdown. */
-export interface RunningService {
+export interface RunningService<S = unknown> {
   name: string;
   fetch: Fetch;
   stop(): Promise<void>;
   bus: EventBus;
   relay: OutboxRelay;
+  /** The service's stores, for tests that look inside. */
+  stores: S;
+  /** Handles one event as its queue would deliver it (tests). */
+  deliver(event: DomainEvent): Promise<void>;
 }
 
-export interface StartOptions {
+export interface StartOptions<D = unknown, S = unknown> {
   /** Shared bus (the embedded platform runs every service on one in-memory bus). */
   bus?: EventBus;
   /** Database name, overriding the one in MONGO_URL. */
   database?: string;
   logger?: Logger;
+  /** Collaborators to use instead of the manifest's `deps` (tests: a cheap password hasher). */
+  deps?: Partial<D>;
+  /** Stores to use instead of new ones (tests: the data of a service "restarted" with other settings). */
+  stores?: S;
 }
 
-/** Connects a service's backends and builds it, without opening a port. */
-export async function startService<C extends BaseConfig>(
-  def: ServiceDefinition<C>,
+/** Connects a service's backends and builds it from its manifest, without opening a port. */
+export async function startService<C extends BaseConfig, S, D>(
+  manifest: ServiceManifest<C, S, D>,
   config: C,
-  options: StartOptions = {},
-): Promise<RunningService> {
-  const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL, bindings: { service: def.name } });
+  options: StartOptions<D, S> = {},
+): Promise<RunningService<S>> {
+  const name = manifest.name;
+  const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL, bindings: { service: name } });
   const tokens = await createTokens(
     { signing: config.JWT_SECRET, accepted: config.JWT_ACCEPTED_SECRETS },
     config.JWT_TTL_SECONDS,
@@ -74,9 +59,10 @@ export async function startService<C extends BaseConfig>(
   );
 
   const mongo = config.MONGO_URL
-    ? await connectWithRetry(logger, () => openDatabase(config, def.name, options.database, logger))
+    ? await connectWithRetry(logger, () => openDatabase(config, name, options.database, logger))
     : undefined;
 
+  const topology = topologyWith(name, subscribedTypes(manifest));
   let bus = options.bus;
   const ownsBus = !bus;
   if (!bus) {
@@ -86,12 +72,13 @@ export async function startService<C extends BaseConfig>(
         exchange: config.AMQP_EXCHANGE,
         prefetch: config.AMQP_PREFETCH,
         logger,
-        connectionName: def.name,
+        connectionName: name,
+        topology,
       });
       await amqpBus.start();
       bus = amqpBus;
     } else {
-      bus = new MemoryBus({ prefetch: config.AMQP_PREFETCH });
+      bus = new MemoryBus({ prefetch: config.AMQP_PREFETCH, topology });
     }
   }
   const eventBus = bus;
@@ -102,35 +89,52 @@ export async function startService<C extends BaseConfig>(
     pollMs: config.OUTBOX_POLL_MS,
     scanMs: config.OUTBOX_SCAN_MS,
   });
-  let draining = false;
-  const readiness: ReadinessProbe = async () => ({
-    store: mongo ? await pingMongo(mongo.db) : true,
-    broker: eventBus.isConnected(),
-    accepting: !draining,
-  });
+  const { kit, ready: storesReady } = createStoreKit(config, logger, (store) =>
+    relay.sinkFor(store, manifest.publishes),
+  );
+  const stores = options.stores ?? (mongo ? manifest.stores.mongo(mongo.db, kit) : manifest.stores.memory(kit));
+  if (!options.stores) await storesReady(stores);
 
-  const built = await def.build({
+  const ctx: ServiceContext<C, S, D> = {
+    name,
     config,
     logger,
     tokens,
-    db: mongo?.db,
-    bus: eventBus,
-    relay,
-    readiness,
+    stores,
+    deps: { ...(manifest.deps?.({ config, logger }) as D), ...options.deps },
     http: httpOptionsFrom(config),
+  };
+  let draining = false;
+  const app = createServiceApp({
+    service: name,
+    logger,
+    tokens,
+    ...ctx.http,
+    routes: manifest.routes(ctx),
+    readiness: async () => ({
+      store: mongo ? await pingMongo(mongo.db) : true,
+      broker: eventBus.isConnected(),
+      accepting: !draining,
+    }),
+    info: { title: name, version: '1.0.0', description: manifest.description },
   });
+  const handler = subscriptionHandler(manifest, ctx);
+
   relay.start();
-  if (built.handler) await eventBus.consume(def.name, built.handler);
+  if (handler) await eventBus.consume(name, handler);
   logger.info('service started', {
     store: mongo ? `mongodb/${mongo.db.databaseName}` : 'memory',
-    broker: config.AMQP_URL && ownsBus ? config.AMQP_URL : 'memory',
+    broker: config.AMQP_URL && ownsBus ? 'rabbitmq' : 'memory',
+    subscribes: subscribedTypes(manifest),
   });
 
   return {
-    name: def.name,
-    fetch: (request, env) => built.app.fetch(request, env),
+    name,
+    fetch: (request, env) => app.fetch(request, env),
     bus: eventBus,
     relay,
+    stores,
+    deliver: async (event) => handler?.(event),
     async stop() {
       draining = true;
       if (ownsBus) await eventBus.stopConsuming();
@@ -138,6 +142,27 @@ export async function startService<C extends BaseConfig>(
       if (ownsBus) await eventBus.close();
       await mongo?.close();
     },
+  };
+}
+
+/**
+ * The queue's handler: the event goes to the manifest's handler for its type. The queue is bound
+ * to exactly those types; one of another type was bound by an earlier version (bindings outlive
+ * the code that made them) and is acknowledged with a warning.
+ */
+function subscriptionHandler<C extends BaseConfig, S, D>(
+  manifest: ServiceManifest<C, S, D>,
+  ctx: ServiceContext<C, S, D>,
+): EventHandler | undefined {
+  const handlers = manifest.subscriptions ?? {};
+  if (Object.keys(handlers).length === 0) return undefined;
+  return async (event) => {
+    const handle = handlers[event.type] as ((e: DomainEvent, c: typeof ctx) => Promise<void>) | undefined;
+    if (!handle) {
+      ctx.logger.warn('event of a type this service does not subscribe to: acknowledged', { type: event.type });
+      return;
+    }
+    await handle(event, ctx);
   };
 }
 
@@ -234,10 +259,13 @@ export function serveUntilSignal(fetch: Fetch, o: ServeOptions): Promise<Server>
 }
 
 /** Entry point of one service's container: parse the environment, start, serve. */
-export async function runService<C extends BaseConfig>(def: ServiceDefinition<C>, env: NodeJS.ProcessEnv) {
-  const config = loadConfigOrExit(def.configSchema, env);
-  const logger = createLogger({ level: config.LOG_LEVEL, bindings: { service: def.name } });
-  const service = await startService(def, config, { logger });
+export async function runService<C extends BaseConfig, S, D>(
+  manifest: ServiceManifest<C, S, D>,
+  env: NodeJS.ProcessEnv,
+) {
+  const config = loadConfigOrExit(configSchemaOf(manifest), env);
+  const logger = createLogger({ level: config.LOG_LEVEL, bindings: { service: manifest.name } });
+  const service = await startService(manifest, config, { logger });
   const server = await serveUntilSignal(service.fetch, {
     port: config.PORT,
     host: config.HOST,

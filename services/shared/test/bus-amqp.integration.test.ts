@@ -6,7 +6,7 @@ import { AmqpBus } from '../src/bus-amqp.ts';
 import { createEvent } from '../src/events.ts';
 import { uuidv7 } from '../src/ids.ts';
 import { createLogger, silentLogger } from '../src/log.ts';
-import { deadLetterQueueName, queueName, topology } from '../src/topology.ts';
+import { deadLetterQueueName, queueName, registeredTopology } from '../src/topology.ts';
 import { eventBusContract } from './bus.contract.ts';
 
 /** A plain connection for the test's own checks; a fresh one each time, since the broker restarts. */
@@ -25,7 +25,7 @@ async function withChannel<T>(use: (ch: amqp.Channel) => Promise<T>): Promise<T>
 /** Deletes a test exchange with its queues. */
 const dropTopology = (exchange: string) =>
   withChannel(async (ch) => {
-    for (const consumer of Object.keys(topology)) {
+    for (const consumer of Object.keys(registeredTopology)) {
       await ch.deleteQueue(queueName(exchange, consumer));
       await ch.deleteQueue(deadLetterQueueName(exchange, consumer));
     }

@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { EventBus } from '../src/bus.ts';
 import { createEvent, type DomainEvent } from '../src/events.ts';
 import { uuidv7 } from '../src/ids.ts';
-import type { ConsumerName } from '../src/topology.ts';
 
 /** What the contract needs from an adapter under test, beyond the EventBus port itself. */
 export interface BusHarness {
@@ -10,7 +9,7 @@ export interface BusHarness {
   /** Puts arbitrary text on the exchange, bypassing the event schema. */
   publishRaw(routingKey: string, body: string): Promise<void>;
   /** Messages dead-lettered so far for `consumer` (raw bodies). */
-  deadLetters(consumer: ConsumerName): Promise<string[]>;
+  deadLetters(consumer: string): Promise<string[]>;
   close(): Promise<void>;
 }
 

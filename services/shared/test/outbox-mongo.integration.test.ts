@@ -2,7 +2,7 @@ import { MongoClient } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { backends, testDatabase } from '../../../test/helpers.ts';
 import type { DomainEvent } from '../src/events.ts';
-import { createOutboxIndex, mongoOutboxStore, type OutboxFields, withOutbox } from '../src/mongo.ts';
+import { createOutboxIndex, mongoOutboxStore, type OutboxFields, withOutbox } from '../src/outbox-mongo.ts';
 import { outboxStoreContract } from './outbox.contract.ts';
 
 type Doc = OutboxFields & { _id: string };

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { EventData, OrderLine } from '@platform/shared/events';
-import * as z from 'zod';
+import type { EventData, FinalOrderStatus, OrderLine, OrderStatus } from '@platform/shared/events';
 
 /** shopping's copy of a product, from `product.changed`: what it needs to price a cart. */
 export type CatalogEntry = EventData<'product.changed'>;
@@ -18,8 +17,6 @@ export interface Cart {
   totalCents: number;
 }
 
-export type OrderStatus = 'PENDING' | 'CONFIRMED' | 'REJECTED';
-
 export interface Order {
   orderId: string;
   customerId: string;
@@ -31,7 +28,7 @@ export interface Order {
 
 export interface Outcome {
   orderId: string;
-  status: Exclude<OrderStatus, 'PENDING'>;
+  status: FinalOrderStatus;
   reason?: string;
   at: string;
 }
@@ -47,15 +44,6 @@ export interface OrderView {
 
 export const MAX_QTY = 1000;
 export const MAX_CART_LINES = 100;
-
-export const productParams = z.strictObject({ productId: z.uuid({ message: 'must be a UUID' }) });
-export const orderParams = z.strictObject({ id: z.uuid({ message: 'must be a UUID' }) });
-export const qtyBody = z.strictObject({ qty: z.number().int().min(1).max(MAX_QTY) });
-export const idempotencyKey = z
-  .string()
-  .min(1)
-  .max(200)
-  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
 
 /** Prices cart lines with the current catalog; lines whose product is unknown are left out. */
 export function priceCart(lines: CartLine[], catalog: Map<string, CatalogEntry>): Cart {

@@ -1,4 +1,4 @@
 import { runService } from '@platform/shared/runtime';
-import { shoppingService } from './service.ts';
+import shopping from './service.ts';
 
-await runService(shoppingService, process.env);
+await runService(shopping, process.env);

@@ -1,10 +1,10 @@
 import type { DomainEvent } from '@platform/shared/events';
-import type { OutboxStore } from '@platform/shared/outbox';
 import type { CartLine, CatalogEntry, Order, Outcome } from './domain.ts';
 
 /**
  * Like every store of the platform, these rest on inserts with unique keys rather than on
- * read-modify-write of a document (see README, "Consistency without transactions").
+ * read-modify-write of a document (docs/ARCHITECTURE.md, "Consistency without transactions").
+ * Writes that announce something take their events along; the kit publishes them.
  */
 
 /** Product versions from `product.changed`, one fact per (product, version); the newest counts. */
@@ -44,6 +44,11 @@ export interface Orders {
   decide(outcome: Outcome, events: DomainEvent[]): Promise<'decided' | 'exists'>;
   outcome(orderId: string): Promise<Outcome | null>;
   outcomes(orderIds: string[]): Promise<Map<string, Outcome>>;
-  readonly placedOutbox: OutboxStore;
-  readonly outcomeOutbox: OutboxStore;
+}
+
+/** What shopping's routes and handlers work with. */
+export interface ShoppingStores {
+  catalog: CatalogProjection;
+  carts: Carts;
+  orders: Orders;
 }

@@ -1,30 +1,35 @@
-import { baseConfigSchema } from '@platform/shared/config';
-import type { ServiceDefinition } from '@platform/shared/runtime';
-import { createShoppingApp } from './app.ts';
-import { shoppingHandler } from './saga.ts';
+import type { BaseConfig } from '@platform/shared/config';
+import { defineService } from '@platform/shared/service';
+import type { ShoppingStores } from './ports.ts';
+import { shoppingRoutes } from './routes.ts';
+import { settleOrder } from './settle-order.ts';
 import { MemoryCarts, MemoryCatalogProjection, MemoryOrders } from './store-memory.ts';
 import { MongoCarts, MongoCatalogProjection, MongoOrders } from './store-mongo.ts';
 
-export const shoppingService: ServiceDefinition<ReturnType<typeof baseConfigSchema.parse>> = {
+export default defineService<BaseConfig, ShoppingStores>({
   name: 'shopping',
-  configSchema: baseConfigSchema,
-  async build({ logger, tokens, db, relay, readiness, http }) {
-    const catalog = db ? new MongoCatalogProjection(db) : new MemoryCatalogProjection();
-    const carts = db ? new MongoCarts(db) : new MemoryCarts();
-    const orders = db ? new MongoOrders(db) : new MemoryOrders();
-    await Promise.all([catalog.init(), carts.init(), orders.init()]);
-    relay.register(orders.placedOutbox);
-    relay.register(orders.outcomeOutbox);
-    const app = createShoppingApp({
-      catalog,
-      carts,
-      orders,
-      relay,
-      tokens,
-      logger,
-      readiness,
-      http,
-    });
-    return { app, handler: shoppingHandler(catalog, carts, orders, relay) };
+  description:
+    'Cart and orders. Keeps a catalog projection from product.changed; POST /orders publishes order.placed, and stock.reserved / stock.rejected settle the order as CONFIRMED / REJECTED (order.confirmed / order.rejected).',
+  publishes: ['order.placed', 'order.confirmed', 'order.rejected'],
+  stores: {
+    memory: (kit) => ({
+      catalog: new MemoryCatalogProjection(),
+      carts: new MemoryCarts(),
+      orders: new MemoryOrders(kit),
+    }),
+    mongo: (db, kit) => ({
+      catalog: new MongoCatalogProjection(db),
+      carts: new MongoCarts(db),
+      orders: new MongoOrders(db, kit),
+    }),
   },
-};
+  deploy: { priority: 30 },
+  routes: shoppingRoutes,
+  subscriptions: {
+    'product.changed': async (event, { stores }) => {
+      await stores.catalog.record(event.data);
+    },
+    'stock.reserved': (event, { stores }) => settleOrder(stores, event.data.orderId, 'CONFIRMED'),
+    'stock.rejected': (event, { stores }) => settleOrder(stores, event.data.orderId, 'REJECTED', event.data.reason),
+  },
+});

@@ -1,6 +1,7 @@
 import type { DomainEvent } from '@platform/shared/events';
 import { byCodeUnits } from '@platform/shared/ids';
-import { appendOutbox, type MemoryOutboxRecord, memoryOutboxStore } from '@platform/shared/outbox-memory';
+import type { MemoryEventTable } from '@platform/shared/outbox-memory';
+import type { StoreKit } from '@platform/shared/service';
 import { type CartLine, type CatalogEntry, MAX_CART_LINES, type Order, type Outcome } from './domain.ts';
 import type { Carts, CatalogProjection, Orders } from './ports.ts';
 
@@ -80,33 +81,29 @@ export class MemoryCarts implements Carts {
   }
 }
 
-type OrderRecord = MemoryOutboxRecord & { order: Order };
-type OutcomeRecord = MemoryOutboxRecord & { outcome: Outcome };
-
 export class MemoryOrders implements Orders {
-  readonly #orders = new Map<string, OrderRecord>();
-  readonly #outcomes = new Map<string, OutcomeRecord>();
-  readonly placedOutbox = memoryOutboxStore('orders', this.#orders);
-  readonly outcomeOutbox = memoryOutboxStore('order_outcomes', this.#outcomes);
+  readonly #orders: MemoryEventTable<Order>;
+  readonly #outcomes: MemoryEventTable<Outcome>;
+
+  constructor(kit: StoreKit) {
+    this.#orders = kit.outbox.memory('orders');
+    this.#outcomes = kit.outbox.memory('order_outcomes');
+  }
 
   async init() {}
 
   async place(order: Order, events: DomainEvent[]) {
-    if (this.#orders.has(order.orderId)) return 'exists' as const;
-    const record: OrderRecord = { order: structuredClone(order), outbox: [] };
-    appendOutbox(record, events);
-    this.#orders.set(order.orderId, record);
-    return 'placed' as const;
+    return this.#orders.insertWithEvents(order.orderId, order, events) === 'inserted'
+      ? ('placed' as const)
+      : ('exists' as const);
   }
 
   async get(orderId: string) {
-    const record = this.#orders.get(orderId);
-    return record ? structuredClone(record.order) : null;
+    return this.#orders.get(orderId) ?? null;
   }
 
   async listForCustomer(customerId: string, limit: number) {
     return [...this.#orders.values()]
-      .map((r) => r.order)
       .filter((o) => o.customerId === customerId)
       .sort((a, b) => byCodeUnits(b.placedAt, a.placedAt) || byCodeUnits(b.orderId, a.orderId))
       .slice(0, limit)
@@ -114,23 +111,20 @@ export class MemoryOrders implements Orders {
   }
 
   async decide(outcome: Outcome, events: DomainEvent[]) {
-    if (this.#outcomes.has(outcome.orderId)) return 'exists' as const;
-    const record: OutcomeRecord = { outcome: { ...outcome }, outbox: [] };
-    appendOutbox(record, events);
-    this.#outcomes.set(outcome.orderId, record);
-    return 'decided' as const;
+    return this.#outcomes.insertWithEvents(outcome.orderId, outcome, events) === 'inserted'
+      ? ('decided' as const)
+      : ('exists' as const);
   }
 
   async outcome(orderId: string) {
-    const record = this.#outcomes.get(orderId);
-    return record ? { ...record.outcome } : null;
+    return this.#outcomes.get(orderId) ?? null;
   }
 
   async outcomes(orderIds: string[]) {
     return new Map(
       orderIds.flatMap((id) => {
-        const record = this.#outcomes.get(id);
-        return record ? [[id, { ...record.outcome }] as const] : [];
+        const outcome = this.#outcomes.get(id);
+        return outcome ? [[id, outcome] as const] : [];
       }),
     );
   }

@@ -1,31 +1,17 @@
 import { KeyedMutex } from '@platform/shared/async';
 import type { DomainEvent } from '@platform/shared/events';
 import { byCodeUnits } from '@platform/shared/ids';
-import {
-  createOutboxIndex,
-  isDuplicateKey,
-  mongoOutboxStore,
-  type OutboxFields,
-  withOutbox,
-} from '@platform/shared/mongo';
+import { insertOnce, isDuplicateKey } from '@platform/shared/mongo';
+import { type MongoEventCollection, withoutOutbox } from '@platform/shared/outbox-mongo';
+import type { StoreKit } from '@platform/shared/service';
 import type { Collection, Db } from 'mongodb';
 import { type CartLine, type CatalogEntry, MAX_CART_LINES, type Order, type Outcome } from './domain.ts';
 import type { Carts, CatalogProjection, Orders } from './ports.ts';
 
 type CatalogDoc = CatalogEntry & { _id: string };
 type CartDoc = { _id: string; lines: Record<string, Omit<CartLine, 'productId'>> };
-type OrderDoc = OutboxFields & Omit<Order, 'orderId'> & { _id: string };
-type OutcomeDoc = OutboxFields & Omit<Outcome, 'orderId'> & { _id: string };
-
-async function insertOnce<T extends { _id: string }>(collection: Collection<T>, doc: T): Promise<boolean> {
-  try {
-    await (collection as unknown as Collection<{ _id: string }>).insertOne(doc);
-    return true;
-  } catch (err) {
-    if (isDuplicateKey(err)) return false;
-    throw err;
-  }
-}
+type OrderDoc = Omit<Order, 'orderId'> & { _id: string };
+type OutcomeDoc = Omit<Outcome, 'orderId'> & { _id: string };
 
 /**
  * Version facts under `_id` = `<product>:<version>`. The newest is found the way the stock
@@ -202,62 +188,58 @@ function linesOf(doc: CartDoc | null): CartLine[] {
 }
 
 export class MongoOrders implements Orders {
-  readonly #orders: Collection<OrderDoc>;
-  readonly #outcomes: Collection<OutcomeDoc>;
-  readonly placedOutbox;
-  readonly outcomeOutbox;
+  readonly #orders: MongoEventCollection<OrderDoc>;
+  readonly #outcomes: MongoEventCollection<OutcomeDoc>;
 
-  constructor(db: Db) {
-    this.#orders = db.collection<OrderDoc>('orders');
-    this.#outcomes = db.collection<OutcomeDoc>('order_outcomes');
-    this.placedOutbox = mongoOutboxStore('orders', this.#orders);
-    this.outcomeOutbox = mongoOutboxStore('order_outcomes', this.#outcomes);
+  constructor(db: Db, kit: StoreKit) {
+    this.#orders = kit.outbox.mongo(db.collection<OrderDoc>('orders'));
+    this.#outcomes = kit.outbox.mongo(db.collection<OutcomeDoc>('order_outcomes'));
   }
 
   async init() {
-    await this.#orders.createIndex({ customerId: 1, placedAt: -1 });
-    await createOutboxIndex(this.#orders);
-    await createOutboxIndex(this.#outcomes);
+    await this.#orders.collection.createIndex({ customerId: 1, placedAt: -1 });
   }
 
   async place({ orderId, ...order }: Order, events: DomainEvent[]) {
-    return (await insertOnce(this.#orders, { _id: orderId, ...order, ...withOutbox(events) }))
+    return (await this.#orders.insertWithEvents({ _id: orderId, ...order }, events)) === 'inserted'
       ? ('placed' as const)
       : ('exists' as const);
   }
 
   async get(orderId: string) {
-    const doc = await this.#orders.findOne({ _id: orderId });
+    const doc = await this.#orders.collection.findOne({ _id: orderId });
     return doc ? toOrder(doc) : null;
   }
 
   async listForCustomer(customerId: string, limit: number) {
-    return (await this.#orders.find({ customerId }).sort({ placedAt: -1, _id: -1 }).limit(limit).toArray()).map(
-      toOrder,
-    );
+    return (
+      await this.#orders.collection.find({ customerId }).sort({ placedAt: -1, _id: -1 }).limit(limit).toArray()
+    ).map(toOrder);
   }
 
   async decide({ orderId, ...outcome }: Outcome, events: DomainEvent[]) {
-    return (await insertOnce(this.#outcomes, { _id: orderId, ...outcome, ...withOutbox(events) }))
+    return (await this.#outcomes.insertWithEvents({ _id: orderId, ...outcome }, events)) === 'inserted'
       ? ('decided' as const)
       : ('exists' as const);
   }
 
   async outcome(orderId: string) {
-    const doc = await this.#outcomes.findOne({ _id: orderId });
+    const doc = await this.#outcomes.collection.findOne({ _id: orderId });
     return doc ? toOutcome(doc) : null;
   }
 
   async outcomes(orderIds: string[]) {
-    const docs = await this.#outcomes.find({ _id: { $in: orderIds } }).toArray();
+    const docs = await this.#outcomes.collection.find({ _id: { $in: orderIds } }).toArray();
     return new Map(docs.map((d) => [d._id, toOutcome(d)]));
   }
 }
 
-function toOrder({ _id, outbox: _, outboxDueAt: __, ...order }: OrderDoc): Order {
+function toOrder(doc: OrderDoc): Order {
+  const { _id, ...order } = withoutOutbox(doc);
   return { orderId: _id, ...order };
 }
 
-function toOutcome({ _id, outbox: _, outboxDueAt: __, ...outcome }: OutcomeDoc): Outcome {
+function toOutcome(doc: OutcomeDoc): Outcome {
+  const { _id, ...outcome } = withoutOutbox(doc);
   return { orderId: _id, ...outcome };
 }

@@ -1,26 +1,20 @@
-import { createTokens } from '@platform/shared/auth';
-import { MemoryBus } from '@platform/shared/bus-memory';
 import { createEvent, type DomainEvent } from '@platform/shared/events';
 import { uuidv7 } from '@platform/shared/ids';
-import { silentLogger } from '@platform/shared/log';
-import { OutboxRelay } from '@platform/shared/outbox';
+import { type TestService, testService } from '@platform/shared/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createShoppingApp } from '../src/app.ts';
 import { MAX_CART_LINES } from '../src/domain.ts';
-import { OrderNotFoundYet, shoppingHandler } from '../src/saga.ts';
-import { MemoryCarts, MemoryCatalogProjection, MemoryOrders } from '../src/store-memory.ts';
+import shopping from '../src/service.ts';
+import { OrderNotFoundYet } from '../src/settle-order.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field
 type Json = any;
-const tokens = await createTokens('shopping-test-secret-0123456789abcdef', 600);
-const ann = { id: uuidv7(), email: 'ann@example.com', role: 'customer' as const };
-const bob = { id: uuidv7(), email: 'bob@example.com', role: 'customer' as const };
-const annToken = await tokens.issue(ann);
-const bobToken = await tokens.issue(bob);
+const ann = { id: uuidv7(), email: 'ann@example.com' };
+const bob = { id: uuidv7(), email: 'bob@example.com' };
+let annToken: string;
+let bobToken: string;
 
-let app: ReturnType<typeof createShoppingApp>;
-let handle: ReturnType<typeof shoppingHandler>;
-let bus: MemoryBus;
+let service: TestService<unknown>;
+let handle: (event: DomainEvent) => Promise<void>;
 let published: DomainEvent[];
 const tea = uuidv7();
 const cake = uuidv7();
@@ -43,36 +37,17 @@ const changed = (productId: string, version: number, priceCents: number, name = 
   );
 
 beforeEach(async () => {
-  bus = new MemoryBus();
-  published = [];
-  await bus.consume('customer', async (e) => {
-    published.push(e);
-  });
-  const catalog = new MemoryCatalogProjection();
-  const orders = new MemoryOrders();
-  const relay = new OutboxRelay({ bus, logger: silentLogger, pollMs: 50 });
-  const carts = new MemoryCarts();
-  app = createShoppingApp({
-    catalog,
-    carts,
-    orders,
-    relay,
-    tokens,
-    logger: silentLogger,
-    http: { bodyLimitBytes: 16 * 1024 },
-    readiness: async () => ({ store: true }),
-  });
-  handle = shoppingHandler(catalog, carts, orders, relay);
+  service = await testService(shopping);
+  annToken = await service.tokenFor(ann);
+  bobToken = await service.tokenFor(bob);
+  published = service.bus.published;
+  handle = service.deliver;
   await handle(changed(tea, 1, 450));
   await handle(changed(cake, 1, 300, 'Cake'));
 });
 
 const call = (method: string, path: string, token?: string, body?: unknown, headers: Record<string, string> = {}) =>
-  app.request(path, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }), ...headers },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
+  service.request(method, path, { body, headers, ...(token && { token }) });
 const put = (productId: string, qty: unknown, token = annToken) =>
   call('PUT', `/shopping/cart/items/${productId}`, token, { qty });
 
@@ -133,7 +108,7 @@ describe('shopping API', () => {
     });
     expect(((await (await call('GET', '/shopping/cart', annToken)).json()) as Json).items).toEqual([]);
     expect((await call('POST', '/shopping/orders', annToken)).status).toBe(409);
-    await bus.idle();
+    await service.settled();
     expect(published).toEqual([
       expect.objectContaining({
         type: 'order.placed',
@@ -165,7 +140,7 @@ describe('shopping API', () => {
     expect(((await (await call('GET', '/shopping/cart', annToken)).json()) as Json).items).toHaveLength(1);
     const fresh = await call('POST', '/shopping/orders', annToken, undefined, { 'idempotency-key': 'checkout-124' });
     expect([fresh.status, ((await fresh.json()) as Json).totalCents]).toEqual([202, 2250]);
-    await bus.idle();
+    await service.settled();
     expect(published.filter((e) => e.type === 'order.placed')).toHaveLength(2);
     // another customer may use the same key
     await put(tea, 1, bobToken);
@@ -192,7 +167,7 @@ describe('shopping API', () => {
       ((await (await call('GET', '/shopping/orders', annToken)).json()) as Json).map((o: Json) => o.status),
     ).toEqual(['CONFIRMED']);
     expect(await (await call('GET', '/shopping/orders', bobToken)).json()).toEqual([]);
-    await bus.idle();
+    await service.settled();
     expect(published.filter((e) => e.type === 'order.confirmed')).toHaveLength(1);
     expect(published.filter((e) => e.type === 'order.rejected')).toHaveLength(0);
   });

@@ -1,4 +1,5 @@
 import { uuidv7 } from '@platform/shared/ids';
+import { testStoreKit } from '@platform/shared/testing';
 import { describe, expect, it } from 'vitest';
 import { testDatabase } from '../../../test/helpers.ts';
 import { CATALOG_RECHECK_MS, MongoCarts, MongoCatalogProjection, MongoOrders } from '../src/store-mongo.ts';
@@ -12,7 +13,12 @@ const ready = async <T extends { init(): Promise<void> }>(store: T) => {
 
 catalogProjectionContract('MongoDB', () => ready(new MongoCatalogProjection(db)));
 cartsContract('MongoDB', () => ready(new MongoCarts(db)));
-ordersContract('MongoDB', () => ready(new MongoOrders(db)));
+ordersContract('MongoDB', async () => {
+  const { kit, ready: kitReady, written } = testStoreKit();
+  const orders = new MongoOrders(db, kit);
+  await kitReady({ orders });
+  return { orders, written };
+});
 
 describe('MongoCatalogProjection across replicas', () => {
   it(`sees a version another replica recorded within ${CATALOG_RECHECK_MS} ms`, async () => {

@@ -1,37 +1,70 @@
-import { route } from '@platform/shared/api';
-import type { Tokens } from '@platform/shared/auth';
+import { type Route, route } from '@platform/shared/api';
+import type { BaseConfig } from '@platform/shared/config';
 import { conflict, notFound, tooManyRequests, unauthorized } from '@platform/shared/errors';
-import { clientAddressOf, createServiceApp, type HttpOptions, type ReadinessProbe } from '@platform/shared/http';
+import { orderStatusSchema } from '@platform/shared/events';
+import { clientAddressOf } from '@platform/shared/http';
 import { uuidv7 } from '@platform/shared/ids';
-import type { Logger } from '@platform/shared/log';
+import { text } from '@platform/shared/schemas';
+import type { ServiceContext } from '@platform/shared/service';
 import * as z from 'zod';
-import {
-  addressBody,
-  type Customer,
-  loginBody,
-  MAX_ADDRESSES,
-  MAX_WISHLIST,
-  productIdParams,
-  publicProfile,
-  roleFor,
-  signupBody,
-} from './domain.ts';
-import { LoginGuard } from './login-guard.ts';
-import { PasswordHasher } from './passwords.ts';
-import type { CustomerStore, OrderHistory } from './ports.ts';
+import { MAX_ADDRESSES, MAX_WISHLIST, publicProfile } from './domain.ts';
+import { logIn } from './log-in.ts';
+import { passwordProblem } from './password-policy.ts';
+import type { CustomerDeps, CustomerStores } from './ports.ts';
+import { signUp } from './sign-up.ts';
 
-export interface CustomerAppDeps {
-  store: CustomerStore;
-  history: OrderHistory;
-  tokens: Tokens;
-  logger: Logger;
-  adminEmails: readonly string[];
-  http: HttpOptions;
-  readiness: ReadinessProbe;
-  /** Tests use cheaper parameters; production keeps the OWASP default. */
-  hasher?: PasswordHasher;
-  guard?: LoginGuard;
-}
+/**
+ * One plain pattern, the same in the published schema and here (zod's email check and JSON
+ * Schema's `format: email` disagree at the edges). Case is folded after validation: the address
+ * is stored and compared in lower case.
+ */
+const EMAIL = /^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,63}$/;
+const email = z
+  .string()
+  .max(254)
+  .regex(EMAIL, 'must be an email address such as ann@example.com')
+  .transform((s) => s.toLowerCase());
+
+/** Any Unicode text but unpaired surrogates (not text at all; NFKC would mangle them). */
+const passwordText = z
+  .string()
+  .max(256)
+  .refine((s) => s.isWellFormed(), 'must be valid Unicode text');
+
+const signupBody = z
+  .strictObject({
+    email,
+    password: passwordText.min(8, 'must be at least 8 characters'),
+    phone: z
+      .string()
+      .regex(/^\+?[0-9][0-9 ()-]{4,24}$/, 'must be a phone number such as +49 30 1234567')
+      .optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (body.password.length < 8) return; // said by the field's own rule
+    const problem = passwordProblem(body.password, body.email);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['password'], message: problem });
+  });
+
+const loginBody = z.strictObject({
+  email: z
+    .string()
+    .max(254)
+    .transform((s) => s.trim().toLowerCase()),
+  password: passwordText,
+});
+
+const addressBody = z.strictObject({
+  street: text(200),
+  postalCode: text(20),
+  city: text(100),
+  country: z
+    .string()
+    .regex(/^[A-Za-z]{2}$/, 'must be a two-letter country code (ISO 3166-1 alpha-2)')
+    .transform((s) => s.toUpperCase()),
+});
+
+const productIdParams = z.strictObject({ productId: z.uuid({ message: 'must be a UUID' }) });
 
 const addressSchema = z.object({
   id: z.string(),
@@ -50,7 +83,7 @@ const profileSchema = z.object({
 });
 const orderSummarySchema = z.object({
   orderId: z.string(),
-  status: z.enum(['PENDING', 'CONFIRMED', 'REJECTED']),
+  status: orderStatusSchema,
   totalCents: z.number().int(),
   items: z.array(
     z.object({ productId: z.string(), name: z.string(), unitPriceCents: z.number().int(), qty: z.number().int() }),
@@ -59,17 +92,21 @@ const orderSummarySchema = z.object({
   updatedAt: z.string(),
 });
 
-export function createCustomerApp(d: CustomerAppDeps) {
-  const hasher = d.hasher ?? new PasswordHasher();
-  const guard = d.guard ?? new LoginGuard();
-  const addressOf = (c: Parameters<typeof clientAddressOf>[0]) => clientAddressOf(c, d.http.trustedProxyHops);
+export function customerRoutes({
+  stores,
+  deps,
+  config,
+  tokens,
+  http,
+}: ServiceContext<BaseConfig, CustomerStores, CustomerDeps>): Route[] {
+  const addressOf = (c: Parameters<typeof clientAddressOf>[0]) => clientAddressOf(c, http.trustedProxyHops);
   const loadCustomer = async (id: string) => {
-    const customer = await d.store.findById(id);
+    const customer = await stores.customers.findById(id);
     if (!customer) throw notFound('customer');
     return customer;
   };
 
-  const routes = [
+  return [
     route({
       method: 'post',
       path: '/signup',
@@ -84,21 +121,12 @@ export function createCustomerApp(d: CustomerAppDeps) {
         429: { description: 'Too many accounts created from this address; retry after Retry-After seconds' },
       },
       handler: async (c, { body }) => {
-        const waitMs = guard.signupWaitMs(addressOf(c));
+        const waitMs = deps.guard.signupWaitMs(addressOf(c));
         if (waitMs > 0)
           throw tooManyRequests('too many accounts created from your address; retry later', waitMs / 1000);
-        const customer: Customer = {
-          id: uuidv7(),
-          email: body.email,
-          passwordHash: await hasher.hash(body.password),
-          phone: body.phone ?? null,
-          role: roleFor(body.email, d.adminEmails),
-          addresses: [],
-          wishlist: [],
-          createdAt: new Date().toISOString(),
-        };
-        if ((await d.store.create(customer)) === 'email_taken') throw conflict('email already registered');
-        const token = await d.tokens.issue(customer);
+        const customer = await signUp(stores, deps, config.ADMIN_EMAILS, body);
+        if (customer === 'email_taken') throw conflict('email already registered');
+        const token = await tokens.issue(customer);
         return c.json({ id: customer.id, email: customer.email, token }, 201);
       },
     }),
@@ -113,31 +141,11 @@ export function createCustomerApp(d: CustomerAppDeps) {
         429: { description: 'Too many failed attempts; retry after Retry-After seconds' },
       },
       handler: async (c, { body }) => {
-        const address = addressOf(c);
-        const waitMs = guard.begin(body.email, address);
-        if (waitMs > 0) throw tooManyRequests('too many failed sign-ins; retry later', waitMs / 1000);
-        let customer: Customer | null;
-        let ok: boolean;
-        try {
-          customer = await d.store.findByEmail(body.email);
-          // An unknown email waits as long as a password check would, so timing tells nothing.
-          if (customer) ok = await hasher.verify(body.password, customer.passwordHash);
-          else {
-            await hasher.decoy();
-            ok = false;
-          }
-        } catch (err) {
-          guard.abandoned(body.email, address);
-          throw err;
-        }
-        if (!customer || !ok) {
-          guard.failed(body.email, address);
-          throw unauthorized('invalid email or password');
-        }
-        guard.succeeded(body.email, address);
-        const role = roleFor(customer.email, d.adminEmails);
-        if (role !== customer.role) await d.store.setRole(customer.id, role);
-        return c.json({ token: await d.tokens.issue({ ...customer, role }) });
+        const result = await logIn(stores, deps, config.ADMIN_EMAILS, { ...body, address: addressOf(c) });
+        if (result === 'invalid') throw unauthorized('invalid email or password');
+        if ('throttledMs' in result)
+          throw tooManyRequests('too many failed sign-ins; retry later', result.throttledMs / 1000);
+        return c.json({ token: await tokens.issue(result) });
       },
     }),
     route({
@@ -161,7 +169,7 @@ export function createCustomerApp(d: CustomerAppDeps) {
       },
       handler: async (c, { user, body }) => {
         const address = { id: uuidv7(), ...body };
-        const result = await d.store.addAddress(user.id, address, MAX_ADDRESSES);
+        const result = await stores.customers.addAddress(user.id, address, MAX_ADDRESSES);
         if (result === 'not_found') throw notFound('customer');
         if (result === 'limit') throw conflict(`at most ${MAX_ADDRESSES} addresses`);
         return c.json(address, 201);
@@ -190,7 +198,7 @@ export function createCustomerApp(d: CustomerAppDeps) {
         409: { description: `Already ${MAX_WISHLIST} products` },
       },
       handler: async (c, { user, params }) => {
-        const result = await d.store.addToWishlist(user.id, params.productId, MAX_WISHLIST);
+        const result = await stores.customers.addToWishlist(user.id, params.productId, MAX_WISHLIST);
         if (result === 'not_found') throw notFound('customer');
         if (result === 'limit') throw conflict(`at most ${MAX_WISHLIST} products on the wishlist`);
         return c.body(null, 204);
@@ -204,7 +212,8 @@ export function createCustomerApp(d: CustomerAppDeps) {
       params: productIdParams,
       responses: { 204: { description: 'Not on the wishlist' }, 404: { description: 'No such customer' } },
       handler: async (c, { user, params }) => {
-        if ((await d.store.removeFromWishlist(user.id, params.productId)) === 'not_found') throw notFound('customer');
+        if ((await stores.customers.removeFromWishlist(user.id, params.productId)) === 'not_found')
+          throw notFound('customer');
         return c.body(null, 204);
       },
     }),
@@ -215,23 +224,9 @@ export function createCustomerApp(d: CustomerAppDeps) {
       auth: 'user',
       responses: { 200: { description: 'Orders', schema: z.array(orderSummarySchema) } },
       handler: async (c, { user }) => {
-        const orders = await d.history.listForCustomer(user.id);
+        const orders = await stores.history.listForCustomer(user.id);
         return c.json(orders.map(({ customerId: _, ...o }) => o));
       },
     }),
   ];
-
-  return createServiceApp({
-    service: 'customer',
-    logger: d.logger,
-    tokens: d.tokens,
-    ...d.http,
-    routes,
-    readiness: d.readiness,
-    info: {
-      title: 'customer',
-      version: '1.0.0',
-      description: 'Accounts, tokens, addresses, wishlist and the order history kept from order events.',
-    },
-  });
 }
