@@ -137,23 +137,26 @@ const read = (path: string) => {
   }
 };
 
-if (import.meta.main) {
+/** Writes the generated files that are stale; answers their paths. */
+export async function writeGenerated(log = (line: string) => void process.stdout.write(`${line}\n`)) {
   const manifests = await loadManifests();
-  const check = process.argv.includes('--check');
-  let stale = 0;
-  for (const g of generatedFiles) {
-    const content = g.render(manifests);
-    if (read(g.path) === content) continue;
-    stale++;
-    if (check) process.stdout.write(`stale: ${g.path}\n`);
-    else {
-      writeFileSync(join(root, g.path), content);
-      process.stdout.write(`wrote ${g.path}\n`);
+  const stale = await staleFiles(manifests);
+  for (const g of generatedFiles.filter((f) => stale.includes(f.path))) {
+    writeFileSync(join(root, g.path), g.render(manifests));
+    log(`wrote ${g.path}`);
+  }
+  return stale;
+}
+
+if (import.meta.main) {
+  if (process.argv.includes('--check')) {
+    const stale = await staleFiles();
+    for (const path of stale) process.stdout.write(`stale: ${path}\n`);
+    if (stale.length > 0) {
+      process.stdout.write('run `npm run generate` and commit the result\n');
+      process.exit(1);
     }
+  } else if ((await writeGenerated()).length === 0) {
+    process.stdout.write(`${generatedFiles.length} generated files up to date\n`);
   }
-  if (check && stale > 0) {
-    process.stdout.write('run `npm run generate` and commit the result\n');
-    process.exit(1);
-  }
-  if (stale === 0) process.stdout.write(`${generatedFiles.length} generated files up to date\n`);
 }
