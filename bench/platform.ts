@@ -35,6 +35,8 @@ export async function startPlatform(
       LOG_LEVEL: 'warn',
       JWT_SECRET: BENCH_JWT_SECRET,
       ADMIN_EMAILS: ADMIN_EMAIL,
+      // e.g. BENCH_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile what the bench drives
+      ...(process.env.BENCH_NODE_OPTIONS && { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS }),
       ...env,
     },
     stdio: o.capture ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],

@@ -28,6 +28,8 @@ export type ServerControl =
       pidFile: string;
       port: number;
       dir: string;
+      /** FerretDB's Prometheus metrics (commands served, by name), for the benchmark. */
+      metricsUrl?: string;
     }
   | { kind: 'docker'; program: 'rabbitmq' | 'mongo'; containerId: string }
   | { kind: 'none'; reason: string };
@@ -139,6 +141,7 @@ export async function ferretdbControl(
   const command = ferretdbProgram();
   if (!command) throw new Error('ferretdb not found');
   const port = await freePort();
+  const debugPort = await freePort();
   await mkdir(join(dir, 'data'), { recursive: true });
   return {
     kind: 'local',
@@ -147,6 +150,7 @@ export async function ferretdbControl(
     port,
     dir,
     pidFile: join(dir, 'ferretdb.pid'),
+    metricsUrl: `http://127.0.0.1:${debugPort}/debug/metrics`,
     args: [
       '--handler=sqlite',
       // synchronous(normal): SQLite in WAL mode then skips the fsync at every commit, as MongoDB's
@@ -154,7 +158,7 @@ export async function ferretdbControl(
       // (the drills kill it), only a power cut could. Each write is 2-3 times cheaper.
       `--sqlite-url=file:${join(dir, 'data')}/?_pragma=synchronous(normal)`,
       `--listen-addr=127.0.0.1:${port}`,
-      '--debug-addr=-',
+      `--debug-addr=127.0.0.1:${debugPort}`,
       '--telemetry=disable',
       '--log-level=error',
       ...extraArgs,
@@ -214,6 +218,10 @@ function alive(pid: number): boolean {
 }
 
 /** Stops a local server: SIGKILL (crash) or SIGTERM (clean stop); resolves once it is gone. */
+/** The OS process id of a local server, while it runs. */
+export const localPid = (control: ServerControl) =>
+  control.kind === 'local' ? pidOf(control) : Promise.resolve(undefined);
+
 export async function stopLocal(control: Extract<ServerControl, { kind: 'local' }>, hard: boolean): Promise<void> {
   const pid = await pidOf(control);
   if (!pid) return;

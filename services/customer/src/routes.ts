@@ -111,6 +111,7 @@ export function customerRoutes({
       method: 'post',
       path: '/signup',
       summary: 'Create an account; answers with a token',
+      slow: true,
       body: signupBody,
       responses: {
         201: {
@@ -134,6 +135,7 @@ export function customerRoutes({
       method: 'post',
       path: '/login',
       summary: 'Exchange email and password for a token',
+      slow: true,
       body: loginBody,
       responses: {
         200: { description: 'Token issued', schema: z.object({ token: z.string() }) },

@@ -14,6 +14,14 @@ export interface CatalogProduct {
   updatedAt: string;
 }
 
+/**
+ * How far behind a change made through another replica a product page may be: product reads are
+ * served by a read model that each replica refreshes from the database at most this often per
+ * product (its own changes it applies at once). Reservations never use it: they decide on the
+ * stock ledger itself.
+ */
+export const READ_STALENESS_MS = 1_000;
+
 /** What the API returns: the catalog data with the current stock from the ledger. */
 export type Product = CatalogProduct & { stock: number };
 

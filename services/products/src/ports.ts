@@ -16,7 +16,11 @@ export interface Catalog {
   insertVersion(product: CatalogProduct, events: DomainEvent[]): Promise<'ok' | 'conflict'>;
   /** Updates the queryable copy, unless it already shows this version or a newer one. */
   project(product: CatalogProduct): Promise<void>;
-  get(id: string): Promise<CatalogProduct | null>;
+  /**
+   * One product. An adapter may answer with what it read or wrote within `maxAgeMs` without
+   * reading again (0, the default: always read).
+   */
+  get(id: string, maxAgeMs?: number): Promise<CatalogProduct | null>;
   list(q: { category?: string | undefined; after?: string | undefined; limit: number }): Promise<CatalogProduct[]>;
   getMany(ids: string[]): Promise<CatalogProduct[]>;
 }
@@ -36,8 +40,12 @@ export interface StockMove {
 
 export interface StockLedger {
   init(): Promise<void>;
-  latest(productId: string): Promise<StockMove | null>;
-  latestMany(productIds: string[]): Promise<Map<string, StockMove>>;
+  /**
+   * The product's latest move. An adapter that remembers the moves it has seen may answer with one
+   * it read or wrote within `maxAgeMs` without reading again (0, the default: always read).
+   */
+  latest(productId: string, maxAgeMs?: number): Promise<StockMove | null>;
+  latestMany(productIds: string[], maxAgeMs?: number): Promise<Map<string, StockMove>>;
   byOpKey(opKey: string): Promise<StockMove | null>;
   /** `conflict` when the sequence number or the opKey is taken. */
   append(move: StockMove): Promise<'ok' | 'conflict'>;

@@ -16,26 +16,23 @@ export function normaliseLines(items: Array<{ productId: string; qty: number }>)
  * Reserves an order's stock: all lines or none, exactly once per order, never below zero, without
  * transactions.
  *
- * 1. A decision already stored for the order: finish it (below) and stop. Redeliveries end here.
- * 2. Reserve line by line (`<order>:<product>:reserve` moves); stop at the first line short of stock.
- * 3. Store the decision, RESERVED or REJECTED, with its event, unless one exists (a concurrent
- *    duplicate may have decided first: its decision counts).
- * 4. Finish: a REJECTED order gives back every line it took (`:release` moves, once each). Every
+ * 1. Reserve line by line (`<order>:<product>:reserve` moves); stop at the first line short of
+ *    stock. A move made before (a redelivered order) is found by its opKey and not made again.
+ * 2. Store the decision, RESERVED or REJECTED, with its event, unless one exists (an earlier
+ *    delivery or a concurrent duplicate decided first: that decision counts, and its event was
+ *    written with it).
+ * 3. Finish: a REJECTED order gives back every line it took (`:release` moves, once each). Every
  *    path runs this after deciding, so whatever a duplicate took meanwhile is given back too.
  *
- * A crash anywhere leaves the message unacknowledged; its redelivery resumes from the ledger and
- * the decision, which are the whole state.
+ * A crash anywhere leaves the message unacknowledged; its redelivery replays these steps against
+ * the ledger and the decision, which are the whole state. The common path reads nothing: it
+ * inserts one move per line and the decision.
  */
 export async function reserveStock(
   stock: StockKeeper,
   reservations: Reservations,
   order: EventData<'order.placed'>,
 ): Promise<Decision> {
-  const existing = await reservations.get(order.orderId);
-  if (existing) {
-    await finish(stock, existing);
-    return existing;
-  }
   const lines = normaliseLines(order.items);
   const missing: string[] = [];
   for (const line of lines) {
@@ -51,14 +48,17 @@ export async function reserveStock(
     }
   }
   const outcome = missing.length === 0 ? 'RESERVED' : 'REJECTED';
+  // The reply carries what shopping needs to settle the order, so that it need not read it back.
+  const echo = {
+    orderId: order.orderId,
+    customerId: order.customerId,
+    totalCents: order.totalCents,
+    placedAt: order.placedAt,
+  };
   const event =
     outcome === 'RESERVED'
-      ? createEvent('stock.reserved', { orderId: order.orderId }, 'products')
-      : createEvent(
-          'stock.rejected',
-          { orderId: order.orderId, reason: 'OUT_OF_STOCK', productIds: missing },
-          'products',
-        );
+      ? createEvent('stock.reserved', echo, 'products')
+      : createEvent('stock.rejected', { ...echo, reason: 'OUT_OF_STOCK', productIds: missing }, 'products');
   const decision = await reservations.decide(
     { orderId: order.orderId, outcome, lines, missing, decidedAt: new Date().toISOString() },
     [event],

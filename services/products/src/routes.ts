@@ -6,7 +6,7 @@ import type { ServiceContext } from '@platform/shared/service';
 import * as z from 'zod';
 import { changeProduct } from './change-product.ts';
 import { createProduct } from './create-product.ts';
-import type { CatalogProduct, Product } from './domain.ts';
+import { type CatalogProduct, type Product, READ_STALENESS_MS } from './domain.ts';
 import type { ProductStores } from './ports.ts';
 
 const cents = z.number().int().min(0).max(1_000_000_000);
@@ -116,7 +116,7 @@ export function productRoutes({ stores }: ServiceContext<BaseConfig, ProductStor
         404: { description: 'No such product' },
       },
       handler: async (c, { params }) => {
-        const product = await stores.catalog.get(params.id);
+        const product = await stores.catalog.get(params.id, READ_STALENESS_MS);
         if (!product) throw notFound('product');
         return c.json({ ...product, stock: await stores.stock.current(product.id) });
       },

@@ -1,4 +1,5 @@
 import { KeyedMutex } from '@platform/shared/async';
+import { READ_STALENESS_MS } from './domain.ts';
 import type { StockLedger, StockMove } from './ports.ts';
 
 export type MoveResult = 'applied' | 'already' | 'insufficient' | 'unknown';
@@ -34,13 +35,27 @@ export class StockKeeper {
     extra: Pick<StockMove, 'orderId'> = {},
   ): Promise<MoveResult> {
     return this.#local.run(productId, async () => {
+      // The latest move this process knows is tried first, without a read: if another replica has
+      // moved the product since, the insert of seq + 1 is refused and the next round reads.
+      let maxAgeMs = Number.POSITIVE_INFINITY;
       for (let attempt = 0; attempt < 50; attempt++) {
-        const latest = await this.#ledger.latest(productId);
-        if (!latest) return 'unknown';
+        const latest = await this.#ledger.latest(productId, maxAgeMs);
+        if (!latest) {
+          if (maxAgeMs === 0) return 'unknown';
+          maxAgeMs = 0;
+          continue;
+        }
         if (latest.opKey === opKey) return 'already';
         const stock = next(latest.stock);
-        // Short of stock now: unless this very move was made before (a redelivery), it is short.
-        if (stock === 'insufficient') return (await this.#ledger.byOpKey(opKey)) ? 'already' : 'insufficient';
+        if (stock === 'insufficient') {
+          // Short by what this process knows: read the ledger before saying so (another replica
+          // may have restocked); short then, unless this very move was made before (a redelivery).
+          if (maxAgeMs !== 0) {
+            maxAgeMs = 0;
+            continue;
+          }
+          return (await this.#ledger.byOpKey(opKey)) ? 'already' : 'insufficient';
+        }
         if (!Number.isInteger(stock) || stock < 0) throw new Error(`stock of ${productId} would become ${stock}`);
         const appended = await this.#ledger.append({
           productId,
@@ -54,6 +69,7 @@ export class StockKeeper {
         if (appended === 'ok') return 'applied';
         // The number was taken by another move, or this opKey was applied before: which one?
         if (await this.#ledger.byOpKey(opKey)) return 'already';
+        maxAgeMs = 0;
       }
       throw new Error(`stock of ${productId}: too much contention, will retry`);
     });
@@ -76,12 +92,13 @@ export class StockKeeper {
     return this.move(productId, opKey, () => target);
   }
 
+  /** The stock to show: at most READ_STALENESS_MS behind other replicas' moves (this one's at once). */
   async current(productId: string): Promise<number> {
-    return (await this.#ledger.latest(productId))?.stock ?? 0;
+    return (await this.#ledger.latest(productId, READ_STALENESS_MS))?.stock ?? 0;
   }
 
   async currentMany(productIds: string[]): Promise<Map<string, number>> {
-    const latest = await this.#ledger.latestMany(productIds);
+    const latest = await this.#ledger.latestMany(productIds, READ_STALENESS_MS);
     return new Map(productIds.map((id) => [id, latest.get(id)?.stock ?? 0]));
   }
 

@@ -1,3 +1,4 @@
+import { BoundedMap } from '@platform/shared/bounded-map';
 import type { DomainEvent } from '@platform/shared/events';
 import { isDuplicateKey } from '@platform/shared/mongo';
 import { type MongoEventCollection, withoutOutbox } from '@platform/shared/outbox-mongo';
@@ -13,9 +14,15 @@ type DecisionDoc = Omit<Decision, 'orderId'> & { _id: string };
 
 const toProduct = ({ _id, ...rest }: ProductDoc): CatalogProduct => ({ id: _id, ...rest });
 
+/**
+ * The catalog on MongoDB. Reads of one product may be answered from what this process read or
+ * wrote within the caller's `maxAgeMs` (the read model of product pages: a page at most that far
+ * behind a change made through another replica, this replica's own at once).
+ */
 export class MongoCatalog implements Catalog {
   readonly #products: Collection<ProductDoc>;
   readonly #versions: MongoEventCollection<VersionDoc>;
+  readonly #read = new BoundedMap<{ product: CatalogProduct | null; at: number }>(10_000);
 
   constructor(db: Db, kit: StoreKit) {
     this.#products = db.collection<ProductDoc>('products');
@@ -34,24 +41,35 @@ export class MongoCatalog implements Catalog {
       : ('conflict' as const);
   }
 
-  async project({ id, ...fields }: CatalogProduct) {
+  async project(product: CatalogProduct) {
+    const { id, ...fields } = product;
     const res = await this.#products.updateOne({ _id: id, version: { $lt: fields.version } }, { $set: fields });
-    if (res.matchedCount > 0) return;
-    try {
-      await this.#products.insertOne({ _id: id, ...fields });
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err; // it exists with this version or a newer one
+    if (res.matchedCount === 0) {
+      try {
+        await this.#products.insertOne({ _id: id, ...fields });
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err; // it exists with this version or a newer one
+        return;
+      }
     }
+    const known = this.#read.get(id)?.product;
+    if (!known || known.version < product.version) this.#read.set(id, { product: { ...product }, at: Date.now() });
   }
 
-  async get(id: string) {
+  async get(id: string, maxAgeMs = 0) {
+    const known = this.#read.get(id);
+    if (known && Date.now() - known.at < maxAgeMs) return known.product && { ...known.product };
+    const at = Date.now();
     const doc = await this.#products.findOne({ _id: id });
-    if (doc) return toProduct(doc);
-    // A crash between the version fact and its projection leaves only the fact: repair from it.
-    const [latest] = await this.#versions.collection.find({ productId: id }).sort({ version: -1 }).limit(1).toArray();
-    if (!latest) return null;
-    await this.project(latest.product);
-    return latest.product;
+    let product = doc ? toProduct(doc) : null;
+    if (!product) {
+      // A crash between the version fact and its projection leaves only the fact: repair from it.
+      const [latest] = await this.#versions.collection.find({ productId: id }).sort({ version: -1 }).limit(1).toArray();
+      if (latest) await this.project(latest.product);
+      product = latest?.product ?? null;
+    }
+    this.#read.set(id, { product, at });
+    return product && { ...product };
   }
 
   async list(q: { category?: string | undefined; after?: string | undefined; limit: number }) {
@@ -69,11 +87,14 @@ export class MongoCatalog implements Catalog {
  * is found by point lookups: this process remembers the latest move it has seen per product and
  * looks up `<seq + 1>` until there is none. Point lookups by _id are the cheapest read on MongoDB
  * and DocumentDB, and the only indexed one on FerretDB 1.x. The memory is a hint, never the
- * truth: the unique _id decides every write, and other replicas' moves are found by the lookups.
+ * truth: the unique _id decides every write (a move computed from a stale latest claims a number
+ * another move took, and is retried), and other replicas' moves are found by the lookups.
  */
 export class MongoStockLedger implements StockLedger {
   readonly #moves: Collection<MoveDoc>;
   readonly #seen = new Map<string, StockMove>();
+  /** When each product's latest move was last read or written here. */
+  readonly #checkedAt = new Map<string, number>();
 
   constructor(db: Db) {
     this.#moves = db.collection<MoveDoc>('stock_moves');
@@ -84,8 +105,10 @@ export class MongoStockLedger implements StockLedger {
     await this.#moves.createIndex({ opKey: 1 }, { unique: true });
   }
 
-  async latest(productId: string) {
+  async latest(productId: string, maxAgeMs = 0) {
     let latest = this.#seen.get(productId);
+    const now = Date.now();
+    if (latest && now - (this.#checkedAt.get(productId) ?? 0) < maxAgeMs) return { ...latest };
     if (!latest) {
       const [doc] = await this.#moves.find({ productId }).sort({ seq: -1 }).limit(1).toArray();
       if (!doc) return null;
@@ -96,12 +119,12 @@ export class MongoStockLedger implements StockLedger {
       if (!next) break;
       latest = strip(next);
     }
-    this.#remember(latest);
+    this.#remember(latest, now);
     return { ...latest };
   }
 
-  async latestMany(productIds: string[]) {
-    const found = await Promise.all(productIds.map((id) => this.latest(id)));
+  async latestMany(productIds: string[], maxAgeMs = 0) {
+    const found = await Promise.all(productIds.map((id) => this.latest(id, maxAgeMs)));
     return new Map(found.flatMap((m) => (m ? [[m.productId, m] as const] : [])));
   }
 
@@ -113,7 +136,7 @@ export class MongoStockLedger implements StockLedger {
   async append(move: StockMove) {
     try {
       await this.#moves.insertOne({ _id: `${move.productId}:${move.seq}`, ...move });
-      this.#remember(move);
+      this.#remember(move, Date.now());
       return 'ok' as const;
     } catch (err) {
       if (isDuplicateKey(err)) return 'conflict' as const;
@@ -121,9 +144,12 @@ export class MongoStockLedger implements StockLedger {
     }
   }
 
-  #remember(move: StockMove) {
+  #remember(move: StockMove, at: number) {
     const known = this.#seen.get(move.productId);
-    if (!known || known.seq < move.seq) this.#seen.set(move.productId, { ...move });
+    if (!known || known.seq <= move.seq) {
+      this.#seen.set(move.productId, { ...move });
+      this.#checkedAt.set(move.productId, at);
+    }
   }
 }
 

@@ -25,6 +25,11 @@ export interface RouteSpec<P extends Schema | undefined, Q extends Schema | unde
   summary: string;
   /** `user`: any valid token; `admin`: a token with role admin. */
   auth?: 'user' | 'admin';
+  /**
+   * Slow by design (password hashing): its latency does not count toward the service's latency
+   * target, which would otherwise let fewer requests in when nothing is wrong.
+   */
+  slow?: boolean;
   params?: P;
   query?: Q;
   body?: B;
@@ -74,23 +79,76 @@ async function readJson(c: Context, limits: BodyLimits): Promise<unknown> {
   }
 }
 
-/** Requests a service works on at once; past it, new ones are refused instead of queued. */
-export class Slots {
-  #taken = 0;
-  readonly max: number;
+export interface SlotsOptions {
+  /** The most requests worked on at once (MAX_IN_FLIGHT). */
+  max: number;
+  /**
+   * The latency the requests should keep (p90, REQUEST_LATENCY_TARGET_MS): while they take longer,
+   * fewer are let in at once. 0: a fixed limit of `max`.
+   */
+  targetMs?: number;
+  windowMs?: number;
+  min?: number;
+}
 
-  constructor(max: number) {
-    this.max = max;
+/**
+ * Requests a service works on at once; past the limit, new ones are refused at once instead of
+ * queued (an overloaded task that keeps queueing answers everyone late, and its database worse).
+ * The limit follows the latency: when the requests of a window take longer than `targetMs` (p90),
+ * the limit drops to a fraction of what was in flight; when they are well within it and the limit
+ * refused some, it grows back a step at a time. Under a load it can serve, it never refuses.
+ */
+export class Slots {
+  readonly #o: Required<SlotsOptions>;
+  #limit: number;
+  #taken = 0;
+  #peak = 0;
+  #refused = false;
+  #latencies: number[] = [];
+  #windowStart = Date.now();
+
+  constructor(o: SlotsOptions | number) {
+    this.#o = { targetMs: 0, windowMs: 250, min: 4, ...(typeof o === 'number' ? { max: o } : o) };
+    this.#limit = this.#o.max;
+  }
+
+  get limit() {
+    return this.#limit;
   }
 
   tryTake(): boolean {
-    if (this.#taken >= this.max) return false;
+    if (this.#taken >= this.#limit) {
+      this.#refused = true;
+      return false;
+    }
     this.#taken++;
+    if (this.#taken > this.#peak) this.#peak = this.#taken;
     return true;
   }
 
-  give(): void {
+  /** Gives a slot back; `latencyMs` counts toward the target unless the route is slow by design. */
+  give(latencyMs?: number): void {
     this.#taken--;
+    if (this.#o.targetMs <= 0) return;
+    if (latencyMs !== undefined) this.#latencies.push(latencyMs);
+    const now = Date.now();
+    if (now - this.#windowStart >= this.#o.windowMs && this.#latencies.length >= 10) this.#adjust(now);
+  }
+
+  #adjust(now: number): void {
+    const sorted = this.#latencies.sort((a, b) => a - b);
+    const p90 = sorted[Math.floor(sorted.length * 0.9)] ?? 0;
+    const target = this.#o.targetMs;
+    if (p90 > target) {
+      const cut = Math.max(0.5, Math.min(0.9, target / p90));
+      this.#limit = Math.max(this.#o.min, Math.floor(Math.min(this.#limit, this.#peak) * cut));
+    } else if (this.#refused && p90 < target * 0.7) {
+      this.#limit = Math.min(this.#o.max, this.#limit + Math.max(1, Math.ceil(this.#limit * 0.1)));
+    }
+    this.#latencies = [];
+    this.#refused = false;
+    this.#peak = this.#taken;
+    this.#windowStart = now;
   }
 }
 
@@ -139,10 +197,11 @@ export function registerRoutes(app: Hono, routes: Route[], guards: RouteGuards):
         // Past the limit a request is refused at once: an overloaded task that keeps queueing
         // answers everyone late (and its database worse); a quick 503 lets clients retry.
         if (!guards.slots.tryTake()) throw unavailable('the service is busy; retry shortly');
+        const started = performance.now();
         try {
           return await r.handler(c, { params, query, body, user, headers });
         } finally {
-          guards.slots.give();
+          guards.slots.give(r.slow ? undefined : performance.now() - started);
         }
       });
     }

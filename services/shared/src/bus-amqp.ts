@@ -42,6 +42,8 @@ export class AmqpBus implements EventBus {
   #connection: Awaited<ReturnType<typeof connectWithRecovery>> | undefined;
   #model: ChannelModel | undefined;
   #publisher: ConfirmChannel | undefined;
+  /** For questions to the broker (queue depths): a channel the broker may close without harm. */
+  #inspector: Channel | undefined;
   #consumerChannels: Array<{ channel: Channel; tag: string; name: string }> = [];
   /** Serialises consumer starts, so a consumer is never started twice on one connection. */
   #starting: Promise<void> = Promise.resolve();
@@ -73,6 +75,7 @@ export class AmqpBus implements EventBus {
       this.#connected = false;
       this.#model = undefined;
       this.#publisher = undefined;
+      this.#inspector = undefined;
       this.#consumerChannels = [];
       log.warn('broker connection lost, reconnecting', { err: err.message });
     });
@@ -97,6 +100,7 @@ export class AmqpBus implements EventBus {
     this.#watch(model, publisher, 'publisher');
     this.#model = model;
     this.#publisher = publisher;
+    this.#inspector = undefined;
     this.#consumerChannels = [];
   }
 
@@ -223,6 +227,25 @@ export class AmqpBus implements EventBus {
 
   isConnected(): boolean {
     return this.#connected;
+  }
+
+  async backlog(consumers?: readonly string[]): Promise<number> {
+    const model = this.#model;
+    if (!model || !this.#connected) throw new BrokerUnavailableError();
+    if (!this.#inspector) {
+      const channel = await model.createChannel();
+      channel.on('error', () => {});
+      channel.on('close', () => {
+        if (this.#inspector === channel) this.#inspector = undefined;
+      });
+      this.#inspector = channel;
+    }
+    const inspector = this.#inspector;
+    let waiting = 0;
+    for (const consumer of consumers ?? Object.keys(this.#o.topology)) {
+      waiting += (await inspector.checkQueue(queueName(this.#o.exchange, consumer))).messageCount;
+    }
+    return waiting;
   }
 
   async close(): Promise<void> {

@@ -92,6 +92,14 @@ export class MemoryBus implements EventBus {
     return this.#connected;
   }
 
+  async backlog(consumers?: readonly string[]): Promise<number> {
+    let waiting = 0;
+    for (const [name, queue] of this.#queues) {
+      if (!consumers || consumers.includes(name)) waiting += queue.ready.length;
+    }
+    return waiting;
+  }
+
   /** Simulates the broker going away (publish rejects) and coming back. */
   setConnected(connected: boolean): void {
     this.#connected = connected;

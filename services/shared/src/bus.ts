@@ -19,6 +19,8 @@ export interface EventBus {
   /** Stops taking new messages and waits for the handlers in flight to finish. */
   stopConsuming(): Promise<void>;
   isConnected(): boolean;
+  /** Messages waiting to be delivered in the queues of `consumers` (every queue when omitted). */
+  backlog(consumers?: readonly string[]): Promise<number>;
   close(): Promise<void>;
 }
 

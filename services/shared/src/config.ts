@@ -22,7 +22,7 @@ export const DEFAULT_MAX_IN_FLIGHT = 256;
 export const DEFAULT_USER_WRITES_PER_SECOND = 20;
 
 /** A whole number in decimal digits, within bounds: `PORT=abc` or `PORT=8e3` is refused by name. */
-const int = (min: number, max: number, fallback: number) => {
+export const int = (min: number, max: number, fallback: number) => {
   const message = `must be a whole number from ${min} to ${max}`;
   return z
     .string()
@@ -96,6 +96,11 @@ export const baseConfigSchema = z.object({
   BODY_TIMEOUT_MS: int(100, 60_000, 10_000),
   /** Requests a task works on at once; more get 503 with Retry-After at once instead of queueing. */
   MAX_IN_FLIGHT: int(1, 100_000, DEFAULT_MAX_IN_FLIGHT),
+  /**
+   * The p90 latency a task keeps its requests to: while they take longer, it works on fewer at
+   * once and refuses the rest at once (503 + Retry-After). 0 switches it off (MAX_IN_FLIGHT alone).
+   */
+  REQUEST_LATENCY_TARGET_MS: int(0, 60_000, 250),
   /** Open connections a task keeps at once; more are answered 503 and closed. */
   MAX_CONNECTIONS: int(16, 100_000, 2048),
   /** Writes per signed-in user and second, sustained (bursts of 5 s worth); 0 switches it off. */

@@ -24,6 +24,16 @@ export const orderStatusSchema = z.enum(['PENDING', 'CONFIRMED', 'REJECTED']);
 export type OrderStatus = z.infer<typeof orderStatusSchema>;
 export type FinalOrderStatus = Exclude<OrderStatus, 'PENDING'>;
 
+/**
+ * What a reply to `order.placed` repeats of the order, so that its consumer can settle the order
+ * without reading it back. Optional: replies from a version that did not send them still parse.
+ */
+const orderEcho = {
+  customerId: z.string().min(1).optional(),
+  totalCents: cents.optional(),
+  placedAt: isoTime.optional(),
+};
+
 export const eventDataSchemas = {
   /** Full catalog snapshot of a product after a create or update; consumers keep the newest version. */
   'product.changed': z.object({
@@ -44,12 +54,13 @@ export const eventDataSchemas = {
     totalCents: cents,
     placedAt: isoTime,
   }),
-  'stock.reserved': z.object({ orderId: id }),
+  'stock.reserved': z.object({ orderId: id, ...orderEcho }),
   'stock.rejected': z.object({
     orderId: id,
     reason: z.literal('OUT_OF_STOCK'),
     /** The lines that could not be served. */
     productIds: z.array(id),
+    ...orderEcho,
   }),
   'order.confirmed': z.object({ orderId: id, customerId: z.string().min(1), totalCents: cents }),
   'order.rejected': z.object({ orderId: id, customerId: z.string().min(1), reason: z.string().min(1) }),

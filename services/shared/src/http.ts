@@ -41,6 +41,8 @@ export interface ServiceAppOptions {
   bodyTimeoutMs?: number | undefined;
   /** Requests in progress at once (health and readiness aside); beyond it, 503 with Retry-After. */
   maxInFlight?: number | undefined;
+  /** The p90 latency requests should keep; fewer are let in at once while they take longer (0: off). */
+  latencyTargetMs?: number | undefined;
   /** ADMIN_EMAILS, lower-case: admin tokens of other emails are refused. */
   admins?: readonly string[] | undefined;
   /** Writes per signed-in user and second (sustained; bursts up to 5 s worth). 0 switches it off. */
@@ -55,7 +57,13 @@ export interface ServiceAppOptions {
 /** The limits a service's HTTP side takes from its configuration. */
 export type HttpOptions = Pick<
   ServiceAppOptions,
-  'bodyLimitBytes' | 'bodyTimeoutMs' | 'maxInFlight' | 'admins' | 'userWritesPerSecond' | 'trustedProxyHops'
+  | 'bodyLimitBytes'
+  | 'bodyTimeoutMs'
+  | 'maxInFlight'
+  | 'latencyTargetMs'
+  | 'admins'
+  | 'userWritesPerSecond'
+  | 'trustedProxyHops'
 >;
 
 export function httpOptionsFrom(config: BaseConfig): HttpOptions {
@@ -63,6 +71,7 @@ export function httpOptionsFrom(config: BaseConfig): HttpOptions {
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     bodyTimeoutMs: config.BODY_TIMEOUT_MS,
     maxInFlight: config.MAX_IN_FLIGHT,
+    latencyTargetMs: config.REQUEST_LATENCY_TARGET_MS,
     admins: config.ADMIN_EMAILS.length > 0 ? config.ADMIN_EMAILS : undefined,
     userWritesPerSecond: config.USER_WRITES_PER_SECOND,
     trustedProxyHops: config.TRUSTED_PROXY_HOPS,
@@ -129,7 +138,7 @@ export function createServiceApp(o: ServiceAppOptions): Hono<{ Variables: { requ
     tokens: o.tokens,
     admins: o.admins ? new Set(o.admins.map((e) => e.toLowerCase())) : undefined,
     body: { maxBytes: o.bodyLimitBytes, timeoutMs: o.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS },
-    slots: new Slots(o.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT),
+    slots: new Slots({ max: o.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT, targetMs: o.latencyTargetMs ?? 0 }),
     userWrites:
       writesPerSecond > 0 ? new RateLimiter({ perSecond: writesPerSecond, burst: writesPerSecond * 5 }) : undefined,
   };

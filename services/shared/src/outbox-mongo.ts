@@ -27,7 +27,7 @@ type OutboxDoc = OutboxFields & { _id: string };
  * half as much as one each, in the service and in the database. A crash in between only means
  * the events are published again, which consumers dedupe.
  */
-export const SENT_BATCH_MS = 25;
+export const SENT_BATCH_MS = 100;
 const SENT_BATCH_MAX = 500;
 
 export function mongoOutboxStore<T extends OutboxDoc>(name: string, collection: Collection<T>): OutboxStore {

@@ -101,7 +101,10 @@ export async function startService<C extends BaseConfig, S, D>(
     logger,
     tokens,
     stores,
-    deps: { ...(manifest.deps?.({ config, logger }) as D), ...options.deps },
+    deps: {
+      ...(manifest.deps?.({ config, logger, backlog: (consumers) => eventBus.backlog(consumers) }) as D),
+      ...options.deps,
+    },
     http: httpOptionsFrom(config),
   };
   let draining = false;

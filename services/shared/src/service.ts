@@ -53,6 +53,14 @@ export interface ServiceContext<C extends BaseConfig = BaseConfig, S = unknown, 
   http: HttpOptions;
 }
 
+/** What the manifest's `deps` factory gets. */
+export interface DepsContext<C extends BaseConfig = BaseConfig> {
+  config: C;
+  logger: Logger;
+  /** Messages waiting in the platform's queues (of `consumers`, or all): the saga's backlog. */
+  backlog(consumers?: readonly string[]): Promise<number>;
+}
+
 /** A handler per event type: the keys are the queue's bindings. */
 export type Subscriptions<Ctx> = { [T in EventType]?: (event: Envelope<T>, ctx: Ctx) => Promise<void> };
 
@@ -87,7 +95,7 @@ export interface ServiceManifest<C extends BaseConfig = BaseConfig, S = unknown,
     mongo(db: Db, kit: StoreKit<C>): S;
   };
   /** Collaborators built once at start (e.g. a password hasher), given to routes and handlers. */
-  deps?: (ctx: { config: C; logger: Logger }) => D;
+  deps?: (ctx: DepsContext<C>) => D;
   routes(ctx: ServiceContext<C, S, D>): Route[];
   subscriptions?: Subscriptions<ServiceContext<C, S, D>>;
   deploy: Pick<DeploySettings, 'priority'> & Partial<DeploySettings>;

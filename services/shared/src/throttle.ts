@@ -1,4 +1,7 @@
 import { isIP } from 'node:net';
+import { BoundedMap } from './bounded-map.ts';
+
+export { BoundedMap };
 
 /**
  * In-process throttles for abuse that costs us more than it costs the caller (password guessing,
@@ -6,41 +9,6 @@ import { isIP } from 'node:net';
  * to N times the budget, which still bounds the work per task. Memory is bounded: past `maxKeys`
  * the least recently touched key is forgotten.
  */
-export class BoundedMap<V> {
-  readonly #entries = new Map<string, V>();
-  readonly maxKeys: number;
-
-  constructor(maxKeys: number) {
-    this.maxKeys = maxKeys;
-  }
-
-  get(key: string): V | undefined {
-    const value = this.#entries.get(key);
-    if (value !== undefined) {
-      this.#entries.delete(key); // most recently used last
-      this.#entries.set(key, value);
-    }
-    return value;
-  }
-
-  set(key: string, value: V): void {
-    this.#entries.delete(key);
-    this.#entries.set(key, value);
-    if (this.#entries.size > this.maxKeys) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest !== undefined) this.#entries.delete(oldest);
-    }
-  }
-
-  delete(key: string): void {
-    this.#entries.delete(key);
-  }
-
-  get size() {
-    return this.#entries.size;
-  }
-}
-
 export interface BackoffOptions {
   /** Failures allowed before any wait. */
   free: number;

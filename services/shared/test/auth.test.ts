@@ -57,6 +57,15 @@ describe('tokens', async () => {
     expect((await rejection(tokens.verify(hs512))).status).toBe(401);
   });
 
+  it('a verified token stays valid until it expires, then is refused, even when remembered', async () => {
+    const shortLived = await createTokens(secret, 1);
+    const token = await shortLived.issue(user);
+    expect(await shortLived.verify(token)).toEqual(user);
+    expect(await shortLived.verify(token)).toEqual(user); // remembered
+    await new Promise((r) => setTimeout(r, 2100));
+    expect((await rejection(shortLived.verify(token))).message).toBe('token expired');
+  });
+
   it('refuses expired tokens, saying so', async () => {
     const expired = await sign({ sub: 'u1', email: 'a', role: 'customer', exp: now() - 1 }, secret, 'HS256');
     expect((await rejection(tokens.verify(expired))).message).toBe('token expired');

@@ -1,3 +1,4 @@
+import type { AdmissionControl } from '@platform/shared/admission';
 import type { DomainEvent } from '@platform/shared/events';
 import type { CartLine, CatalogEntry, Order, Outcome } from './domain.ts';
 
@@ -51,4 +52,10 @@ export interface ShoppingStores {
   catalog: CatalogProjection;
   carts: Carts;
   orders: Orders;
+}
+
+/** Collaborators built once at start. */
+export interface ShoppingDeps {
+  /** Lets orders in while the saga finishes them in time (ORDER_LAG_TARGET_MS). */
+  admission: AdmissionControl;
 }

@@ -1,12 +1,12 @@
 import { type Route, route } from '@platform/shared/api';
 import type { BaseConfig } from '@platform/shared/config';
-import { AppError, conflict, notFound } from '@platform/shared/errors';
+import { AppError, conflict, notFound, unavailable } from '@platform/shared/errors';
 import { orderStatusSchema } from '@platform/shared/events';
 import type { ServiceContext } from '@platform/shared/service';
 import * as z from 'zod';
 import { MAX_CART_LINES, MAX_QTY, viewOf } from './domain.ts';
 import { placeOrder, pricedCart } from './place-order.ts';
-import type { ShoppingStores } from './ports.ts';
+import type { ShoppingDeps, ShoppingStores } from './ports.ts';
 
 const productParams = z.strictObject({ productId: z.uuid({ message: 'must be a UUID' }) });
 const orderParams = z.strictObject({ id: z.uuid({ message: 'must be a UUID' }) });
@@ -34,7 +34,12 @@ const orderSchema = z.object({
 });
 const ORDER_LIST_LIMIT = 200;
 
-export function shoppingRoutes({ stores, logger }: ServiceContext<BaseConfig, ShoppingStores>): Route[] {
+export function shoppingRoutes({
+  stores,
+  deps,
+  logger,
+}: ServiceContext<BaseConfig, ShoppingStores, ShoppingDeps>): Route[] {
+  deps.admission.start();
   return [
     route({
       method: 'get',
@@ -86,8 +91,12 @@ export function shoppingRoutes({ stores, logger }: ServiceContext<BaseConfig, Sh
         202: { description: 'Order accepted', schema: orderSchema },
         409: { description: 'The cart is empty' },
         422: { description: 'The Idempotency-Key was used for an order of other items' },
+        503: { description: 'More orders in progress than the saga finishes in time; retry after Retry-After' },
       },
       handler: async (c, { user, headers }) => {
+        // Refused at once, before it costs anything, while the saga has more than it can finish in time.
+        const waitSeconds = deps.admission.admit();
+        if (waitSeconds > 0) throw unavailable('too many orders in progress; retry shortly', waitSeconds);
         const placed = await placeOrder(stores, user.id, headers['idempotency-key'], logger);
         if (placed === 'empty') throw conflict('the cart is empty');
         if (placed === 'key_reused') {

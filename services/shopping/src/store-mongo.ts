@@ -1,4 +1,5 @@
 import { KeyedMutex } from '@platform/shared/async';
+import { BoundedMap } from '@platform/shared/bounded-map';
 import type { DomainEvent } from '@platform/shared/events';
 import { byCodeUnits } from '@platform/shared/ids';
 import { insertOnce, isDuplicateKey } from '@platform/shared/mongo';
@@ -102,6 +103,12 @@ function contiguousTop(ascending: CatalogDoc[]): CatalogDoc | undefined {
 export class MongoCarts implements Carts {
   readonly #carts: Collection<CartDoc>;
   readonly #queue = new KeyedMutex();
+  /**
+   * Each cart's lines (product -> updatedAt) as this process last read or wrote them, so that
+   * emptying a cart after an order needs no read: a line this process changed after the order
+   * read it has another updatedAt here and stays.
+   */
+  readonly #known = new BoundedMap<Record<string, string>>(50_000);
 
   constructor(db: Db) {
     this.#carts = db.collection<CartDoc>('carts');
@@ -119,23 +126,25 @@ export class MongoCarts implements Carts {
         );
       let lines: CartLine[];
       try {
-        lines = linesOf(await write());
+        lines = this.#note(customerId, await write());
       } catch (err) {
         // another replica inserted this customer's cart first: update it instead
         if (!isDuplicateKey(err)) throw err;
-        lines = linesOf(await write());
+        lines = this.#note(customerId, await write());
       }
       if (lines.length <= MAX_CART_LINES) return lines;
       // One line too many, so this product was new: take it out again (written first, checked
       // after, the common case costs one round trip).
       await this.#carts.updateOne({ _id: customerId }, { $unset: { [`lines.${productId}`]: '' } });
+      this.#known.delete(customerId);
       return 'full' as const;
     });
   }
 
   remove(customerId: string, productId: string) {
     return this.#queue.run(customerId, async () =>
-      linesOf(
+      this.#note(
+        customerId,
         await this.#carts.findOneAndUpdate(
           { _id: customerId },
           { $unset: { [`lines.${productId}`]: '' } },
@@ -145,21 +154,37 @@ export class MongoCarts implements Carts {
     );
   }
 
-  async lines(customerId: string) {
-    return linesOf(await this.#carts.findOne({ _id: customerId }));
+  lines(customerId: string) {
+    return this.#queue.run(customerId, async () =>
+      this.#note(customerId, await this.#carts.findOne({ _id: customerId })),
+    );
   }
 
+  /**
+   * A line changed since it was read stays. What this process knows of the cart answers that
+   * without a read; a change made meanwhile through another replica is not seen (the cart of one
+   * customer is rarely changed on two tasks at the very moment of an order).
+   */
   removeOrdered(customerId: string, lines: CartLine[]) {
     return this.#queue.run(customerId, async () => {
-      const current = (await this.#carts.findOne({ _id: customerId }))?.lines ?? {};
-      // a line changed since it was read stays
-      const unchanged = lines.filter((l) => current[l.productId]?.updatedAt === l.updatedAt);
+      const current =
+        this.#known.get(customerId) ?? updatedAtOf((await this.#carts.findOne({ _id: customerId }))?.lines ?? {});
+      const unchanged = lines.filter((l) => current[l.productId] === l.updatedAt);
       if (unchanged.length === 0) return;
       await this.#carts.updateOne(
         { _id: customerId },
         { $unset: Object.fromEntries(unchanged.map((l) => [`lines.${l.productId}`, ''])) },
       );
+      const left = { ...current };
+      for (const l of unchanged) delete left[l.productId];
+      this.#known.set(customerId, left);
     });
+  }
+
+  /** Remembers a cart as read or written here, and answers its lines. */
+  #note(customerId: string, doc: CartDoc | null): CartLine[] {
+    this.#known.set(customerId, updatedAtOf(doc?.lines ?? {}));
+    return linesOf(doc);
   }
 
   restore(customerId: string, lines: Array<{ productId: string; qty: number }>) {
@@ -176,9 +201,13 @@ export class MongoCarts implements Carts {
         if (!isDuplicateKey(err)) throw err; // the cart was created concurrently: set on it
         await this.#carts.updateOne({ _id: customerId }, { $set: set });
       }
+      this.#known.delete(customerId);
     });
   }
 }
+
+const updatedAtOf = (lines: CartDoc['lines']): Record<string, string> =>
+  Object.fromEntries(Object.entries(lines).map(([productId, line]) => [productId, line.updatedAt]));
 
 /** The lines oldest first (ties by product id), as the cart shows them. */
 function linesOf(doc: CartDoc | null): CartLine[] {
