@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# For machines that reach no image registry (CI's): a Docker engine (.ci/docker-engine.sh) and
-# stand-ins for the base images the platform uses, built locally under names of their own
+# For machines that reach no image registry (CI's): a Docker engine (.ci/docker-engine.sh), Compose
+# v2 (.ci/docker-compose-plugin.sh) and stand-ins for the base images the platform uses, built locally under names of their own
 # (platform-standin/*), never under a real image's name. Writes the variables that select them to
 # $PLATFORM_DOCKER_STATE/standins.env (default ~/.cache/platform-docker), for `set -a; . FILE`:
 # the Dockerfile's build arguments, docker-compose.yml and the Testcontainers harness read the
@@ -29,6 +29,9 @@ suite=bookworm
 host_ca=/etc/ssl/certs/ca-certificates.crt
 
 bash "$here/docker-engine.sh"
+# Compose is built (once, ~6 minutes of CPU) while the images below mostly wait on the network.
+bash "$here/docker-compose-plugin.sh" >"$state/compose-plugin.log" 2>&1 &
+compose_plugin=$!
 [ -n "$node_version" ] || { echo "ERROR: no node version in the Dockerfile's NODE_BUILD_IMAGE" >&2; exit 1; }
 [ -s "$host_ca" ] || { echo "ERROR: no CA bundle at $host_ca" >&2; exit 1; }
 
@@ -142,6 +145,13 @@ build "$ferretdb" "$hash" "$state/context/ferretdb" --build-arg "BASE=$debian"
 
 nginx=platform-standin/nginx:1.22
 build "$nginx" "$(hash_of "$recipes"/nginx/* <(echo "$debian_hash"))" "$(context nginx)" --build-arg "BASE=$debian"
+
+if ! wait "$compose_plugin"; then
+  cat "$state/compose-plugin.log" >&2
+  echo "ERROR: no docker compose plugin (log above)" >&2
+  exit 1
+fi
+tail -n 1 "$state/compose-plugin.log"
 
 cat >"$state/standins.env" <<ENV
 # Written by .ci/docker-standins.sh: selects the locally built stand-ins (set -a; . this file).

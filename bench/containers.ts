@@ -107,7 +107,7 @@ try {
   for (const service of SERVICES) {
     const bytes = await imageSize(classicImage(service));
     process.stdout.write(
-      `  ${service.padEnd(9)} ${mib(bytes).padStart(10)}  adds ${mib(bytes - baseBytes)} to its base\n`,
+      `  ${service.padEnd(9)} ${mib(bytes).padStart(10)}  adds ${(bytes - baseBytes).toLocaleString('en')} bytes (${mib(bytes - baseBytes)}) to its base\n`,
     );
   }
 

@@ -137,8 +137,11 @@ describe('Dockerfile', () => {
     const { stdout } = await run('git', ['ls-files', '--cached', '--others', '--exclude-standard', '*Dockerfile*'], {
       cwd: root,
     });
-    // besides the recipes of the stand-in base images, which no service uses
-    const dockerfiles = stdout.split('\n').filter((f) => f && !f.startsWith('.ci/standins/'));
+    // besides the recipes of the stand-in base images, which no service uses, and Dependabot's copy
+    // of the base images
+    const dockerfiles = stdout
+      .split('\n')
+      .filter((f) => f && !f.startsWith('.ci/standins/') && f !== 'base-images.Dockerfile');
     expect(dockerfiles).toEqual(['Dockerfile']);
     expect(instructions).toContain('ARG SERVICE');
     expect(instructions).toContain(`RUN node scripts/build.ts "${arg('SERVICE')}"`);
@@ -153,6 +156,15 @@ describe('Dockerfile', () => {
       expect.stringMatching(/^ARG NODE_BUILD_IMAGE=node:24\.\d+\.\d+-bookworm-slim$/),
     );
     expect(instructions).toContain('ARG NODE_RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian13:nonroot');
+  });
+
+  it('its base images are the ones base-images.Dockerfile names, the file Dependabot keeps up to date', () => {
+    const pinned = readFileSync(join(root, 'base-images.Dockerfile'), 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('FROM '))
+      .map((l) => l.replace(/^FROM (\S+) AS (\w+)$/, 'ARG $2=$1'));
+    expect(pinned).toHaveLength(2);
+    for (const line of pinned) expect(instructions, `the Dockerfile should say: ${line}`).toContain(line);
   });
 
   it('uses nothing the classic builder lacks, and downloads nothing but npm packages', () => {

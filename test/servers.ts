@@ -344,7 +344,7 @@ export async function provisionBackends(): Promise<{ backends: Backends; teardow
       teardown: async () => {},
     };
   }
-  const want = process.env.TEST_BACKENDS ?? 'auto';
+  const want = process.env.TEST_BACKENDS || 'auto';
   if (!['auto', 'containers', 'local'].includes(want)) {
     throw new Error(`TEST_BACKENDS=${want}: expected containers, local, or nothing (whichever is there)`);
   }
