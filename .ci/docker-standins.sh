@@ -112,15 +112,15 @@ build "$node_build" "$hash" "$state/context/node-build" --build-arg "BASE=$debia
 
 # --- distroless-like runtime: node, the libraries it links, a CA bundle, nonroot
 distroless=platform-standin/distroless-node:24
-libraries="$(ldd "$node_bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' | sort -u)"
-hash="$(hash_of "$recipes"/distroless-node/* "$node_bin" "$host_ca" $libraries)"
+mapfile -t libraries < <(ldd "$node_bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' | sort -u)
+hash="$(hash_of "$recipes"/distroless-node/* "$node_bin" "$host_ca" "${libraries[@]}")"
 if ! current "$distroless" "$hash"; then
   ctx="$(context distroless-node)"
   fs="$ctx/rootfs"
   mkdir -p "$fs/nodejs/bin" "$fs/etc/ssl/certs" "$fs/tmp" "$ctx/home/nonroot"
   chmod 1777 "$fs/tmp"
   cp "$node_bin" "$fs/nodejs/bin/node"
-  for lib in $libraries; do
+  for lib in "${libraries[@]}"; do
     mkdir -p "$fs$(dirname "$lib")"
     cp -L "$lib" "$fs$lib"
   done
