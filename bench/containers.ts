@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { SERVICES } from '../scripts/build.ts';
 import { createTokens } from '../services/shared/src/auth.ts';
 import { uuidv7 } from '../services/shared/src/ids.ts';
-import { baseImages, classicImage, docker, memoryUsage } from '../test/containers/docker.ts';
+import { baseImages, cgroupMemory, classicImage, docker, memoryUsage } from '../test/containers/docker.ts';
 import { eventually } from '../test/eventually.ts';
 import { request } from '../test/processes.ts';
 import { serverImages } from '../test/servers.ts';
@@ -28,6 +28,7 @@ const secret = 'bench-containers-secret-0123456789abcdef';
 const run = uuidv7().slice(-8);
 const network = `bench-containers-${run}`;
 const started: string[] = [];
+const charged: string[] = [];
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
@@ -128,6 +129,7 @@ try {
     }
     await new Promise((r) => setTimeout(r, 5_000));
     const idle = await memoryUsage(last.id);
+    const idleCharged = await cgroupMemory(last.id);
     let path = '/customer/profile';
     let token: string | undefined;
     if (service === 'customer') {
@@ -164,13 +166,18 @@ try {
     sampling = false;
     await sampler;
     const end = await memoryUsage(last.id);
+    const endCharged = await cgroupMemory(last.id);
     process.stdout.write(
       `  ${service.padEnd(9)} ${`${Math.round(median(readies))} ms (${readies.map(Math.round).join(', ')})`.padEnd(28)} ` +
         `${mib(idle).padEnd(10)} ${mib(peak).padEnd(14)} ${mib(end).padEnd(10)} ${String(Math.round(result.requestsPerSec)).padStart(5)}  ` +
         `${String(result.latencyP99).padStart(6)}  ${result.non2xx}  (GET ${path.replace(/[0-9a-f-]{36}/, ':id')})\n`,
     );
+    charged.push(`  ${service.padEnd(9)} idle ${mib(idleCharged)}, after the load ${mib(endCharged)}`);
     await docker(['rm', '--force', last.id]);
   }
+  process.stdout.write(
+    `\nThe cgroup's whole charge, page cache included (memory.current / usage_in_bytes)\n${charged.join('\n')}\n`,
+  );
 } finally {
   if (started.length > 0) await docker(['rm', '--force', ...started]).catch(() => '');
   await docker(['network', 'rm', network]).catch(() => '');

@@ -102,7 +102,15 @@ export async function containerFacts(container: string): Promise<ContainerFacts>
   return JSON.parse(await docker(['exec', container, '/nodejs/bin/node', '-e', script]));
 }
 
-/** Memory the container's cgroup charges (what ECS reports), in bytes. */
+/** The container cgroup's whole charge, page cache included (memory.current, or v1's usage_in_bytes). */
+export async function cgroupMemory(container: string): Promise<number> {
+  const script = `const fs = require('node:fs');
+    for (const f of ['/sys/fs/cgroup/memory.current', '/sys/fs/cgroup/memory/memory.usage_in_bytes'])
+      try { console.log(fs.readFileSync(f, 'utf8').trim()); break; } catch {}`;
+  return Number(await docker(['exec', container, '/nodejs/bin/node', '-e', script]));
+}
+
+/** Memory the container's cgroup charges less its page cache (docker stats; what ECS reports), in bytes. */
 export async function memoryUsage(container: string): Promise<number> {
   const stats = JSON.parse(await docker(['stats', '--no-stream', '--format', '{{json .}}', container]));
   return parseSize(stats.MemUsage.split('/')[0]);
