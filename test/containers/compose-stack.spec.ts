@@ -44,7 +44,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (up) await compose('down', '--volumes', '--remove-orphans', '--timeout', '10');
+  if (up) await compose('down', '--volumes', '--rmi', 'local', '--remove-orphans', '--timeout', '10');
 });
 
 describe('docker compose up (docker-compose.yml, the Dockerfile, nginx)', () => {
@@ -163,12 +163,13 @@ describe('docker compose up (docker-compose.yml, the Dockerfile, nginx)', () => 
     expect((await request(base(), 'GET', '/customer/profile', { token })).body.email).toBe(email);
   });
 
-  it('docker compose down removes every container and volume of the stack', async () => {
-    await compose('down', '--volumes', '--remove-orphans', '--timeout', '10');
+  it('docker compose down removes every container, volume, network and built image of the stack', async () => {
+    await compose('down', '--volumes', '--rmi', 'local', '--remove-orphans', '--timeout', '10');
     up = false;
     const label = `label=com.docker.compose.project=${project}`;
     expect(await docker(['ps', '--all', '--quiet', '--filter', label])).toBe('');
     expect(await docker(['volume', 'ls', '--quiet', '--filter', label])).toBe('');
     expect(await docker(['network', 'ls', '--quiet', '--filter', label])).toBe('');
+    for (const service of SERVICES) expect(await docker(['images', '--quiet', `${project}-${service}`])).toBe('');
   });
 });
