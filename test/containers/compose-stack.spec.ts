@@ -11,7 +11,7 @@ import { SERVICES } from '../../scripts/build.ts';
 import { eventually } from '../eventually.ts';
 import { request } from '../processes.ts';
 import { freePort } from '../servers.ts';
-import { composeFile, containerFacts, docker, root } from './docker.ts';
+import { composeFile, containerFacts, docker, recordedCaBundleSha256, root } from './docker.ts';
 
 const run = promisify(execFile);
 const project = `platform-stack-${process.pid}`;
@@ -63,7 +63,7 @@ describe('docker compose up (docker-compose.yml, the Dockerfile, nginx)', () => 
     });
   });
 
-  it('each service container: read-only, uid 65532, no shell, 0.25 vCPU and 512 MB as its cgroup enforces', async () => {
+  it('each service container: read-only, uid 65532, no shell, 0.25 vCPU and 512 MB as its cgroup enforces, /app as built', async () => {
     for (const service of SERVICES) {
       const facts = await containerFacts(containerOf(service));
       expect(facts, service).toEqual({
@@ -73,6 +73,8 @@ describe('docker compose up (docker-compose.yml, the Dockerfile, nginx)', () => 
         tmpWrite: 'ok',
         memoryLimit: 512 * 1024 * 1024,
         cpuQuota: 0.25,
+        appFiles: ['global-bundle.pem', 'healthcheck.mjs', 'main.mjs', 'main.mjs.map'],
+        caBundleSha256: recordedCaBundleSha256(),
       });
       const [inspected] = JSON.parse(await docker(['inspect', containerOf(service)]));
       expect(inspected.HostConfig.ReadonlyRootfs).toBe(true);

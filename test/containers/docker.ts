@@ -18,8 +18,10 @@ export async function docker(args: string[], env: Record<string, string> = {}): 
     const { stdout } = await run('docker', args, { env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
     return stdout.trim();
   } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    throw new Error(`docker ${args.join(' ')} failed: ${(e.stderr || e.message).trim().slice(-3000)}`);
+    // a build prints its steps' output on stdout and only its verdict on stderr: keep the end of both
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    const output = [e.stdout?.trim().slice(-2000), (e.stderr || e.message).trim().slice(-2000)].filter(Boolean);
+    throw new Error(`docker ${args.join(' ')} failed:\n${output.join('\n')}`);
   }
 }
 
@@ -60,6 +62,10 @@ export async function requireDockerAndImages(): Promise<void> {
   if (why) throw new Error(`${why}. ${hint}`);
 }
 
+/** The SHA-256 recorded beside certs/rds-global-bundle.pem, which the build checks. */
+export const recordedCaBundleSha256 = () =>
+  readFileSync(join(root, 'certs', 'rds-global-bundle.pem.sha256'), 'utf8').split(/\s+/)[0] as string;
+
 /** The service images the suites run: built from the Dockerfile by the classic builder. */
 export const classicImage = (service: string) => `platform-test/${service}:classic`;
 
@@ -77,12 +83,14 @@ export interface ContainerFacts {
   tmpWrite: string;
   memoryLimit: number;
   cpuQuota: number;
+  appFiles: string[];
+  caBundleSha256: string;
 }
 
 /**
  * What a running service container is, seen from inside with its own node (the image has no
- * shell): its user, whether / and /tmp can be written, and its cgroup's memory and CPU limits
- * (cgroup v2 or v1), so the limits are checked as enforced, not only as declared.
+ * shell): its user, whether / and /tmp can be written, its cgroup's memory and CPU limits
+ * (cgroup v2 or v1), so the limits are checked as enforced, not only as declared, and what /app holds.
  */
 export async function containerFacts(container: string): Promise<ContainerFacts> {
   const script = `
@@ -98,6 +106,8 @@ export async function containerFacts(container: string): Promise<ContainerFacts>
       rootWrite: attempt('/app/probe'), tmpWrite: attempt('/tmp/probe'),
       memoryLimit: Number(read('/sys/fs/cgroup/memory.max', '/sys/fs/cgroup/memory/memory.limit_in_bytes')),
       cpuQuota: quota,
+      appFiles: fs.readdirSync('/app').sort(),
+      caBundleSha256: require('node:crypto').createHash('sha256').update(fs.readFileSync('/app/global-bundle.pem')).digest('hex'),
     }));`;
   return JSON.parse(await docker(['exec', container, '/nodejs/bin/node', '-e', script]));
 }
