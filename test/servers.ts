@@ -1,9 +1,14 @@
 /**
  * Real servers for the integration suites, from wherever they can come:
  *   1. MONGO_URL / AMQP_URL when set (your own servers);
- *   2. Testcontainers (rabbitmq and mongo images) when a Docker engine answers, as on GitHub's runners;
+ *   2. Testcontainers (RABBITMQ_IMAGE and MONGO_IMAGE, by default rabbitmq:4.1-management and
+ *      mongo:8.0) when a Docker engine answers and the images are there or can be pulled, as on
+ *      GitHub's runners;
  *   3. local `rabbitmq-server` and `ferretdb` programs, started on free ports in a temp dir;
  * and otherwise a loud failure that says how to get one of them. Nothing is skipped.
+ * TEST_BACKENDS=containers or TEST_BACKENDS=local insists on one of the last two (CI runs the
+ * suites once each way); a Docker engine that answers but cannot give the images is reported in
+ * one line, and the local programs are used instead.
  *
  * The broker (and database) can be stopped and started again from a test, which the reconnect
  * and fault tests need; how depends on where the server came from (`ServerControl`).
@@ -186,15 +191,23 @@ export async function startLocal(control: Extract<ServerControl, { kind: 'local'
       });
     // The AMQP port opens before the broker finished booting; wait for the real thing.
     await ctl('await_startup', '--timeout', '60');
-    // RabbitMQ 3.10 (Debian 12's package) can leave a single-node quorum queue without a leader
-    // after a crash (rabbitmq/rabbitmq-server#10070): publishes to it are never confirmed and
-    // consumers time out. Its maintainers' workaround is to trigger an election; a leader ignores it.
-    // Three rounds a second apart: a queue whose member was still starting at the first gets the next.
-    await ctl(
-      'eval',
-      '[begin timer:sleep(1000), [ra:trigger_election(amqqueue:get_pid(Q)) || Q <- rabbit_amqqueue:list(), amqqueue:get_type(Q) =:= rabbit_quorum_queue] end || _ <- lists:seq(1, 3)], ok.',
-    );
+    await ctl('eval', ELECT_QUORUM_LEADERS);
   }
+}
+
+/**
+ * RabbitMQ 3.10 (Debian 12's package, and the broker stand-in image built from it) can leave a
+ * single-node quorum queue without a leader after a restart (rabbitmq/rabbitmq-server#10070):
+ * publishes to it are never confirmed and consumers time out. Its maintainers' workaround is to
+ * trigger an election; a leader ignores it. Three rounds a second apart: a queue whose member was
+ * still starting at the first gets the next.
+ */
+const ELECT_QUORUM_LEADERS =
+  '[begin timer:sleep(1000), [ra:trigger_election(amqqueue:get_pid(Q)) || Q <- rabbit_amqqueue:list(), amqqueue:get_type(Q) =:= rabbit_quorum_queue] end || _ <- lists:seq(1, 3)], ok.';
+
+/** The same, in a broker container (the stand-in is 3.10; a 4.x broker may refuse it, which is fine). */
+export async function electQuorumLeaders(containerId: string): Promise<void> {
+  await run('docker', ['exec', containerId, 'rabbitmqctl', 'eval', ELECT_QUORUM_LEADERS]).catch(() => {});
 }
 
 const rabbitmqctl = (server: string) => server.replace(/rabbitmq-server$/, 'rabbitmqctl');
@@ -254,6 +267,14 @@ async function startLocalServers(): Promise<Backends> {
 // ---------------------------------------------------------------------------------------------
 // Testcontainers
 
+/** The images the Testcontainers path starts: the real ones unless the variables name others. */
+export function serverImages() {
+  return {
+    rabbitmq: process.env.RABBITMQ_IMAGE || 'rabbitmq:4.1-management',
+    mongo: process.env.MONGO_IMAGE || 'mongo:8.0',
+  };
+}
+
 async function dockerAnswers(): Promise<boolean> {
   try {
     const { getContainerRuntimeClient } = await import('testcontainers');
@@ -264,17 +285,40 @@ async function dockerAnswers(): Promise<boolean> {
   }
 }
 
+const firstLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]?.trim();
+
+/**
+ * Each image present, or pulled now. Returns why not, in one line, for the first one missing:
+ * a registry out of reach otherwise ends in a docker-modem stack trace from deep in a start().
+ */
+export async function unavailableImage(images: string[]): Promise<string | undefined> {
+  const { getContainerRuntimeClient, ImageName } = await import('testcontainers');
+  const client = await getContainerRuntimeClient();
+  for (const image of images) {
+    const name = ImageName.fromString(image);
+    if (await client.image.exists(name)) continue;
+    try {
+      await client.image.pull(name);
+    } catch (err) {
+      return `${image} is not on this machine and cannot be pulled (${firstLine(err)})`;
+    }
+  }
+  return undefined;
+}
+
 async function startContainers(): Promise<{ backends: Backends; stop: () => Promise<void> }> {
   const { GenericContainer, Wait } = await import('testcontainers');
+  const images = serverImages();
   const [rabbit, mongo] = await Promise.all([
-    new GenericContainer('rabbitmq:4.1-management')
+    new GenericContainer(images.rabbitmq)
       .withExposedPorts(5672)
       .withWaitStrategy(Wait.forLogMessage('Server startup complete'))
       .withStartupTimeout(120_000)
       .start(),
-    new GenericContainer('mongo:8.0')
+    // The port opens once the server accepts connections, in mongod as in its stand-ins.
+    new GenericContainer(images.mongo)
       .withExposedPorts(27017)
-      .withWaitStrategy(Wait.forLogMessage(/Waiting for connections/))
+      .withWaitStrategy(Wait.forListeningPorts())
       .withStartupTimeout(120_000)
       .start(),
   ]);
@@ -282,7 +326,7 @@ async function startContainers(): Promise<{ backends: Backends; stop: () => Prom
     backends: {
       mongoUrl: `mongodb://${mongo.getHost()}:${mongo.getMappedPort(27017)}/`,
       amqpUrl: `amqp://guest:guest@${rabbit.getHost()}:${rabbit.getMappedPort(5672)}`,
-      origin: 'Testcontainers: rabbitmq:4.1-management, mongo:8.0',
+      origin: `Testcontainers: ${images.rabbitmq}, ${images.mongo}`,
       broker: { kind: 'docker', program: 'rabbitmq', containerId: rabbit.getId() },
       database: { kind: 'docker', program: 'mongo', containerId: mongo.getId() },
     },
@@ -312,9 +356,27 @@ export async function provisionBackends(): Promise<{ backends: Backends; teardow
       teardown: async () => {},
     };
   }
-  if (process.env.TEST_BACKENDS !== 'local' && (await dockerAnswers())) {
-    const { backends, stop } = await startContainers();
-    return { backends, teardown: stop };
+  const want = process.env.TEST_BACKENDS || 'auto';
+  if (!['auto', 'containers', 'local'].includes(want)) {
+    throw new Error(`TEST_BACKENDS=${want}: expected containers, local, or nothing (whichever is there)`);
+  }
+  if (want !== 'local') {
+    const why = !(await dockerAnswers())
+      ? 'no Docker engine answers'
+      : await unavailableImage(Object.values(serverImages()));
+    if (!why) {
+      const { backends, stop } = await startContainers();
+      return { backends, teardown: stop };
+    }
+    if (want === 'containers') {
+      throw new Error(
+        `TEST_BACKENDS=containers, but ${why}. Start Docker, or build local stand-ins and select them ` +
+          '(.ci/docker-standins.sh; docs/CONTAINERS.md).',
+      );
+    }
+    if (why !== 'no Docker engine answers') {
+      process.stderr.write(`[test servers] Docker answers, but ${why}: using local programs instead\n`);
+    }
   }
   if (rabbitmqProgram() && ferretdbProgram()) {
     const backends = await startLocalServers();
@@ -333,7 +395,7 @@ export async function provisionBackends(): Promise<{ backends: Backends; teardow
     [
       'The integration suites need a RabbitMQ and a MongoDB-compatible server, and none could be found:',
       '  - set MONGO_URL and AMQP_URL to servers of your own, or',
-      '  - run a Docker engine (Testcontainers then starts rabbitmq and mongo images), or',
+      '  - run a Docker engine that has or can pull the images (Testcontainers starts them), or',
       '  - install local programs: `apt-get install rabbitmq-server` and FerretDB 1.x',
       '    (see .ci/install-ferretdb.sh), on PATH or at FERRETDB_BIN.',
     ].join('\n'),
@@ -355,6 +417,7 @@ export async function restartServer(control: ServerControl, o: { hard: boolean; 
     await new Promise((r) => setTimeout(r, o.downMs ?? 0));
     await exec('rabbitmqctl', 'start_app');
     await exec('rabbitmqctl', 'await_startup');
+    await electQuorumLeaders(control.containerId);
     return;
   }
   // A restarted container may get a new host port; pausing it makes the database unreachable

@@ -174,6 +174,8 @@ describe('GitHub workflows', () => {
     expect(runs('apply')).not.toMatch(/terraform plan/); // nothing re-planned in the apply job
     expect(runs('build')).toMatch(/image="\$repository:\$GITHUB_SHA"/);
     expect(runs('build')).toMatch(/docker build --platform "\$PLATFORM"/);
+    // the one Dockerfile, for the service the matrix names
+    expect(runs('build')).toMatch(/--file Dockerfile --build-arg "SERVICE=\$SERVICE"/);
     expect(deploy.jobs.build.needs).toBe('apply');
     expect(deploy.jobs.deploy.needs).toEqual(['apply', 'build']);
     expect(runs('deploy')).toMatch(/node scripts\/deploy-ecs\.ts .*--rollback-on-timeout/s);

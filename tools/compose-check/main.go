@@ -26,6 +26,7 @@ func main() {
 	options, err := cli.NewProjectOptions(
 		[]string{file},
 		cli.WithWorkingDirectory(filepath.Dir(file)),
+		cli.WithOsEnv,
 		cli.WithDotEnv,
 		cli.WithResolvedPaths(true),
 	)
