@@ -78,6 +78,9 @@ describe('npm run new:service', () => {
       subscribes: ['order.confirmed'],
     });
     expect(readFileSync(join(copy, 'nginx', 'platform.conf.template'), 'utf8')).toContain(`location /${NAME}/`);
+    const compose = readFileSync(join(copy, 'docker-compose.yml'), 'utf8');
+    expect(compose).toContain(`  ${NAME}:\n    <<: *service\n`);
+    expect(compose).toContain(`      ${NAME}: { condition: service_healthy }`);
   });
 
   it('its own suite passes: unit, and the MongoDB adapter against the real server', async () => {
@@ -127,6 +130,7 @@ describe('npm run new:service', () => {
     await inCopy(process.execPath, ['scripts/generate.ts', '--check']);
     expect(readFileSync(join(copy, 'services', 'registry.json'), 'utf8')).not.toContain(NAME);
     expect(readFileSync(join(copy, 'nginx', 'platform.conf.template'), 'utf8')).not.toContain(NAME);
+    expect(readFileSync(join(copy, 'docker-compose.yml'), 'utf8')).not.toContain(NAME);
     expect(readFileSync(join(copy, 'package-lock.json'), 'utf8')).not.toContain(`services/${NAME}`);
   });
 });
