@@ -12,6 +12,7 @@
  * Prints a table, writes bench/results-drills.json, exits 1 on any violation.
  */
 import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import amqp from 'amqplib';
 import { MongoClient } from 'mongodb';
@@ -33,10 +34,13 @@ if (backends.broker.kind === 'none' || backends.database.kind === 'none') {
 }
 const namespace = `drill-${uuidv7().slice(-8)}`;
 const dbName = (s: string) => `${namespace.replace(/\W/g, '_')}_${s}`;
+/** DRILL_ONLY=<part of a name> runs that drill alone; DRILL_LOG_LEVEL shows the services' logs. */
+const only = process.env.DRILL_ONLY;
+const logLevel = process.env.DRILL_LOG_LEVEL ?? 'error';
 const svc: Record<'customer' | 'products' | 'shopping', ServiceProcess> = {
-  customer: await serviceProcess('customer', namespace, backends, { LOG_LEVEL: 'error' }),
-  products: await serviceProcess('products', namespace, backends, { LOG_LEVEL: 'error' }),
-  shopping: await serviceProcess('shopping', namespace, backends, { LOG_LEVEL: 'error' }),
+  customer: await serviceProcess('customer', namespace, backends, { LOG_LEVEL: logLevel }),
+  products: await serviceProcess('products', namespace, backends, { LOG_LEVEL: logLevel }),
+  shopping: await serviceProcess('shopping', namespace, backends, { LOG_LEVEL: logLevel }),
 };
 await Promise.all(Object.values(svc).map((s) => s.start()));
 const mongo = new MongoClient(backends.mongoUrl);
@@ -98,25 +102,30 @@ interface LoadStats {
   accepted: number;
   http5xx: number;
   noAnswer: number;
+  /** What the first 5xx answers said, for the notes of a failed drill. */
+  errors: string[];
 }
 
 /** Runs the order load until `stop` resolves. */
 async function load(stop: Promise<void>): Promise<LoadStats> {
-  const stats: LoadStats = { accepted: 0, http5xx: 0, noAnswer: 0 };
+  const stats: LoadStats = { accepted: 0, http5xx: 0, noAnswer: 0, errors: [] };
   let running = true;
   void stop.then(() => {
     running = false;
   });
-  const count = (status: number) => {
-    if (status >= 500) stats.http5xx++;
-    if (status === 0) stats.noAnswer++;
+  const count = (what: string, res: { status: number; body: unknown }) => {
+    if (res.status >= 500) {
+      stats.http5xx++;
+      if (stats.errors.length < 3) stats.errors.push(`${what} ${res.status} ${JSON.stringify(res.body)}`);
+    }
+    if (res.status === 0) stats.noAnswer++;
   };
   await Promise.all(
     customers.map(async (token) => {
       while (running) {
         const qty = 1 + Math.floor(Math.random() * 3);
         const put = await call(svc.shopping.url, 'PUT', `/shopping/cart/items/${productId}`, token, { qty });
-        count(put.status);
+        count('PUT cart', put);
         if (put.status === 200) {
           // As a careful client does: one Idempotency-Key per order, retried until answered, so an
           // order whose 202 was lost (a service or the database going away) is neither lost nor doubled.
@@ -125,7 +134,7 @@ async function load(stop: Promise<void>): Promise<LoadStats> {
             const order = await call(svc.shopping.url, 'POST', '/shopping/orders', token, undefined, {
               'idempotency-key': key,
             });
-            count(order.status);
+            count('POST order', order);
             if (order.status === 202) {
               accepted.push({ orderId: order.body.orderId, qty: order.body.items[0].qty });
               stats.accepted++;
@@ -208,6 +217,29 @@ async function waitForHistory() {
   }
 }
 
+/** DRILL_TRACE=1: when the drill's orders passed each stage, in seconds after the fault (debugging). */
+async function trace(ids: string[], t0: number) {
+  const at = async (db: string, collection: string, field: string) => {
+    const docs = await mongo
+      .db(dbName(db))
+      .collection<{ _id: string }>(collection)
+      .find({ _id: { $in: ids } })
+      .toArray();
+    const times = docs
+      .map((d) => new Date((d as Record<string, unknown>)[field] as string).getTime() - t0)
+      .sort((a, b) => a - b);
+    const q = (f: number) => ((times[Math.floor(f * (times.length - 1))] ?? Number.NaN) / 1000).toFixed(1);
+    return `${db}.${collection}.${field}: n=${times.length} min ${q(0)} p50 ${q(0.5)} max ${q(1)}`;
+  };
+  for (const line of await Promise.all([
+    at('shopping', 'orders', 'placedAt'),
+    at('products', 'stock_decisions', 'decidedAt'),
+    at('shopping', 'order_outcomes', 'at'),
+    at('customer', 'order_outcomes', 'recordedAt'),
+  ]))
+    process.stdout.write(`  ${line}\n`);
+}
+
 interface DrillResult {
   drill: string;
   accepted: number;
@@ -219,12 +251,15 @@ interface DrillResult {
   http5xx: number;
   noAnswer: number;
   recoveryMs: number;
+  /** From the end of the load to every order final: the backlog the fault left, worked off. */
+  caughtUpMs: number;
   ok: boolean;
   notes: string;
 }
 const results: DrillResult[] = [];
 
 async function drill(name: string, fault: () => Promise<void>, o: { no5xx?: boolean } = {}) {
+  if (only && !name.includes(only)) return;
   const before = accepted.length;
   let release: () => void = () => {};
   const stop = new Promise<void>((r) => {
@@ -237,16 +272,22 @@ async function drill(name: string, fault: () => Promise<void>, o: { no5xx?: bool
   await new Promise((r) => setTimeout(r, 4_000));
   release();
   const stats = await running;
+  const loadEnded = Date.now();
   const { at, missing } = await settled();
   await waitForHistory();
   const a = await audit();
   const thisDrill = accepted.length - before;
+  if (process.env.DRILL_TRACE)
+    await trace(
+      accepted.slice(before).map((a) => a.orderId),
+      t0,
+    );
   const problems = [
     missing.length > 0 && `${missing.length} orders never final`,
     a.stockActual !== a.stockExpected && `stock ${a.stockActual}, expected ${a.stockExpected}`,
     a.duplicated > 0 && `${a.duplicated} orders reserved twice`,
     a.historyMismatch > 0 && `${a.historyMismatch} history entries disagree with shopping`,
-    o.no5xx && stats.http5xx > 0 && `${stats.http5xx} 5xx answers`,
+    o.no5xx && stats.http5xx > 0 && `${stats.http5xx} 5xx answers: ${stats.errors.join('; ')}`,
   ].filter(Boolean) as string[];
   const result: DrillResult = {
     drill: name,
@@ -259,6 +300,7 @@ async function drill(name: string, fault: () => Promise<void>, o: { no5xx?: bool
     http5xx: stats.http5xx,
     noAnswer: stats.noAnswer,
     recoveryMs: at - t0,
+    caughtUpMs: at - loadEnded,
     ok: problems.length === 0,
     notes: problems.join('; '),
   };
@@ -311,12 +353,20 @@ try {
       http5xx: 0,
       noAnswer: 0,
       recoveryMs: 0,
+      caughtUpMs: 0,
       ok: false,
       notes: `expected only the poison message, found ${JSON.stringify(dead)}`,
     });
   }
 
-  const header = ['drill', 'accepted', 'final', 'lost', 'dup', 'stock ok', '5xx', 'no answer', 'recovery'];
+  if (process.env.DRILL_LOG_LEVEL) {
+    for (const s of Object.values(svc)) {
+      writeFileSync(join(tmpdir(), `drill-${s.name}.log`), s.output());
+      process.stdout.write(`${s.name}'s log: ${join(tmpdir(), `drill-${s.name}.log`)}\n`);
+    }
+  }
+
+  const header = ['drill', 'accepted', 'final', 'lost', 'dup', 'stock ok', '5xx', 'no answer', 'recovery', 'caught up'];
   const table = results.map((r) => [
     r.drill,
     String(r.accepted),
@@ -327,6 +377,7 @@ try {
     String(r.http5xx),
     String(r.noAnswer),
     `${(r.recoveryMs / 1000).toFixed(1)} s`,
+    `${(r.caughtUpMs / 1000).toFixed(1)} s`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => (row[i] ?? '').length)));
   const line = (cells: string[]) =>
@@ -336,10 +387,11 @@ try {
     `dead-letter queues: ${JSON.stringify(dead)}${dlqOk ? ' (the poison message only)' : ' UNEXPECTED'}\n`,
   );
   process.stdout.write(
-    'recovery: from the fault to the moment every order accepted so far (the load goes on for 4 s after the fault) was\n' +
-      'final. 5xx and "no answer": requests the load\n' +
-      'made while a service or the database was down (503 while the database restarts; refused connections while a\n' +
-      'service restarts); only the SIGTERM drill requires zero 5xx, for the requests in flight.\n',
+    'recovery: from the fault to the moment every order accepted so far was final (the load goes on for 4 s after\n' +
+      'the fault, which includes the server restarting); caught up: from the end of the load to that moment.\n' +
+      '5xx and "no answer": requests the load made while a service or the database was down or catching up (503 with\n' +
+      'Retry-After while the database restarts or the saga works off a backlog; refused connections while a service\n' +
+      'restarts); only the SIGTERM drill requires zero 5xx, for the requests in flight.\n',
   );
   writeFileSync(
     join(import.meta.dirname, 'results-drills.json'),

@@ -30,7 +30,7 @@ import { commandCounts, cpuSeconds, workDone } from './meters.ts';
 import { BENCH_JWT_SECRET, type Platform, startPlatform } from './platform.ts';
 
 const duration = Number(process.env.BENCH_DURATION ?? 10);
-const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const rates = (process.env.BENCH_RATES ?? '25,100').split(',').map(Number);
 const pipelineSeconds = Number(process.env.BENCH_PIPELINE_SECONDS ?? 20);
 const parts = new Set((process.env.BENCH_ONLY ?? 'pipeline,http,services').split(','));
@@ -122,7 +122,27 @@ async function seed(p: Platform) {
   return ids;
 }
 
-async function httpSuite(p: Platform, label: string) {
+/** A plain Express + mongoose `findById` service on the products database (bench/express-baseline.ts). */
+async function expressBaseline(mongoUrl: string, product: string): Promise<LoadResult> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'express-baseline.ts')], {
+    env: { PATH: process.env.PATH ?? '', PORT: String(port), MONGO_URL: `${mongoUrl.replace(/\/?$/, '/')}products` },
+    stdio: 'ignore',
+  });
+  try {
+    const url = `http://127.0.0.1:${port}`;
+    await eventually(
+      async () => (await fetch(`${url}/products/${product}`).catch(() => undefined))?.status === 200,
+      20_000,
+      'Express + mongoose baseline',
+    );
+    return await runLoad({ url, connections, duration, requests: [{ method: 'GET', path: `/products/${product}` }] });
+  } finally {
+    child.kill();
+  }
+}
+
+async function httpSuite(p: Platform, label: string, mongoUrl?: string) {
   const ids = await seed(p);
   const product = ids[0] as string;
   const cases: Array<[string, object]> = [
@@ -161,7 +181,15 @@ async function httpSuite(p: Platform, label: string) {
       `  ${label} ${endpoint}: ${Math.round(result.requestsPerSec / (orders ? 2 : 1))} /s, p50 ${result.latencyP50} ms, p99 ${result.latencyP99} ms, non-2xx ${result.non2xx}, errors ${result.errors}`,
     );
   }
-  return { rows, idleRssMb: rssMb(p.pid) };
+  let baseline: LoadResult | undefined;
+  if (mongoUrl) {
+    baseline = await expressBaseline(mongoUrl, product);
+    const ours = rows[0]?.requestsPerSec ?? 0;
+    log(
+      `  Express + mongoose findById on the same server: ${Math.round(baseline.requestsPerSec)} /s, p99 ${baseline.latencyP99} ms; ours ${(ours / baseline.requestsPerSec).toFixed(2)}x`,
+    );
+  }
+  return { rows, idleRssMb: rssMb(p.pid), baseline };
 }
 
 async function helloCeiling() {
@@ -434,7 +462,7 @@ try {
       AMQP_URL: backends.amqpUrl,
       AMQP_EXCHANGE: `bench.${uuidv7().slice(-6)}`,
     });
-    const real = await httpSuite(realPlatform, 'real');
+    const real = await httpSuite(realPlatform, 'real', backends.mongoUrl);
     await realPlatform.stop();
     http = { hello, embedded, real };
   }

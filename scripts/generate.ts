@@ -121,8 +121,10 @@ export const composeServices: Generated = {
     });
     const nginx = [
       '  nginx:',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: compose's variable, not JavaScript's
       '    image: ${NGINX_IMAGE:-nginx:1.27-alpine}',
       '    restart: unless-stopped',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: compose's variable, not JavaScript's
       '    ports: ["${HTTP_PORT:-80}:80"]',
       '    environment:',
       '      NGINX_PORT: "80"',

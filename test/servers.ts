@@ -199,11 +199,11 @@ export async function startLocal(control: Extract<ServerControl, { kind: 'local'
  * RabbitMQ 3.10 (Debian 12's package, and the broker stand-in image built from it) can leave a
  * single-node quorum queue without a leader after a restart (rabbitmq/rabbitmq-server#10070):
  * publishes to it are never confirmed and consumers time out. Its maintainers' workaround is to
- * trigger an election; a leader ignores it. Three rounds a second apart: a queue whose member was
- * still starting at the first gets the next.
+ * trigger an election; a leader ignores it. Three rounds half a second apart, the first at once: a
+ * queue whose member was still starting at one round gets the next.
  */
 const ELECT_QUORUM_LEADERS =
-  '[begin timer:sleep(1000), [ra:trigger_election(amqqueue:get_pid(Q)) || Q <- rabbit_amqqueue:list(), amqqueue:get_type(Q) =:= rabbit_quorum_queue] end || _ <- lists:seq(1, 3)], ok.';
+  '[begin [ra:trigger_election(amqqueue:get_pid(Q)) || Q <- rabbit_amqqueue:list(), amqqueue:get_type(Q) =:= rabbit_quorum_queue], timer:sleep(500) end || _ <- lists:seq(1, 3)], ok.';
 
 /** The same, in a broker container (the stand-in is 3.10; a 4.x broker may refuse it, which is fine). */
 export async function electQuorumLeaders(containerId: string): Promise<void> {

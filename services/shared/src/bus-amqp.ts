@@ -50,12 +50,16 @@ export class AmqpBus implements EventBus {
   #connected = false;
   #consuming = true;
   #stopRetries = new AbortController();
+  readonly #connectedListeners: Array<() => void> = [];
 
   constructor(options: AmqpBusOptions) {
     this.#o = {
       deliveryLimit: DELIVERY_LIMIT,
       retryBaseMs: 200,
-      confirmTimeoutMs: 10_000,
+      // A confirm that has not come within seconds will not come soon (a quorum queue without a
+      // leader after a broker restart, a partition): the event stays in the outbox and is tried
+      // again, which at worst publishes it twice (consumers dedupe).
+      confirmTimeoutMs: 3_000,
       connectionName: 'platform',
       topology: registeredTopology,
       ...options,
@@ -70,6 +74,7 @@ export class AmqpBus implements EventBus {
       this.#connected = true;
       log.info('broker connected');
       this.#startConsumers();
+      for (const listener of this.#connectedListeners) listener();
     });
     this.#connection.on('disconnect', (err: Error) => {
       this.#connected = false;
@@ -229,6 +234,10 @@ export class AmqpBus implements EventBus {
     return this.#connected;
   }
 
+  onConnected(listener: () => void): void {
+    this.#connectedListeners.push(listener);
+  }
+
   async backlog(consumers?: readonly string[]): Promise<number> {
     const model = this.#model;
     if (!model || !this.#connected) throw new BrokerUnavailableError();
@@ -270,7 +279,9 @@ function connectWithRecovery(url: string, name: string, setup: (model: ChannelMo
   const withHeartbeat = /[?&]heartbeat=/.test(url) ? url : `${url}${url.includes('?') ? '&' : '?'}heartbeat=10`;
   return amqp.connect(withHeartbeat, {
     clientProperties: { connection_name: name },
-    recovery: { initialDelay: 200, maxDelay: 5000, factor: 2, jitter: 0.2, waitForConnect: false, setup },
+    // Tried again within a second of the broker's return: a restart costs its own seconds, not a
+    // backoff's on top (what a second of attempts costs a broker is nothing).
+    recovery: { initialDelay: 100, maxDelay: 1000, factor: 2, jitter: 0.2, waitForConnect: false, setup },
   });
 }
 

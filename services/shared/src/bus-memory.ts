@@ -40,6 +40,7 @@ export class MemoryBus implements EventBus {
   readonly #retryBaseMs: number;
   #connected = true;
   #consuming = true;
+  readonly #connectedListeners: Array<() => void> = [];
 
   constructor(options: MemoryBusOptions = {}) {
     this.#prefetch = options.prefetch ?? 32;
@@ -102,7 +103,13 @@ export class MemoryBus implements EventBus {
 
   /** Simulates the broker going away (publish rejects) and coming back. */
   setConnected(connected: boolean): void {
+    const back = connected && !this.#connected;
     this.#connected = connected;
+    if (back) for (const listener of this.#connectedListeners) listener();
+  }
+
+  onConnected(listener: () => void): void {
+    this.#connectedListeners.push(listener);
   }
 
   async close(): Promise<void> {

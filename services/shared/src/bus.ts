@@ -19,6 +19,8 @@ export interface EventBus {
   /** Stops taking new messages and waits for the handlers in flight to finish. */
   stopConsuming(): Promise<void>;
   isConnected(): boolean;
+  /** Calls `listener` every time the bus (re)connects: whoever waited for the broker may go on. */
+  onConnected(listener: () => void): void;
   /** Messages waiting to be delivered in the queues of `consumers` (every queue when omitted). */
   backlog(consumers?: readonly string[]): Promise<number>;
   close(): Promise<void>;

@@ -52,6 +52,7 @@ export interface EventSink {
  */
 export const OUTBOX_GRACE_MS = 5_000;
 const LEASE_MS = 30_000;
+const RETRY_PARALLEL = 32;
 const BATCH = 100;
 
 export interface OutboxRelayOptions {
@@ -78,8 +79,12 @@ export class OutboxRelay {
   readonly #stop = new AbortController();
   #loop: Promise<void> | undefined;
 
+  /** Cuts the poller's wait short: the broker is back, what waited for it goes out at once. */
+  #wake = new AbortController();
+
   constructor(options: OutboxRelayOptions) {
     this.#o = options;
+    options.bus.onConnected(() => this.#wake.abort());
   }
 
   /** Adds a collection whose outbox the poller watches. */
@@ -167,18 +172,33 @@ export class OutboxRelay {
           this.#o.logger.warn('outbox relay pass failed', { err });
         }
       }
-      await sleep(this.#o.pollMs, this.#stop.signal);
+      await sleep(this.#o.pollMs, AbortSignal.any([this.#stop.signal, this.#wake.signal]));
+      if (this.#wake.signal.aborted) this.#wake = new AbortController();
     }
   }
 
+  /**
+   * Publishes what this process could not, RETRY_PARALLEL entries at a time (each entry's events in
+   * order; entries are independent), waiting on confirms together rather than one after another:
+   * after an outage there may be hundreds. A round that meets a refusal stops there until the next.
+   */
   async #retryUnsent(): Promise<number> {
     let published = 0;
-    for (const [id, { store, entry }] of this.#unsent) {
-      const sent = await this.#publish(store, entry);
-      published += sent;
-      if (sent === entry.events.length) this.#unsent.delete(id);
-      else if (sent > 0) this.#unsent.set(id, { store, entry: { ...entry, events: entry.events.slice(sent) } });
-      else break; // the broker refuses again: wait for the next round
+    const waiting = [...this.#unsent];
+    for (let i = 0; i < waiting.length; i += RETRY_PARALLEL) {
+      const round = waiting.slice(i, i + RETRY_PARALLEL);
+      const sent = await Promise.all(round.map(([, { store, entry }]) => this.#publish(store, entry)));
+      let refused = false;
+      round.forEach(([id, { store, entry }], j) => {
+        const n = sent[j] ?? 0;
+        published += n;
+        if (n === entry.events.length) this.#unsent.delete(id);
+        else {
+          refused = true;
+          if (n > 0) this.#unsent.set(id, { store, entry: { ...entry, events: entry.events.slice(n) } });
+        }
+      });
+      if (refused) break; // the broker refuses again: wait for the next round
     }
     return published;
   }

@@ -66,6 +66,31 @@ describe('OutboxRelay', () => {
     expect(await h.pending(key)).toEqual([]);
   });
 
+  it('publishes what waited for the broker as soon as it is back, not at the next poll', async () => {
+    const h = memoryHarness();
+    const bus = new MemoryBus({ retryBaseMs: 5 });
+    const received: string[] = [];
+    await bus.consume('shopping', async (e) => {
+      received.push(e.id);
+    });
+    const relay = new OutboxRelay({ bus, logger: silentLogger, pollMs: 60_000, scanMs: 3_600_000 });
+    relay.register(h.store);
+    relay.start();
+    await new Promise((r) => setTimeout(r, 50)); // the first pass is done; the next is a minute away
+    bus.setConnected(false);
+    const key = uuidv7();
+    const events = [testEvent(), testEvent()];
+    await h.insert(key, events, Date.now());
+    await relay.flush(h.store, { key, events });
+    expect(received).toEqual([]);
+    const back = Date.now();
+    bus.setConnected(true);
+    for (let i = 0; i < 100 && received.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    await relay.stop();
+    expect(received).toEqual(events.map((e) => e.id));
+    expect(Date.now() - back).toBeLessThan(2_000);
+  });
+
   it('stops at the first failed publish and keeps the rest for later', async () => {
     const { h, bus, relay } = setup();
     const key = uuidv7();
