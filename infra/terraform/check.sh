@@ -2,7 +2,8 @@
 # Every offline check of infra/terraform, from any directory:
 #   fmt, init + validate (root, bootstrap, each module), terraform test (root and bootstrap, with a
 #   mocked AWS provider), the provider schema check (where ../shared/tools has it), checkov (with
-#   the platform's own policies in .checkov/policies) and tflint.
+#   the platform's own policies in .checkov/policies), parliament on the GitHub roles' and the
+#   permissions boundary's policy documents (iam-lint.mjs) and tflint.
 # Prints a table of what ran. A missing tool is SKIPPED, unless INFRA_CHECKS_REQUIRED=1 (CI),
 # where it is a failure. Exits non-zero when any check failed.
 set -uo pipefail
@@ -74,6 +75,7 @@ else
 fi
 run_check "checkov" checkov checkov -d "$here" --framework terraform --quiet --compact --skip-download \
   --external-checks-dir "$here/.checkov/policies"
+run_check "iam (parliament)" parliament node "$here/iam-lint.mjs"
 run_check "module READMEs" node node "$here/gen-docs.mjs" --check
 run_check "tflint" tflint tflint --chdir="$here" --recursive --config="$here/.tflint.hcl"
 
