@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every offline check of infra/terraform, from any directory:
 #   fmt, init + validate (the three roots: the stack, bootstrap, credentials; each module),
-#   terraform test (the three roots, with a mocked AWS provider), the provider schema check (where ../shared/tools has it), checkov (with
+#   terraform test (the three roots, with a mocked AWS provider), the resource order the tests
+#   cannot see (dependency graph), the provider schema check (where ../shared/tools has it), checkov (with
 #   the platform's own policies in .checkov/policies), parliament on the GitHub roles' and the
 #   permissions boundary's policy documents (iam-lint.mjs) and tflint.
 # Prints a table of what ran. A missing tool is SKIPPED, unless INFRA_CHECKS_REQUIRED=1 (CI),
@@ -71,6 +72,30 @@ tf_test_all() {
     terraform -chdir="$here/credentials" test -no-color
 }
 
+# Orders a terraform test cannot see, read from the dependency graph of the root stack (built from
+# the configuration alone, in a copy without the S3 backend): each ECS service is created after
+# its listener rule (a service whose target group no listener uses fails to create, a race when a
+# service is added), DocumentDB after the log groups it writes to.
+resource_order() {
+  local work
+  work="$(mktemp -d)"
+  cp -r "$here"/*.tf "$here/modules" "$here/.terraform.lock.hcl" "$work/"
+  sed -i '/backend "s3" {}/d' "$work/versions.tf"
+  terraform -chdir="$work" init -input=false -lockfile=readonly >/dev/null &&
+    terraform -chdir="$work" graph >"$work/graph.dot" || {
+    rm -rf "$work"
+    return 1
+  }
+  local missing=0 edge
+  for edge in \
+    '"module.ecs.aws_ecs_service.service" -> "module.alb.aws_lb_listener_rule.service"' \
+    '"module.database.aws_docdb_cluster.this" -> "module.database.aws_cloudwatch_log_group.exports"'; do
+    if grep -qF "$edge" "$work/graph.dot"; then echo "ok: $edge"; else echo "missing: $edge" && missing=1; fi
+  done
+  rm -rf "$work"
+  return "$missing"
+}
+
 schema_check() {
   "$repo/../shared/tools/tf-schema-check/tf-schema-check" "$here"
 }
@@ -78,6 +103,7 @@ schema_check() {
 run_check "terraform fmt" terraform terraform fmt -check -recursive -diff "$here"
 run_check "terraform validate" terraform tf_validate_all
 run_check "terraform test" terraform tf_test_all
+run_check "resource order" terraform resource_order
 if [ -x "$repo/../shared/tools/tf-schema-check/tf-schema-check" ]; then
   run_check "provider schema" node schema_check
 else
