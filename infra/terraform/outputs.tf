@@ -100,3 +100,8 @@ output "credentials_inputs" {
     broker_engine_version    = var.mq_engine_version
   }
 }
+
+output "kms_key_arn" {
+  description = "The platform's KMS key (the deploy workflow encrypts the broker's log group with it)."
+  value       = module.kms.key_arn
+}
