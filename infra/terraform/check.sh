@@ -4,7 +4,8 @@
 #   terraform test (the three roots, with a mocked AWS provider), the resource order the tests
 #   cannot see (dependency graph), the provider schema check (where ../shared/tools has it), checkov (with
 #   the platform's own policies in .checkov/policies), parliament on the GitHub roles' and the
-#   permissions boundary's policy documents (iam-lint.mjs) and tflint.
+#   permissions boundary's policy documents (iam-lint.mjs), where secret values end up with the
+#   real provider against moto (state-secrets.mjs) and tflint.
 # Prints a table of what ran. A missing tool is SKIPPED, unless INFRA_CHECKS_REQUIRED=1 (CI),
 # where it is a failure. Exits non-zero when any check failed.
 set -uo pipefail
@@ -151,6 +152,7 @@ fi
 run_check "checkov" checkov checkov -d "$here" --framework terraform --quiet --compact --skip-download \
   --external-checks-dir "$here/.checkov/policies"
 run_check "iam (parliament)" parliament node "$here/iam-lint.mjs"
+run_check "secrets out of state" moto_server node "$here/state-secrets.mjs"
 run_check "module READMEs" node node "$here/gen-docs.mjs" --check
 run_check "tflint" tflint tflint --chdir="$here" --recursive --config="$here/.tflint.hcl"
 

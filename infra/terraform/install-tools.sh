@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the infrastructure linters check.sh runs, at pinned versions, idempotently:
-#   checkov and parliament (PyPI) and tflint (Go). Terraform itself comes from hashicorp/setup-terraform in
+#   checkov, parliament and moto (PyPI) and tflint (Go). Terraform itself comes from hashicorp/setup-terraform in
 #   GitHub Actions, or from PATH (the offline copy in ../shared/tools/terraform on CI machines).
 # Needs python3 with pip and Go. Puts tflint in $(go env GOPATH)/bin; add that to PATH.
 set -euo pipefail
 CHECKOV_VERSION=3.2.495
 PARLIAMENT_VERSION=1.6.4
+MOTO_VERSION=5.2.1
 TFLINT_VERSION=v0.64.0
 
 if ! checkov --version 2>/dev/null | grep -qx "$CHECKOV_VERSION"; then
@@ -16,6 +17,13 @@ fi
 if ! parliament --version 2>/dev/null | grep -qx "parliament $PARLIAMENT_VERSION"; then
   echo "installing parliament $PARLIAMENT_VERSION"
   python3 -m pip install --quiet --disable-pip-version-check "parliament==$PARLIAMENT_VERSION"
+fi
+
+# moto_server: state-secrets.mjs applies the credentials stack's modules against it
+moto="$(python3 -m pip show moto 2>/dev/null || true)"
+if [[ "$moto" != *"Version: $MOTO_VERSION"* ]] || ! command -v moto_server >/dev/null; then
+  echo "installing moto $MOTO_VERSION"
+  python3 -m pip install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
 fi
 
 gobin="$(go env GOPATH)/bin"

@@ -434,9 +434,9 @@ locals {
         Resource = [local.database_secrets]
       },
       {
-        Sid      = "NewKeysAndPasswords"
+        Sid      = "NewKeys"
         Effect   = "Allow"
-        Action   = ["kms:CreateKey", "kms:ListAliases", "secretsmanager:GetRandomPassword"]
+        Action   = ["kms:CreateKey", "kms:ListAliases"]
         Resource = ["*"]
       },
       {

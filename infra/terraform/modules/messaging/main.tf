@@ -3,22 +3,28 @@
 #
 # What stays in this stack's state, and why: Amazon MQ takes the broker user's password as a plain
 # argument (aws_mq_broker has no write-only one in provider 5.100), so the password is in the
-# broker's state, and the data source below keeps its latest draw (a fresh one every plan, unused
-# once the broker exists). That state is the credentials stack's: only the deploy role can read it
-# (the plan role and the bucket policy keep pull requests out), and it travels in no artifact.
-# The AMQP_URL secret's value is written through a write-only argument: not in the state.
+# broker's state, and in terraform_data.password below, which holds it steady from run to run.
+# That state is the credentials stack's: only the deploy role can read it (the plan role and the
+# bucket policy keep pull requests out), and it travels in no artifact. It is in no log: the value
+# is sensitive (a plan prints "(sensitive value)"). Not Secrets Manager's generator as a data source:
+# its id is the password, and Terraform prints "Read complete [id=...]" in every plan's log. The
+# AMQP_URL secret's value is written through a write-only argument: not in the state.
 # The provider ignores every change of `user` once the broker exists (RabbitMQ users are managed
 # in RabbitMQ, not through Amazon MQ's API): changing the password goes through the management
 # API instead, docs/SECURITY.md.
 
 locals {
   cluster  = var.deployment_mode == "CLUSTER_MULTI_AZ"
-  password = data.aws_secretsmanager_random_password.broker.random_password
+  password = terraform_data.password.output
 }
 
-data "aws_secretsmanager_random_password" "broker" {
-  password_length     = 32
-  exclude_punctuation = true
+# 40 hex characters (160 bits) from crypto/rand (uuid(), evaluated at apply time), drawn once.
+resource "terraform_data" "password" {
+  input = sensitive(substr(sha256(join("", [uuid(), uuid()])), 0, 40))
+
+  lifecycle {
+    ignore_changes = [input]
+  }
 }
 
 resource "aws_mq_broker" "this" {

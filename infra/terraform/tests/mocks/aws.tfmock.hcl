@@ -16,9 +16,6 @@ mock_data "aws_partition" {
 mock_data "aws_iam_policy_document" {
   defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
 }
-mock_data "aws_secretsmanager_random_password" {
-  defaults = { random_password = "mockedpasswordmockedpassword0123" }
-}
 mock_resource "aws_lb" {
   defaults = { arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/platform/0123456789abcdef", arn_suffix = "app/platform/0123456789abcdef", dns_name = "internal-platform-123.eu-west-1.elb.amazonaws.com" }
 }
