@@ -4,7 +4,7 @@
 // root, reads the values they wrote back from Secrets Manager, and searches the saved plan (its
 // every file, unzipped), its JSON rendering, the plan's text and the state for them.
 //
-//   node infra/terraform/state-secrets.mjs        (needs terraform, moto_server and unzip on PATH)
+//   node infra/terraform/state-secrets.mjs        (needs terraform, moto_server and python3 on PATH)
 //
 // Expected, and checked: the JWT key and the AMQP_URL are nowhere (write-only arguments); the
 // broker password is in the state exactly where docs/SECURITY.md says (aws_mq_broker's user, and
@@ -56,6 +56,18 @@ const tf = (...args) =>
     env: { ...process.env, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1' },
     maxBuffer: 64 * 1024 * 1024,
   });
+
+/** A saved plan is a zip: every file of it, decompressed (python3 is there for moto anyway). */
+const unzip = (file) =>
+  execFileSync(
+    'python3',
+    [
+      '-c',
+      'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); [sys.stdout.buffer.write(z.read(n)) for n in z.namelist()]',
+      file,
+    ],
+    { maxBuffer: 64 * 1024 * 1024 },
+  ).toString('latin1');
 
 /** Every path of a JSON value whose string contains `needle`. */
 function pathsOf(value, needle, path = '') {
@@ -119,9 +131,7 @@ module "messaging" {
   tf('init', '-input=false');
   const planText = tf('plan', '-input=false', '-no-color', '-out=plan.bin');
   const planJson = tf('show', '-json', 'plan.bin');
-  const planFiles = execFileSync('unzip', ['-p', join(work, 'plan.bin')], { maxBuffer: 64 * 1024 * 1024 }).toString(
-    'latin1',
-  );
+  const planFiles = unzip(join(work, 'plan.bin'));
   const applyText = tf('apply', '-input=false', '-no-color', 'plan.bin');
   const stateText = readFileSync(join(work, 'terraform.tfstate'), 'utf8');
   const state = JSON.parse(stateText);
@@ -152,8 +162,14 @@ module "messaging" {
     !texts['the plan text'].includes(password),
     'the broker password is not in the plan or apply output (the logs)',
   );
-  // a second plan, and an apply of nothing: still no change, still nothing in the output
-  const again = tf('plan', '-input=false', '-no-color');
+  // a second plan: still no change, nothing in its output; its saved file holds the prior state,
+  // so the broker password (why the credentials stack's plan never leaves the apply job)
+  const again = tf('plan', '-input=false', '-no-color', '-out=again.bin');
+  const againFiles = unzip(join(work, 'again.bin'));
+  check(
+    againFiles.includes(password) && !againFiles.includes(jwt.signing) && !againFiles.includes(amqpUrl),
+    'a later saved plan holds the broker password (its prior state), never the JWT key or AMQP_URL',
+  );
   check(
     again.includes('No changes.') && !again.includes(password),
     'a second plan changes nothing and prints no password',
