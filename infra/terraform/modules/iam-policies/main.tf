@@ -83,6 +83,7 @@ locals {
           "ec2:DescribeVpcEndpoints",
           "ec2:DescribeVpcs",
           "ecs:DescribeTaskDefinition",
+          "elasticloadbalancing:DescribeCapacityReservation",
           "elasticloadbalancing:DescribeListenerAttributes",
           "elasticloadbalancing:DescribeListeners",
           "elasticloadbalancing:DescribeLoadBalancerAttributes",
@@ -117,12 +118,14 @@ locals {
           "rds:DescribeDBClusters",
           "rds:DescribeDBInstances",
           "rds:DescribeDBSubnetGroups",
+          "rds:DescribeGlobalClusters",
           "rds:ListTagsForResource",
         ]
         Resource = concat(
           [
             "${local.arn}:application-autoscaling:${local.region}:${local.account}:scalable-target/*",
             "${local.arn}:ec2:${local.region}:${local.account}:vpc/*",
+            "${local.arn}:rds::${local.account}:global-cluster:*",
             "${local.arn}:ecr:${local.region}:${local.account}:repository/${var.name}-*",
             "${local.ecs}:cluster/${var.name}-*",
             "${local.ecs}:service/${var.name}-*/*",
