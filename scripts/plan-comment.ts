@@ -5,6 +5,11 @@
  *   node scripts/plan-comment.ts --plan-file plan.txt --pr 42 [--name production] [--exit-code N]
  *     [--run-url URL] [--commit SHA] [--author github-actions[bot]]
  *   node scripts/plan-comment.ts --plan-file plan.txt --summary-only [--name production] [--exit-code N]
+ *   node scripts/plan-comment.ts --plan-file plan.txt --digest
+ *
+ * --digest prints the SHA-256 of the part of the plan a reviewer approves (what Terraform will do,
+ * without the refresh and drift notes before it): the deploy workflow compares the plan it applies
+ * with the one that was reviewed by this digest, so that no binary plan travels between jobs.
  *
  * The comment is the one of `--author` (default github-actions[bot], whom GITHUB_TOKEN writes as)
  * that starts with the hidden marker <!-- terraform-plan:NAME -->; `--author ''` accepts anybody's.
@@ -14,10 +19,10 @@
  */
 import { appendFileSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { commentBody, stepSummary, upsertComment } from './lib/plan-comment.ts';
+import { commentBody, planDigest, stepSummary, upsertComment } from './lib/plan-comment.ts';
 
 const usage =
-  'usage: plan-comment --plan-file FILE (--pr NUMBER | --summary-only) [--name N] [--exit-code N] [--run-url URL] [--commit SHA] [--author LOGIN]';
+  'usage: plan-comment --plan-file FILE (--pr NUMBER | --summary-only | --digest) [--name N] [--exit-code N] [--run-url URL] [--commit SHA] [--author LOGIN]';
 
 function fail(message: string, code: number): never {
   process.stderr.write(`${message}\n`);
@@ -36,6 +41,7 @@ function parse() {
       commit: { type: 'string' },
       author: { type: 'string', default: 'github-actions[bot]' },
       'summary-only': { type: 'boolean', default: false },
+      digest: { type: 'boolean', default: false },
     },
   });
 }
@@ -43,6 +49,15 @@ try {
   values = parse().values;
 } catch (err) {
   fail(`${err instanceof Error ? err.message : String(err)}\n${usage}`, 2);
+}
+if (values.digest) {
+  if (!values['plan-file']) fail(usage, 2);
+  try {
+    process.stdout.write(`${planDigest(readFileSync(values['plan-file'], 'utf8'))}\n`);
+  } catch (err) {
+    fail(err instanceof Error ? err.message : String(err), 2);
+  }
+  process.exit(0);
 }
 const summaryOnly = values['summary-only'];
 const pullRequest = Number(values.pr);

@@ -2,8 +2,10 @@
  * The GitHub workflows, read as a reviewer would: actionlint passes, every external action is
  * pinned to a commit with its version beside it, every job has least-privilege permissions and a
  * timeout, no event data or step output is pasted into a script, AWS is reached through OIDC only,
- * apply applies the plan its run saved. And their scripts run: the gates, the aggregate check and
- * the choice of what to build and deploy, with a fake AWS CLI and a git repository of their own.
+ * no plan file travels between jobs (apply plans again and applies only the reviewed plan, by its
+ * digest), pull-request plans never take the state lock. And their scripts run: the gates, the
+ * digest comparison, the broker's log retention, the aggregate check and the choice of what to
+ * build and deploy, with a fake AWS CLI and a git repository of their own.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -74,13 +76,18 @@ describe('GitHub workflows', () => {
         expect(job.permissions, where).toBeDefined();
         const permissions = job.permissions as Record<string, string>;
         for (const [scope, level] of Object.entries(permissions)) {
-          if (level === 'write') expect(['id-token', 'pull-requests'], `${where} writes ${scope}`).toContain(scope);
+          if (level === 'write')
+            expect(['id-token', 'pull-requests', 'contents'], `${where} writes ${scope}`).toContain(scope);
         }
+        // contents only where the lock files are pushed, for a pull request
+        expect(permissions.contents === 'write', `${where}: contents`).toBe(file === 'terraform-lock.yml');
         // the OIDC token only where a role is assumed, and the other way round
         expect(permissions['id-token'] === 'write', `${where}: id-token`).toBe(assumesRole(job));
-        // the pull request only from the plan comment job, which has no AWS access
+        // pull requests only from the plan comment job and the lock files job, neither with AWS access
         const writesPullRequest = permissions['pull-requests'] === 'write';
-        expect(writesPullRequest, `${where}: pull-requests`).toBe(file === 'plan.yml' && name === 'comment');
+        expect(writesPullRequest, `${where}: pull-requests`).toBe(
+          (file === 'plan.yml' && name === 'comment') || file === 'terraform-lock.yml',
+        );
         if (writesPullRequest) expect(assumesRole(job), where).toBe(false);
       }
     }
@@ -115,6 +122,39 @@ describe('GitHub workflows', () => {
     expect(JSON.stringify(plan.jobs.plan.steps)).toContain('vars.AWS_PLAN_ROLE_ARN');
     expect(plan.jobs.plan.environment).toBeUndefined(); // the plan role trusts pull_request jobs
     expect(workflows['deploy.yml'].concurrency['cancel-in-progress']).toBe(false);
+    // the credentials stack's state (the broker password) is initialised with the deploy role only
+    for (const [file, wf] of Object.entries(workflows)) {
+      for (const [name, job] of Object.entries<Yaml>(wf.jobs)) {
+        for (const s of steps(job)) {
+          if (String(s.with?.stacks ?? '').includes('credentials'))
+            expect(s.with['role-arn'], `${file}:${name}`).toBe(expr('vars.AWS_DEPLOY_ROLE_ARN'));
+        }
+      }
+    }
+  });
+
+  it('pull-request plans never take the state lock and publish text only', () => {
+    const runs = steps(workflows['plan.yml'].jobs.plan)
+      .map((s) => s.run ?? '')
+      .join('\n');
+    const planCommand = runs.match(/terraform plan [^\n]*/)?.[0] ?? '';
+    expect(planCommand).toContain('-lock=false');
+    expect(planCommand).not.toContain('-lock-timeout');
+    const uploads = steps(workflows['plan.yml'].jobs.plan).filter((s) =>
+      String(s.uses).startsWith('actions/upload-artifact@'),
+    );
+    expect(uploads.map((u) => u.with.path)).toEqual(['infra/terraform/plan.txt']);
+  });
+
+  it('no workflow passes a plan file, or any file, between jobs of a deploy', () => {
+    const deploy = readFileSync(join(dir, 'deploy.yml'), 'utf8');
+    expect(deploy).not.toMatch(/upload-artifact|download-artifact/);
+    for (const [file, wf] of Object.entries(workflows)) {
+      for (const [name, job] of Object.entries<Yaml>(wf.jobs)) {
+        for (const s of steps(job).filter((x) => String(x.uses).startsWith('actions/upload-artifact@')))
+          expect(String(s.with.path), `${file}:${name}`).toMatch(/\.txt$/);
+      }
+    }
   });
 
   it('plan comment: every AWS step of the plan job waits for the gate; the comment job only for a plan', () => {
@@ -151,27 +191,37 @@ describe('GitHub workflows', () => {
     for (const job of Object.values<Yaml>(ci.jobs)) expect(job['runs-on']).toBe('ubuntu-24.04');
   });
 
-  it('deploy: apply applies the plan the plan job saved, checked by its digest; then build, deploy, smoke', () => {
+  it('deploy: apply plans again and applies only the reviewed plan (by digest); then the credentials stack, build, deploy, smoke', () => {
     const deploy = workflows['deploy.yml'];
     const runs = (job: string) =>
       steps(deploy.jobs[job])
         .map((s) => s.run ?? '')
         .join('\n');
     expect(runs('plan')).toMatch(/terraform plan .*-out=tfplan/);
-    const upload = steps(deploy.jobs.plan).find((s) => String(s.uses).startsWith('actions/upload-artifact@'));
-    expect(upload.with).toMatchObject({ name: expr('steps.save.outputs.artifact'), path: 'infra/terraform/tfplan' });
+    expect(runs('plan')).toMatch(/plan-comment\.ts --plan-file plan\.txt --digest/);
+    expect(deploy.jobs.plan.outputs.digest).toBe(expr('steps.digest.outputs.digest'));
     expect(deploy.jobs.apply.needs).toBe('plan');
     expect(deploy.jobs.apply.environment).toBe('production');
     const applySteps = steps(deploy.jobs.apply);
-    const download = applySteps.findIndex((s) => String(s.uses).startsWith('actions/download-artifact@'));
-    const check = applySteps.findIndex((s) => String(s.run).includes('sha256sum --check'));
-    const apply = applySteps.findIndex((s) => /^terraform apply .* tfplan$/.test(String(s.run)));
-    expect(applySteps[download].with.name).toBe(expr('needs.plan.outputs.artifact'));
-    expect(applySteps[check].env.SHA256).toBe(expr('needs.plan.outputs.sha256'));
-    expect(download).toBeGreaterThan(-1);
-    expect(check).toBeGreaterThan(download);
-    expect(apply).toBeGreaterThan(check);
-    expect(runs('apply')).not.toMatch(/terraform plan/); // nothing re-planned in the apply job
+    const at = (match: (s: Yaml) => boolean) => applySteps.findIndex(match);
+    const replan = at((s) => s.id === 'replan');
+    const compare = at((s) => s.env?.REVIEWED !== undefined);
+    const apply = at((s) => /^terraform apply .* tfplan$/.test(String(s.run)));
+    const credentials = at(
+      (s) => s['working-directory'] === 'infra/terraform/credentials' && /terraform apply/.test(String(s.run)),
+    );
+    expect(applySteps[replan].run).toMatch(/terraform plan .*-out=tfplan[\s\S]*--digest/);
+    expect(applySteps[compare].env).toEqual({
+      REVIEWED: expr('needs.plan.outputs.digest'),
+      PLANNED: expr('steps.replan.outputs.digest'),
+    });
+    expect(replan).toBeGreaterThan(-1);
+    expect(compare).toBeGreaterThan(replan);
+    expect(apply).toBeGreaterThan(compare);
+    expect(credentials).toBeGreaterThan(apply); // it reads what the main stack just applied
+    expect(deploy.jobs.apply.steps.find((s: Yaml) => s.uses === './.github/actions/terraform').with.stacks).toBe(
+      'platform credentials',
+    );
     expect(runs('build')).toMatch(/image="\$repository:\$GITHUB_SHA"/);
     expect(runs('build')).toMatch(/docker build --platform "\$PLATFORM"/);
     // the one Dockerfile, for the service the matrix names
@@ -181,12 +231,25 @@ describe('GitHub workflows', () => {
     expect(runs('deploy')).toMatch(/node scripts\/deploy-ecs\.ts .*--rollback-on-timeout/s);
     expect(deploy.jobs.smoke.needs).toEqual(['apply', 'build', 'deploy']);
     expect(runs('smoke')).toContain('node scripts/smoke.ts --base-url');
-    expect(steps(deploy.jobs.smoke).at(-1).env.TF_BASE_URL).toBe(expr('needs.apply.outputs.base_url'));
+    expect(steps(deploy.jobs.smoke).at(-1).env.BASE_URL).toBe(expr('needs.apply.outputs.base_url'));
     for (const job of ['deploy', 'smoke']) {
       expect(deploy.jobs[job].if, job).toContain('!cancelled()');
       expect(deploy.jobs[job].if, job).toContain("needs.apply.result == 'success'");
       expect(deploy.jobs[job].if, job).toContain("needs.build.result == 'success' || needs.build.result == 'skipped'");
     }
+  });
+
+  it('terraform-lock: by hand only, providers lock for the five platforms in the three roots, then a pull request', () => {
+    const lock = workflows['terraform-lock.yml'];
+    expect(Object.keys(lock.on)).toEqual(['workflow_dispatch']);
+    const runs = steps(lock.jobs.lock)
+      .map((s) => s.run ?? '')
+      .join('\n');
+    const platforms = [...runs.matchAll(/-platform=(\w+)/g)].map((m) => m[1]);
+    expect(platforms.sort()).toEqual(['darwin_amd64', 'darwin_arm64', 'linux_amd64', 'linux_arm64', 'windows_amd64']);
+    expect(runs).toContain('for dir in infra/terraform infra/terraform/bootstrap infra/terraform/credentials');
+    expect(runs).toContain('gh pr create');
+    expect(assumesRole(lock.jobs.lock)).toBe(false);
   });
 });
 
@@ -293,18 +356,67 @@ describe('workflow scripts', () => {
     }
   });
 
-  it('smoke refuses to run without the admin credentials (smoke.ts would use its development password)', () => {
+  it('smoke refuses to run without the admin credentials (smoke.ts would use its development password), or over http', () => {
     const script = step('deploy.yml', 'smoke', (s) => String(s.run).includes('smoke.ts')).run;
-    const run = runStep(script, { TF_BASE_URL: 'http://127.0.0.1:9', SMOKE_ADMIN_EMAIL: 'ops@example.com' });
+    const run = runStep(script, { BASE_URL: 'https://d1.cloudfront.net', SMOKE_ADMIN_EMAIL: 'ops@example.com' });
     expect(run.code).toBe(1);
     expect(run.log).toContain('SMOKE_ADMIN_PASSWORD');
+    const bin = mkdtempSync(join(tmpdir(), 'node-'));
+    writeFileSync(join(bin, 'node'), '#!/bin/sh\necho "node $*"\n');
+    chmodSync(join(bin, 'node'), 0o755);
+    const env = { PATH: `${bin}:${process.env.PATH}`, SMOKE_ADMIN_EMAIL: 'ops@example.com', SMOKE_ADMIN_PASSWORD: 'x' };
+    const http = runStep(script, { ...env, BASE_URL: 'http://p-alb-1.eu-west-1.elb.amazonaws.com' });
+    expect(http.code).toBe(1);
+    expect(http.log).toContain('not https');
+    const https = runStep(script, { ...env, BASE_URL: 'https://d1.cloudfront.net' });
+    expect(https.code, https.log).toBe(0);
+    expect(https.log).toContain('node scripts/smoke.ts --base-url https://d1.cloudfront.net');
+  });
+
+  it('apply stops unless its plan has the digest of the reviewed one', () => {
+    const script = step('deploy.yml', 'apply', (s) => s.env?.REVIEWED !== undefined).run;
+    const digest = 'a'.repeat(64);
+    expect(runStep(script, { REVIEWED: digest, PLANNED: digest }).code).toBe(0);
+    const changed = runStep(script, { REVIEWED: digest, PLANNED: 'b'.repeat(64) });
+    expect(changed.code).toBe(1);
+    expect(changed.log).toContain('nothing applied');
+    expect(runStep(script, { REVIEWED: '', PLANNED: '' }).code).toBe(1); // no reviewed plan, no apply
+  });
+
+  it("the broker's log group gets the retention and the platform key, once Amazon MQ has created it", () => {
+    const script = step('deploy.yml', 'apply', (s) => String(s.run).includes('put-retention-policy')).run;
+    const bin = mkdtempSync(join(tmpdir(), 'aws-'));
+    const calls = join(bin, 'calls.log');
+    const group = '/aws/amazonmq/broker/b-1234/general';
+    writeFileSync(
+      join(bin, 'aws'),
+      `#!/bin/sh\necho "$*" >> ${JSON.stringify(calls)}\n[ "$2" = describe-log-groups ] && [ -n "$EXISTS" ] && echo ${JSON.stringify(group)}\nexit 0\n`,
+    );
+    chmodSync(join(bin, 'aws'), 0o755);
+    const env = {
+      PATH: `${bin}:${process.env.PATH}`,
+      BROKER_ID: 'b-1234',
+      RETENTION: '30',
+      KMS_KEY: 'arn:aws:kms:eu-west-1:1:key/k',
+      REGION: 'eu-west-1',
+    };
+    const later = runStep(script, env);
+    expect(later.code, later.log).toBe(0);
+    expect(later.log).toContain('does not exist yet');
+    writeFileSync(calls, '');
+    const run = runStep(script, { ...env, EXISTS: '1' });
+    expect(run.code, run.log).toBe(0);
+    expect(readFileSync(calls, 'utf8').trim().split('\n').slice(1)).toEqual([
+      `logs put-retention-policy --region eu-west-1 --log-group-name ${group} --retention-in-days 30`,
+      `logs associate-kms-key --region eu-west-1 --log-group-name ${group} --kms-key-id arn:aws:kms:eu-west-1:1:key/k`,
+    ]);
   });
 
   it('apply outputs: region, base URL, and per service its cluster, service, repository and family', () => {
     const bin = mkdtempSync(join(tmpdir(), 'terraform-'));
     const outputs = {
       region: { value: 'eu-west-1' },
-      base_url: { value: 'http://p-alb-1.eu-west-1.elb.amazonaws.com' },
+      base_url: { value: 'https://d1.cloudfront.net' },
       deploy_targets: {
         value: { customer: { cluster: 'p', service: 'customer', repository: 'r/p/customer' } },
       },
@@ -324,7 +436,7 @@ describe('workflow scripts', () => {
     });
     expect(run.code, run.log).toBe(0);
     expect(run.outputs.region).toBe('eu-west-1');
-    expect(run.outputs.base_url).toBe('http://p-alb-1.eu-west-1.elb.amazonaws.com');
+    expect(run.outputs.base_url).toBe('https://d1.cloudfront.net');
     expect(JSON.parse(run.outputs.targets ?? '')).toEqual({
       customer: { cluster: 'p', service: 'customer', repository: 'r/p/customer', family: 'p-customer' },
     });

@@ -10,6 +10,7 @@ const check = process.argv.includes('--check');
 const dirs = [
   root,
   join(root, 'bootstrap'),
+  join(root, 'credentials'),
   ...readdirSync(join(root, 'modules')).map((m) => join(root, 'modules', m)),
 ];
 

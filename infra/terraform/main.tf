@@ -1,16 +1,40 @@
-# The root stack only wires the modules together from one `services` map.
+# The root stack only wires the modules together from one `services` map. It holds no secret
+# value: the secrets are created empty here (modules/secrets) and filled by the credentials stack
+# (credentials/, applied after this one by the deploy workflow), whose state only the deploy role
+# can read. Pull-request plans read this stack's state only.
+
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
 
 locals {
   prefix = "${var.name}-${var.environment}"
-  # Per service: its own connection string, the database credentials (keys of the RDS-managed
-  # master secret), the broker URL and the JWT key. ECS reads them when it starts a task.
+  # bootstrap's <name>-stack-boundary: the deploy role may create and change roles only with it
+  permissions_boundary_arn = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:policy/${var.name}-stack-boundary"
+
+  # Every service gets the same contract (docs/SECURITY.md):
+  # - plain environment: its MONGO_URL (no credentials), MONGO_CREDENTIALS_SECRET (the ARN of the
+  #   RDS-managed master user secret, JSON {"username","password"}, which the service reads itself
+  #   with AWS_REGION, at start and again whenever authentication fails: RDS rotates it every 7
+  #   days), ADMIN_EMAILS (every service checks an admin token's email against it, so removing an
+  #   admin takes effect on the next deploy), TRUSTED_PROXY_HOPS (CloudFront and the load balancer
+  #   append to X-Forwarded-For);
+  # - secrets ECS injects at start: AMQP_URL, and JWT_SECRET / JWT_ACCEPTED_SECRETS, the `signing`
+  #   and `accepted` keys of the one JWT keys secret (a rotation rolls every service twice,
+  #   docs/SECURITY.md).
+  service_environment = {
+    for name, _ in var.services : name => {
+      MONGO_URL                = module.database.mongo_urls[name]
+      MONGO_CREDENTIALS_SECRET = module.database.master_user_secret_arn
+      AWS_REGION               = var.region
+      ADMIN_EMAILS             = join(",", var.admin_emails)
+      TRUSTED_PROXY_HOPS       = tostring(module.edge.proxy_hops)
+    }
+  }
   service_secrets = {
     for name, _ in var.services : name => {
-      MONGO_URL      = module.database.mongo_url_secret_arns[name]
-      MONGO_USERNAME = "${module.database.master_user_secret_arn}:username::"
-      MONGO_PASSWORD = "${module.database.master_user_secret_arn}:password::"
-      AMQP_URL       = module.messaging.amqp_url_secret_arn
-      JWT_SECRET     = module.secrets.jwt_secret_arn
+      AMQP_URL             = module.secrets.amqp_url_secret_arn
+      JWT_SECRET           = "${module.secrets.jwt_keys_secret_arn}:signing::"
+      JWT_ACCEPTED_SECRETS = "${module.secrets.jwt_keys_secret_arn}:accepted::"
     }
   }
 }
@@ -28,6 +52,7 @@ module "vpc" {
   enable_ecs_exec          = var.enable_ecs_exec
   flow_logs_retention_days = var.log_retention_days
   kms_key_arn              = module.kms.key_arn
+  permissions_boundary_arn = local.permissions_boundary_arn
 }
 
 module "alb" {
@@ -35,10 +60,23 @@ module "alb" {
   name                = local.prefix
   vpc_id              = module.vpc.vpc_id
   vpc_cidr            = module.vpc.cidr_block
-  public_subnet_ids   = module.vpc.public_subnet_ids
-  certificate_arn     = var.certificate_arn
+  subnet_ids          = module.vpc.private_subnet_ids
   deletion_protection = var.deletion_protection
   services            = { for name, s in var.services : name => { priority = s.priority, path = s.path, port = s.port } }
+}
+
+module "edge" {
+  source                 = "./modules/edge"
+  name                   = local.prefix
+  load_balancer_arn      = module.alb.arn
+  load_balancer_dns_name = module.alb.dns_name
+  domain                 = var.domain
+  price_class            = var.cloudfront_price_class
+
+  providers = {
+    aws           = aws
+    aws.us_east_1 = aws.us_east_1
+  }
 }
 
 module "ecr" {
@@ -50,10 +88,10 @@ module "ecr" {
 }
 
 module "secrets" {
-  source             = "./modules/secrets"
-  name               = local.prefix
-  jwt_secret_version = var.jwt_secret_version
-  kms_key_arn        = module.kms.key_arn
+  source                  = "./modules/secrets"
+  name                    = local.prefix
+  recovery_window_in_days = var.secret_recovery_window_days
+  kms_key_arn             = module.kms.key_arn
 }
 
 module "database" {
@@ -69,16 +107,12 @@ module "database" {
   kms_key_arn              = module.kms.key_arn
 }
 
-module "messaging" {
-  source                   = "./modules/messaging"
+module "messaging_access" {
+  source                   = "./modules/messaging-access"
   name                     = local.prefix
   vpc_id                   = module.vpc.vpc_id
-  subnet_ids               = module.vpc.private_subnet_ids
   client_security_group_id = module.ecs.tasks_security_group_id
-  deployment_mode          = var.mq_deployment_mode
-  instance_type            = var.mq_instance_type
-  credentials_version      = var.credentials_version
-  kms_key_arn              = module.kms.key_arn
+  management_access        = var.broker_management_access
 }
 
 module "ecs" {
@@ -93,7 +127,7 @@ module "ecs" {
   target_group_arns          = module.alb.target_group_arns
   target_group_arn_suffixes  = module.alb.target_group_arn_suffixes
   database_security_group_id = module.database.security_group_id
-  broker_security_group_id   = module.messaging.security_group_id
+  broker_security_group_id   = module.messaging_access.security_group_id
   repository_urls            = module.ecr.repository_urls
   repository_arns            = module.ecr.repository_arns
   cpu_architecture           = var.cpu_architecture
@@ -101,6 +135,7 @@ module "ecs" {
   enable_ecs_exec            = var.enable_ecs_exec
   image_tag                  = var.image_tag
   kms_key_arn                = module.kms.key_arn
+  permissions_boundary_arn   = local.permissions_boundary_arn
   environment = {
     LOG_LEVEL     = var.log_level
     AMQP_EXCHANGE = "platform.events"
@@ -112,8 +147,9 @@ module "ecs" {
       desired_count = s.desired_count
       max_count     = s.max_count
       port          = s.port
-      environment   = name == "customer" ? { ADMIN_EMAILS = join(",", var.admin_emails) } : {}
+      environment   = local.service_environment[name]
       secrets       = local.service_secrets[name]
+      task_secrets  = [module.database.master_user_secret_arn]
     }
   }
 }

@@ -4,13 +4,18 @@ output "region" {
 }
 
 output "alb_dns_name" {
-  description = "DNS name of the load balancer."
+  description = "DNS name of the internal load balancer (private addresses: clients use base_url)."
   value       = module.alb.dns_name
 }
 
 output "base_url" {
-  description = "URL of the platform (the smoke flow's --base-url)."
-  value       = module.alb.base_url
+  description = "URL of the platform, always https: the domain, or CloudFront's name without one (the smoke flow's --base-url)."
+  value       = module.edge.base_url
+}
+
+output "cloudfront_domain_name" {
+  description = "CloudFront's name of the distribution (<id>.cloudfront.net)."
+  value       = module.edge.distribution_domain_name
 }
 
 output "cluster_name" {
@@ -67,4 +72,36 @@ output "deploy_targets" {
       repository = module.ecr.repository_urls[name]
     }
   }
+}
+
+output "permissions_boundary_arn" {
+  description = "The permissions boundary every role of the stack carries (bootstrap creates it)."
+  value       = local.permissions_boundary_arn
+}
+
+output "database_log_groups" {
+  description = "DocumentDB's audit and profiler log groups, with their retention."
+  value       = module.database.log_groups
+}
+
+# Everything the credentials stack (credentials/) needs from this one: ids and settings, no secret.
+output "credentials_inputs" {
+  description = "Read by the credentials stack through the remote state: where the broker goes and which empty secrets it fills."
+  value = {
+    prefix                   = local.prefix
+    region                   = var.region
+    log_retention_days       = var.log_retention_days
+    jwt_keys_secret_arn      = module.secrets.jwt_keys_secret_arn
+    amqp_url_secret_arn      = module.secrets.amqp_url_secret_arn
+    broker_subnet_ids        = module.vpc.private_subnet_ids
+    broker_security_group_id = module.messaging_access.security_group_id
+    broker_deployment_mode   = var.mq_deployment_mode
+    broker_instance_type     = var.mq_instance_type
+    broker_engine_version    = var.mq_engine_version
+  }
+}
+
+output "kms_key_arn" {
+  description = "The platform's KMS key (the deploy workflow encrypts the broker's log group with it)."
+  value       = module.kms.key_arn
 }

@@ -85,15 +85,24 @@ variable "az_count" {
   }
 }
 
-variable "certificate_arn" {
-  description = "ACM certificate ARN for HTTPS on the load balancer; null serves HTTP only."
-  type        = string
-  default     = null
+variable "domain" {
+  description = <<-EOT
+    Your domain, e.g. { name = "shop.example.com", hosted_zone_id = "Z0123..." } (a Route 53 zone
+    of this account that the name is in): CloudFront serves it with an ACM certificate validated
+    through that zone. null (the default) serves https://<id>.cloudfront.net with CloudFront's own
+    certificate. HTTPS either way; HTTP only redirects.
+  EOT
+  type = object({
+    name           = string
+    hosted_zone_id = string
+  })
+  default = null
+}
 
-  validation {
-    condition     = var.certificate_arn == null || can(regex("^arn:aws[a-z-]*:acm:", var.certificate_arn))
-    error_message = "certificate_arn must be an ACM certificate ARN."
-  }
+variable "cloudfront_price_class" {
+  description = "CloudFront edge locations: PriceClass_100 (North America and Europe, the cheapest), PriceClass_200, PriceClass_All."
+  type        = string
+  default     = "PriceClass_100"
 }
 
 variable "cpu_architecture" {
@@ -108,15 +117,20 @@ variable "cpu_architecture" {
 }
 
 variable "image_tag" {
-  description = "Image tag of the task definitions Terraform registers (the deploy workflow passes the commit SHA)."
+  description = "Image tag of the task definitions Terraform registers before any image exists; from then on scripts/deploy-ecs.ts registers the revisions with the real images (the workflows never set it)."
   type        = string
   default     = "bootstrap"
 }
 
 variable "admin_emails" {
-  description = "Emails that get role admin when they sign up or log in."
+  description = "Emails that get role admin when they sign up or log in; every service checks an admin token's email against this list (ADMIN_EMAILS), so removing one takes effect on the next deploy."
   type        = list(string)
   default     = []
+
+  validation {
+    condition     = alltrue([for e in var.admin_emails : can(regex("^[^@,\\s]+@[^@,\\s]+$", e))])
+    error_message = "admin_emails must be email addresses (no commas or spaces: the services get them comma-separated)."
+  }
 }
 
 variable "log_level" {
@@ -131,7 +145,7 @@ variable "log_level" {
 }
 
 variable "log_retention_days" {
-  description = "Days to keep logs (services, VPC flow logs)."
+  description = "Days to keep logs (services, VPC flow logs; the deploy workflow gives the broker's log group the same). DocumentDB's audit and profiler logs are kept a year."
   type        = number
   default     = 30
 }
@@ -149,7 +163,7 @@ variable "docdb_instance_count" {
 }
 
 variable "mq_deployment_mode" {
-  description = "Amazon MQ: SINGLE_INSTANCE or CLUSTER_MULTI_AZ."
+  description = "Amazon MQ: SINGLE_INSTANCE or CLUSTER_MULTI_AZ (the credentials stack creates the broker with it)."
   type        = string
   default     = "SINGLE_INSTANCE"
 
@@ -165,16 +179,27 @@ variable "mq_instance_type" {
   default     = "mq.t3.micro"
 }
 
-variable "credentials_version" {
-  description = "Bump to regenerate the broker password and rewrite the AMQP_URL secret (the database password is rotated in Secrets Manager)."
-  type        = number
-  default     = 1
+variable "mq_engine_version" {
+  description = "RabbitMQ version of the broker (the credentials stack creates it)."
+  type        = string
+  default     = "3.13"
 }
 
-variable "jwt_secret_version" {
-  description = "Bump to regenerate the JWT secret (logs everybody out)."
+variable "secret_recovery_window_days" {
+  description = "Days a deleted secret can still be restored. 0 deletes it at once, so that a destroyed environment can be created again under the same names right away (use 0 for throwaway environments, keep 7+ for production)."
   type        = number
-  default     = 1
+  default     = 7
+
+  validation {
+    condition     = var.secret_recovery_window_days == 0 || (var.secret_recovery_window_days >= 7 && var.secret_recovery_window_days <= 30)
+    error_message = "secret_recovery_window_days must be 0 or 7-30."
+  }
+}
+
+variable "broker_management_access" {
+  description = "Open the RabbitMQ management API (HTTPS) to the tasks, for the broker password procedure of docs/SECURITY.md; switch it off again afterwards."
+  type        = bool
+  default     = false
 }
 
 variable "enable_ecs_exec" {

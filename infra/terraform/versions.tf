@@ -19,10 +19,24 @@ provider "aws" {
   region = var.region
 
   default_tags {
-    tags = {
-      Project     = var.name
-      Environment = var.environment
-      ManagedBy   = "terraform"
-    }
+    tags = local.default_tags
+  }
+}
+
+# CloudFront's certificates live in us-east-1 (modules/edge, with `domain` only).
+provider "aws" {
+  alias  = "us_east_1"
+  region = "us-east-1"
+
+  default_tags {
+    tags = local.default_tags
+  }
+}
+
+locals {
+  default_tags = {
+    Project     = var.name
+    Environment = var.environment
+    ManagedBy   = "terraform"
   }
 }

@@ -4,8 +4,11 @@
  * created the first time, edited afterwards. GitHub refuses comments over 65,536 characters, so a
  * long plan is cut (on a line, never inside a character) to what leaves room for everything
  * around it, the code fence closed, and the reader sent to the run's step summary, which gets the
- * whole text.
+ * whole text. planDigest fingerprints the part of a plan a reviewer approves, for the deploy
+ * workflow to apply a second plan only if it is the reviewed one.
  */
+
+import { createHash } from 'node:crypto';
 
 export const COMMENT_LIMIT = 65_536;
 /** GitHub's limit for one step's summary is 1 MiB; this leaves room for the other steps' lines. */
@@ -226,4 +229,32 @@ export function stepSummary(o: CommentInput): string {
     ].join('\n');
   const { text, truncated } = truncateBytes(clean, SUMMARY_LIMIT_BYTES - Buffer.byteLength(build('', true)));
   return build(text, truncated);
+}
+
+/**
+ * The part of a plan a reviewer approves: what Terraform will do (from "Terraform will perform the
+ * following actions:", "Changes to Outputs:" or "No changes.") to the end, without colours or
+ * trailing spaces. What comes before (refresh lines, "Objects have changed outside of Terraform")
+ * is left out: it can differ between two plans of the same change. Sensitive values are already
+ * masked in this text ("(sensitive value)", "(write-only attribute)").
+ */
+export function reviewedPart(plan: string): string {
+  const text = plainText(plan)
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .join('\n');
+  const starts = ['Terraform will perform the following actions:', 'Changes to Outputs:', 'No changes.']
+    .map((marker) => text.indexOf(marker))
+    .filter((i) => i >= 0);
+  if (starts.length === 0) throw new Error('not the text of a terraform plan: no actions, outputs or "No changes."');
+  return text.slice(Math.min(...starts));
+}
+
+/**
+ * SHA-256 of reviewedPart: the deploy workflow's plan job publishes it with the plan it shows for
+ * review, and the apply job plans again and applies only if its plan has the same digest. So the
+ * binary plan (which holds the prior state) never leaves the job that made it.
+ */
+export function planDigest(plan: string): string {
+  return createHash('sha256').update(reviewedPart(plan)).digest('hex');
 }

@@ -2,7 +2,7 @@
  * scripts/plan-comment.ts against a fake GitHub API of our own (create, then update the same
  * comment, its marker found on a later page and only in our own comments, truncation to the
  * comment limit with the whole plan in the step summary), run as the workflow runs it: a child
- * process.
+ * process. And the digest the deploy workflow compares a second plan with the reviewed one by.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   COMMENT_LIMIT,
   commentBody,
+  planDigest,
   resourceChanges,
   summarizePlan,
   truncate,
@@ -282,5 +283,66 @@ describe('plan comment', () => {
     );
     expect(bad.code).toBe(2);
     expect(bad.out).toContain('GITHUB_TOKEN');
+  });
+});
+
+describe('plan digest (what the deploy workflow applies is what was reviewed)', () => {
+  const reviewed = [
+    'Terraform used the selected providers to generate the following execution',
+    'plan. Resource actions are indicated with the following symbols:',
+    '  ~ update in-place',
+    '',
+    'Terraform will perform the following actions:',
+    '',
+    '  # module.ecs.aws_ecs_service.service["customer"] will be updated in-place',
+    '  ~ resource "aws_ecs_service" "service" {',
+    '      ~ desired_count = 2 -> 3',
+    '        password      = (sensitive value)',
+    '    }',
+    '',
+    'Plan: 0 to add, 1 to change, 0 to destroy.',
+    '',
+  ].join('\n');
+
+  it('is the same for two plans of the same change, whatever came before the actions', () => {
+    const drifted = [
+      'module.ecs.aws_ecs_service.service["customer"]: Refreshing state... [id=arn:aws:ecs:eu-west-1:1:service/p/customer]',
+      '',
+      'Note: Objects have changed outside of Terraform',
+      '  # module.ecs.aws_ecs_service.service["customer"] has changed',
+      '',
+      reviewed.replaceAll('\n', '   \n'), // trailing spaces
+    ].join('\n');
+    expect(planDigest(drifted)).toBe(planDigest(reviewed));
+    expect(planDigest(`\u001b[1m${reviewed}\u001b[0m`)).toBe(planDigest(reviewed));
+    expect(planDigest(reviewed)).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('changes with any change of what Terraform will do', () => {
+    expect(planDigest(reviewed.replace('2 -> 3', '2 -> 4'))).not.toBe(planDigest(reviewed));
+    expect(planDigest(reviewed.replace('["customer"]', '["products"]'))).not.toBe(planDigest(reviewed));
+    expect(planDigest('No changes. Your infrastructure matches the configuration.')).not.toBe(planDigest(reviewed));
+    expect(planDigest('Changes to Outputs:\n  + base_url = "https://x"\n')).not.toBe(
+      planDigest('Changes to Outputs:\n  + base_url = "https://y"\n'),
+    );
+  });
+
+  it('--digest prints it, and refuses a text that is no plan (a failed plan cannot be approved)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'digest-'));
+    const digest = async (text: string) => {
+      writeFileSync(join(dir, 'plan.txt'), text);
+      return new Promise<{ code: number; out: string }>((resolve) =>
+        execFile(
+          process.execPath,
+          [script, '--plan-file', join(dir, 'plan.txt'), '--digest'],
+          { env: { PATH: process.env.PATH ?? '' } },
+          (err, o, e) => resolve({ code: err ? Number(err.code) : 0, out: o + e }),
+        ),
+      );
+    };
+    expect(await digest(reviewed)).toEqual({ code: 0, out: `${planDigest(reviewed)}\n` });
+    const failed = await digest('Error: Unsupported attribute\n');
+    expect(failed.code).toBe(2);
+    expect(failed.out).toContain('not the text of a terraform plan');
   });
 });

@@ -2,12 +2,11 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  account_id   = data.aws_caller_identity.current.account_id
-  partition    = data.aws_partition.current.partition
-  bucket_name  = coalesce(var.state_bucket_name, "${var.name}-tfstate-${local.account_id}-${var.region}")
-  oidc_host    = "token.actions.githubusercontent.com"
-  oidc_arn     = var.create_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : "arn:${local.partition}:iam::${local.account_id}:oidc-provider/${local.oidc_host}"
-  role_pattern = "arn:${local.partition}:iam::${local.account_id}:role/${var.name}-*"
+  account_id  = data.aws_caller_identity.current.account_id
+  partition   = data.aws_partition.current.partition
+  bucket_name = coalesce(var.state_bucket_name, "${var.name}-tfstate-${local.account_id}-${var.region}")
+  oidc_host   = "token.actions.githubusercontent.com"
+  oidc_arn    = var.create_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : "arn:${local.partition}:iam::${local.account_id}:oidc-provider/${local.oidc_host}"
 
   # The forms of GitHub's sub claim a job of the repository can carry, all accepted (exact match):
   # - repo:OWNER/NAME:<context>: the name form, the default of repositories created before
@@ -114,27 +113,9 @@ resource "aws_s3_bucket_lifecycle_configuration" "state" {
   }
 }
 
-data "aws_iam_policy_document" "state_bucket" {
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.state.arn, "${aws_s3_bucket.state.arn}/*"]
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
-}
-
 resource "aws_s3_bucket_policy" "state" {
   bucket     = aws_s3_bucket.state.id
-  policy     = data.aws_iam_policy_document.state_bucket.json
+  policy     = module.iam_policies.state_bucket_policy_json
   depends_on = [aws_s3_bucket_public_access_block.state]
 }
 
@@ -167,42 +148,29 @@ data "aws_iam_policy_document" "trust" {
   }
 }
 
-# Both roles read the state and take S3-native locks (use_lockfile: <key>.tflock objects next to
-# the state); only deploy writes the state itself.
-data "aws_iam_policy_document" "state_read_and_lock" {
-  statement {
-    sid       = "ListStateBucket"
-    actions   = ["s3:ListBucket"]
-    resources = [aws_s3_bucket.state.arn]
-  }
-  statement {
-    sid       = "ReadState"
-    actions   = ["s3:GetObject"]
-    resources = ["${aws_s3_bucket.state.arn}/*"]
-  }
-  statement {
-    sid       = "TakeStateLocks"
-    actions   = ["s3:PutObject", "s3:DeleteObject"]
-    resources = ["${aws_s3_bucket.state.arn}/*.tflock"]
-  }
-  statement {
-    sid       = "StateEncryption"
-    actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
-    resources = [aws_kms_key.state.arn]
-  }
+# The roles' policies, the stack's permissions boundary and the bucket policy, as exact JSON
+# (see the module: what each role may do, and why).
+module "iam_policies" {
+  source                 = "../modules/iam-policies"
+  name                   = var.name
+  partition              = local.partition
+  account_id             = local.account_id
+  region                 = var.region
+  state_bucket           = local.bucket_name
+  state_kms_key_arn      = aws_kms_key.state.arn
+  attachable_policy_arns = var.attachable_policy_arns
 }
 
-data "aws_iam_policy_document" "state_write" {
-  source_policy_documents = [data.aws_iam_policy_document.state_read_and_lock.json]
-
-  statement {
-    sid       = "WriteState"
-    actions   = ["s3:PutObject", "s3:DeleteObject"]
-    resources = ["${aws_s3_bucket.state.arn}/*"]
-  }
+# Every role the stack creates carries this boundary: the deploy role can create or change a role
+# only with it (iam:PermissionsBoundary conditions), and can never change the boundary itself.
+resource "aws_iam_policy" "stack_boundary" {
+  name        = module.iam_policies.boundary_name
+  description = "Permissions boundary of every role of the ${var.name} stacks: the most any of them may do"
+  policy      = module.iam_policies.boundary_policy_json
 }
 
-# plan: pull requests of the repository; reads everything, writes nothing but its state lock.
+# plan: pull requests of the repository. Reads the secret-free state and the stack's metadata,
+# writes nothing (the workflow plans with -lock=false), reads no secret value.
 resource "aws_iam_role" "plan" {
   name                 = "${var.name}-github-plan"
   description          = "terraform plan from pull requests of ${var.github_repository}"
@@ -210,43 +178,10 @@ resource "aws_iam_role" "plan" {
   max_session_duration = 3600
 }
 
-resource "aws_iam_role_policy_attachment" "plan_read_only" {
-  role       = aws_iam_role.plan.name
-  policy_arn = "arn:${local.partition}:iam::aws:policy/ReadOnlyAccess"
-}
-
-data "aws_iam_policy_document" "plan_extra" {
-  source_policy_documents = [data.aws_iam_policy_document.state_read_and_lock.json]
-
-  # A plan runs the stack's password generators (Secrets Manager's GetRandomPassword) and refreshes
-  # its secret versions, which the provider reads back with GetSecretValue: the stack's secrets
-  # (named <name>-<environment>/...) only.
-  statement {
-    sid       = "PlanEphemeralPasswords"
-    actions   = ["secretsmanager:GetRandomPassword"]
-    resources = ["*"] # GetRandomPassword has no resource-level permissions
-  }
-  statement {
-    sid       = "RefreshStackSecretVersions"
-    actions   = ["secretsmanager:GetSecretValue"]
-    resources = ["arn:${local.partition}:secretsmanager:${var.region}:${local.account_id}:secret:${var.name}-*/*"]
-  }
-  statement {
-    sid       = "DecryptPlatformSecrets"
-    actions   = ["kms:Decrypt"]
-    resources = ["arn:${local.partition}:kms:${var.region}:${local.account_id}:key/*"]
-    condition {
-      test     = "StringEquals"
-      variable = "kms:ViaService"
-      values   = ["secretsmanager.${var.region}.amazonaws.com"]
-    }
-  }
-}
-
 resource "aws_iam_role_policy" "plan" {
-  name   = "state-and-plan"
+  name   = "read-state-and-metadata"
   role   = aws_iam_role.plan.id
-  policy = data.aws_iam_policy_document.plan_extra.json
+  policy = module.iam_policies.plan_policy_json
 }
 
 # deploy: only jobs of the repository's `production` environment (with its required reviewers).
@@ -257,42 +192,9 @@ resource "aws_iam_role" "deploy" {
   max_session_duration = 3600
 }
 
-resource "aws_iam_role_policy_attachment" "deploy_power_user" {
-  role       = aws_iam_role.deploy.name
-  policy_arn = "arn:${local.partition}:iam::aws:policy/PowerUserAccess"
-}
-
-# PowerUserAccess has no IAM: the stack's own roles (named <name>-...) are all it may manage, and
-# never the two roles of this bootstrap (it must not widen its own or plan's trust or policies).
-data "aws_iam_policy_document" "deploy_iam" {
-  source_policy_documents = [data.aws_iam_policy_document.state_write.json]
-
-  statement {
-    sid = "ManageStackRoles"
-    actions = [
-      "iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy",
-      "iam:TagRole", "iam:UntagRole", "iam:ListRoleTags",
-      "iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy", "iam:ListRolePolicies",
-      "iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:ListAttachedRolePolicies",
-      "iam:ListInstanceProfilesForRole", "iam:PassRole",
-    ]
-    resources = [local.role_pattern]
-  }
-  statement {
-    sid       = "ServiceLinkedRoles"
-    actions   = ["iam:CreateServiceLinkedRole"]
-    resources = ["arn:${local.partition}:iam::${local.account_id}:role/aws-service-role/*"]
-  }
-  statement {
-    sid       = "NeverTheGitHubRoles"
-    effect    = "Deny"
-    actions   = ["iam:*"]
-    resources = ["arn:${local.partition}:iam::${local.account_id}:role/${var.name}-github-*"]
-  }
-}
-
 resource "aws_iam_role_policy" "deploy" {
-  name   = "state-and-stack-roles"
-  role   = aws_iam_role.deploy.id
-  policy = data.aws_iam_policy_document.deploy_iam.json
+  for_each = module.iam_policies.deploy_policy_jsons
+  name     = each.key
+  role     = aws_iam_role.deploy.id
+  policy   = each.value
 }

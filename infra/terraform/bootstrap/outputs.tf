@@ -9,11 +9,16 @@ output "region" {
 }
 
 output "plan_role_arn" {
-  description = "Role for terraform plan on pull requests (repository variable AWS_PLAN_ROLE_ARN)."
+  description = "Role for terraform plan on pull requests (repository variable AWS_PLAN_ROLE_ARN): reads the secret-free state and metadata, nothing else."
   value       = aws_iam_role.plan.arn
 }
 
 output "deploy_role_arn" {
   description = "Role for apply and deploys from the production environment (repository variable AWS_DEPLOY_ROLE_ARN)."
   value       = aws_iam_role.deploy.arn
+}
+
+output "permissions_boundary_arn" {
+  description = "The permissions boundary every role of the stack carries (the stack derives it from name and account: <name>-stack-boundary)."
+  value       = aws_iam_policy.stack_boundary.arn
 }

@@ -67,3 +67,9 @@ variable "state_bucket_name" {
   type        = string
   default     = null
 }
+
+variable "attachable_policy_arns" {
+  description = "Managed policies the deploy role may attach to the stack's roles, besides their own inline policies (none by default: the stack attaches none). Never AdministratorAccess, IAMFullAccess or PowerUserAccess."
+  type        = list(string)
+  default     = []
+}

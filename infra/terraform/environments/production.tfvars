@@ -8,7 +8,9 @@ services = {
   shopping = { priority = 30, desired_count = 2, max_count = 6 }
 }
 
-# certificate_arn = "arn:aws:acm:eu-west-1:123456789012:certificate/..."
+# HTTPS either way: without a domain, https://<id>.cloudfront.net; with one (a Route 53 zone of the
+# account), CloudFront serves it with an ACM certificate it validates through the zone.
+# domain = { name = "shop.example.com", hosted_zone_id = "Z0123456789ABCDEFGHIJ" }
 admin_emails = []
 
 docdb_instance_count = 2

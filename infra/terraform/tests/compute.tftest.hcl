@@ -19,21 +19,22 @@ variables {
   repository_urls            = { customer = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/p/customer", products = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/p/products" }
   repository_arns            = { customer = "arn:aws:ecr:eu-west-1:123456789012:repository/p/customer", products = "arn:aws:ecr:eu-west-1:123456789012:repository/p/products" }
   kms_key_arn                = "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000"
+  permissions_boundary_arn   = "arn:aws:iam::123456789012:policy/platform-stack-boundary"
   services = {
     customer = {
       cpu         = 256, memory = 512, desired_count = 2, max_count = 4
-      environment = { ADMIN_EMAILS = "boss@example.com" }
+      environment = { ADMIN_EMAILS = "boss@example.com", MONGO_CREDENTIALS_SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-1-BBBBBB" }
       secrets = {
-        MONGO_URL      = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/customer/mongo-url-AAAAAA"
-        MONGO_PASSWORD = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-1-BBBBBB:password::"
-        JWT_SECRET     = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/jwt-secret-CCCCCC"
+        AMQP_URL             = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/amqp-url-AAAAAA"
+        JWT_SECRET           = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/jwt-keys-CCCCCC:signing::"
+        JWT_ACCEPTED_SECRETS = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/jwt-keys-CCCCCC:accepted::"
       }
+      task_secrets = ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-1-BBBBBB"]
     }
     products = {
       cpu = 512, memory = 1024, desired_count = 1, max_count = 3
       secrets = {
-        MONGO_URL  = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/products/mongo-url-DDDDDD"
-        JWT_SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/jwt-secret-CCCCCC"
+        JWT_SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/jwt-keys-CCCCCC:signing::"
       }
     }
   }
@@ -117,8 +118,12 @@ run "ecs_task_definitions" {
   }
 
   assert {
-    condition     = toset([for s in jsondecode(aws_ecs_task_definition.service["customer"].container_definitions)[0].secrets : s.name]) == toset(["MONGO_URL", "MONGO_PASSWORD", "JWT_SECRET"])
-    error_message = "secrets come from Secrets Manager, by name"
+    condition = jsondecode(aws_ecs_task_definition.service["customer"].container_definitions)[0].secrets == [
+      { name = "AMQP_URL", valueFrom = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/amqp-url-AAAAAA" },
+      { name = "JWT_ACCEPTED_SECRETS", valueFrom = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/jwt-keys-CCCCCC:accepted::" },
+      { name = "JWT_SECRET", valueFrom = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/jwt-keys-CCCCCC:signing::" },
+    ]
+    error_message = "secrets come from Secrets Manager by reference (a JSON key of one secret each for the JWT keys): no value in the task definition"
   }
 
   assert {
@@ -152,21 +157,30 @@ run "execution_roles_limited_to_their_own_service" {
     condition = jsonencode(output.execution_role_access) == jsonencode({
       customer = {
         secrets = [
-          "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/customer/mongo-url-AAAAAA",
-          "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/jwt-secret-CCCCCC",
-          "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-1-BBBBBB",
+          "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/amqp-url-AAAAAA",
+          "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/jwt-keys-CCCCCC",
         ]
         repositories = ["arn:aws:ecr:eu-west-1:123456789012:repository/p/customer"]
       }
       products = {
-        secrets = [
-          "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/jwt-secret-CCCCCC",
-          "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/products/mongo-url-DDDDDD",
-        ]
+        secrets      = ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/jwt-keys-CCCCCC"]
         repositories = ["arn:aws:ecr:eu-west-1:123456789012:repository/p/products"]
       }
     })
     error_message = "every statement of each execution role that names secrets or repositories names only that service's own"
+  }
+
+  assert {
+    condition = jsonencode(output.task_role_access) == jsonencode({
+      customer = ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-1-BBBBBB"]
+      products = []
+    }) && one(data.aws_iam_policy_document.task_secrets["customer"].statement).actions == toset(["secretsmanager:GetSecretValue"]) && aws_iam_role_policy.task_secrets["customer"].role == aws_iam_role.task["customer"].id
+    error_message = "the task role (the running service) reads exactly its task_secrets, the database's rotating credentials, and nothing when it has none"
+  }
+
+  assert {
+    condition     = output.role_boundaries == tolist(["arn:aws:iam::123456789012:policy/platform-stack-boundary"])
+    error_message = "every execution and task role carries the stack's permissions boundary"
   }
 
   assert {
@@ -176,16 +190,15 @@ run "execution_roles_limited_to_their_own_service" {
 
   assert {
     condition = toset(flatten([for s in data.aws_iam_policy_document.execution["customer"].statement : s.resources if s.sid == "ReadOwnSecrets"])) == toset([
-      "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/customer/mongo-url-AAAAAA",
-      "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-1-BBBBBB",
-      "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/jwt-secret-CCCCCC",
+      "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/amqp-url-AAAAAA",
+      "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/jwt-keys-CCCCCC",
     ])
     error_message = "customer's execution role reads exactly its own secrets (JSON key suffixes stripped)"
   }
 
   assert {
-    condition     = !contains(flatten([for s in data.aws_iam_policy_document.execution["products"].statement : s.resources]), "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/customer/mongo-url-AAAAAA")
-    error_message = "products cannot read customer's connection string"
+    condition     = !contains(flatten([for s in data.aws_iam_policy_document.execution["products"].statement : s.resources]), "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/amqp-url-AAAAAA")
+    error_message = "products' execution role cannot read a secret only customer is given"
   }
 
   assert {
@@ -277,7 +290,7 @@ run "deploys_own_the_task_definition_revision" {
     services = {
       customer = {
         cpu     = 256, memory = 512, desired_count = 3, max_count = 4
-        secrets = { JWT_SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/jwt-secret-CCCCCC" }
+        secrets = { JWT_SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/jwt-keys-CCCCCC:signing::" }
       }
     }
   }
@@ -310,7 +323,7 @@ run "ecs_container_port_from_the_services_map" {
     services = {
       customer = {
         cpu     = 256, memory = 512, desired_count = 1, max_count = 2, port = 9090
-        secrets = { JWT_SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/jwt-secret-CCCCCC" }
+        secrets = { JWT_SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/jwt-keys-CCCCCC:signing::" }
       }
     }
   }

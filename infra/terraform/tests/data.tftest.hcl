@@ -1,4 +1,6 @@
-# Database, broker, secrets and the key, each module on its own with the mocked provider.
+# Database, the broker's network access, the (empty) secrets and the key, each module on its own
+# with the mocked provider. The broker itself and the secrets' first values are the credentials
+# stack's (credentials/tests).
 
 mock_provider "aws" {
   source = "./tests/mocks"
@@ -42,13 +44,24 @@ run "documentdb" {
   }
 
   assert {
-    condition     = alltrue([for name, v in aws_secretsmanager_secret_version.mongo_url : strcontains(v.secret_string, "/${name}?") && strcontains(v.secret_string, "tls=true") && strcontains(v.secret_string, "retryWrites=false") && !strcontains(v.secret_string, "@")])
-    error_message = "one connection string per service: its own database, TLS, retryWrites=false, no credentials in it"
+    condition     = alltrue([for name, url in output.mongo_urls : strcontains(url, "/${name}?") && strcontains(url, "tls=true") && strcontains(url, "retryWrites=false") && !strcontains(url, "@")]) && keys(output.mongo_urls) == ["customer", "products"]
+    error_message = "one connection string per service: its own database, TLS, retryWrites=false, no credentials in it (so it is plain environment)"
   }
 
   assert {
-    condition     = alltrue([for s in aws_secretsmanager_secret.mongo_url : s.kms_key_id == var.kms_key_arn])
-    error_message = "secrets encrypted with the platform key"
+    condition = (
+      toset(aws_docdb_cluster.this.enabled_cloudwatch_logs_exports) == toset(["audit", "profiler"]) &&
+      jsonencode(output.log_groups) == jsonencode({
+        audit    = { kms_key_id = var.kms_key_arn, name = "/aws/docdb/platform-test/audit", retention_in_days = 365 }
+        profiler = { kms_key_id = var.kms_key_arn, name = "/aws/docdb/platform-test/profiler", retention_in_days = 365 }
+      })
+    )
+    error_message = "DocumentDB's audit and profiler logs go to groups created first, with a retention and the platform key (the groups DocumentDB would create keep logs forever)"
+  }
+
+  assert {
+    condition     = output.master_user_secret_arn == "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-abc-AbCdEf"
+    error_message = "the services get the ARN of the RDS-managed secret, never its value"
   }
 }
 
@@ -68,65 +81,74 @@ run "documentdb_deletion_protection_off" {
   }
 }
 
-run "amazon_mq" {
+run "broker_network_access" {
   command = apply
   module {
-    source = "./modules/messaging"
+    source = "./modules/messaging-access"
   }
 
   assert {
-    condition     = aws_mq_broker.this.publicly_accessible == false && aws_mq_broker.this.engine_type == "RabbitMQ" && aws_mq_broker.this.deployment_mode == "SINGLE_INSTANCE" && aws_mq_broker.this.subnet_ids == toset(["subnet-a"])
-    error_message = "a private single-instance RabbitMQ broker by default"
-  }
-
-  assert {
-    condition     = aws_vpc_security_group_ingress_rule.amqps_from_tasks.referenced_security_group_id == "sg-tasks" && aws_vpc_security_group_ingress_rule.amqps_from_tasks.from_port == 5671 && aws_vpc_security_group_ingress_rule.amqps_from_tasks.cidr_ipv4 == null && aws_mq_broker.this.security_groups == toset([aws_security_group.broker.id])
-    error_message = "the broker accepts AMQPS from the tasks only"
-  }
-
-  assert {
-    condition     = startswith(aws_secretsmanager_secret_version.amqp_url.secret_string, "amqps://platform:") && endswith(aws_secretsmanager_secret_version.amqp_url.secret_string, "@b-1.mq.eu-west-1.amazonaws.com:5671")
-    error_message = "AMQP_URL is the broker's AMQPS endpoint with the user's credentials"
+    condition     = jsonencode(output.ingress) == jsonencode([{ cidr_ipv4 = null, cidr_ipv6 = null, from_port = 5671, prefix_list_id = null, referenced_security_group_id = "sg-tasks", to_port = 5671 }])
+    error_message = "the broker accepts AMQPS from the tasks only, and its management API from nobody"
   }
 }
 
-run "amazon_mq_cluster" {
+run "broker_management_access_for_a_password_change" {
   command = apply
   module {
-    source = "./modules/messaging"
+    source = "./modules/messaging-access"
   }
   variables {
-    deployment_mode = "CLUSTER_MULTI_AZ"
-    instance_type   = "mq.m5.large"
+    management_access = true
   }
 
   assert {
-    condition     = aws_mq_broker.this.deployment_mode == "CLUSTER_MULTI_AZ" && aws_mq_broker.this.subnet_ids == toset(["subnet-a", "subnet-b"])
-    error_message = "a cluster spreads over the subnets"
+    condition     = toset([for r in output.ingress : r.from_port]) == toset([5671, 443]) && alltrue([for r in output.ingress : r.referenced_security_group_id == "sg-tasks" && r.cidr_ipv4 == null])
+    error_message = "switched on, the management API (HTTPS) opens to the tasks only"
   }
 }
 
-run "amazon_mq_cluster_needs_a_bigger_instance" {
-  command = plan
-  module {
-    source = "./modules/messaging"
-  }
-  variables {
-    deployment_mode = "CLUSTER_MULTI_AZ"
-  }
-  expect_failures = [var.instance_type]
-}
-
-run "jwt_secret" {
+run "secrets_are_created_empty" {
   command = apply
   module {
     source = "./modules/secrets"
   }
 
   assert {
-    condition     = aws_secretsmanager_secret_version.jwt.secret_string == null && aws_secretsmanager_secret_version.jwt.secret_string_wo_version == 1 && aws_secretsmanager_secret.jwt.kms_key_id == var.kms_key_arn
-    error_message = "the JWT key is written write-only (kept out of the secret's state), encrypted with the platform key"
+    condition     = aws_secretsmanager_secret.jwt_keys.name == "platform-test/jwt-keys" && aws_secretsmanager_secret.amqp_url.name == "platform-test/amqp-url"
+    error_message = "one JWT keys secret (signing and accepted) and the AMQP_URL secret"
   }
+
+  assert {
+    condition     = alltrue([for s in [aws_secretsmanager_secret.jwt_keys, aws_secretsmanager_secret.amqp_url] : s.kms_key_id == var.kms_key_arn && s.recovery_window_in_days == 7])
+    error_message = "encrypted with the platform key, restorable for a week by default"
+  }
+}
+
+run "secrets_of_a_throwaway_environment_go_at_once" {
+  command = apply
+  module {
+    source = "./modules/secrets"
+  }
+  variables {
+    recovery_window_in_days = 0
+  }
+
+  assert {
+    condition     = aws_secretsmanager_secret.jwt_keys.recovery_window_in_days == 0 && aws_secretsmanager_secret.amqp_url.recovery_window_in_days == 0
+    error_message = "with 0, a destroyed environment's secrets are deleted at once and can be created again under the same names"
+  }
+}
+
+run "secrets_reject_a_recovery_window_secrets_manager_refuses" {
+  command = plan
+  module {
+    source = "./modules/secrets"
+  }
+  variables {
+    recovery_window_in_days = 3
+  }
+  expect_failures = [var.recovery_window_in_days]
 }
 
 run "kms_key_rotates" {

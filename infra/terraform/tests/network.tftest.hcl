@@ -1,8 +1,14 @@
 # The network modules on their own, applied with the mocked provider (nothing is created; the
 # mock makes up ids so that references can be compared): no way out of the private subnets but
-# the VPC endpoints, and the load balancer routing exactly one path per service.
+# the VPC endpoints; an internal load balancer routing exactly one path per service that only
+# CloudFront reaches; HTTPS at the edge with or without a domain, HTTP only redirecting.
 
 mock_provider "aws" {
+  source = "./tests/mocks"
+}
+
+mock_provider "aws" {
+  alias  = "us_east_1"
   source = "./tests/mocks"
 }
 
@@ -44,7 +50,7 @@ run "vpc_private_subnets_have_no_route_out" {
 
   assert {
     condition     = alltrue([for i, a in aws_route_table_association.public : a.route_table_id == aws_route_table.public.id && a.subnet_id == aws_subnet.public[i].id])
-    error_message = "only the public subnets (the load balancer's) route to the internet gateway"
+    error_message = "only the public subnets (empty: the internet gateway is there for CloudFront's VPC origins) route to the internet gateway"
   }
 
   assert {
@@ -78,6 +84,21 @@ run "vpc_private_subnets_have_no_route_out" {
   }
 }
 
+run "vpc_flow_logs_role_carries_the_boundary" {
+  command = apply
+  module {
+    source = "./modules/vpc"
+  }
+  variables {
+    permissions_boundary_arn = "arn:aws:iam::123456789012:policy/platform-stack-boundary"
+  }
+
+  assert {
+    condition     = aws_iam_role.flow_logs[0].permissions_boundary == "arn:aws:iam::123456789012:policy/platform-stack-boundary"
+    error_message = "the flow logs role carries the stack's permissions boundary (the deploy role can create no role without it)"
+  }
+}
+
 run "vpc_ecs_exec_adds_ssm_messages" {
   command = plan
   module {
@@ -105,16 +126,16 @@ run "vpc_needs_two_zones" {
   expect_failures = [var.az_count]
 }
 
-run "alb_http_only" {
+run "alb_internal_behind_cloudfront" {
   command = apply
   module {
     source = "./modules/alb"
   }
   variables {
-    vpc_id            = "vpc-123"
-    vpc_cidr          = "10.20.0.0/16"
-    public_subnet_ids = ["subnet-a", "subnet-b"]
-    services          = { customer = { priority = 10 }, products = { priority = 20 }, shopping = { priority = 30 } }
+    vpc_id     = "vpc-123"
+    vpc_cidr   = "10.20.0.0/16"
+    subnet_ids = ["subnet-private-a", "subnet-private-b"]
+    services   = { customer = { priority = 10 }, products = { priority = 20 }, shopping = { priority = 30 } }
   }
   # One ARN per target group (the mock's default is the same for all), so that a rule forwarding
   # to another service's group shows.
@@ -132,13 +153,20 @@ run "alb_http_only" {
   }
 
   assert {
-    condition     = aws_lb.this.internal == false && aws_lb.this.drop_invalid_header_fields == true && aws_lb.this.load_balancer_type == "application"
-    error_message = "one internet-facing application load balancer that drops invalid headers"
+    condition     = aws_lb.this.internal == true && aws_lb.this.subnets == toset(["subnet-private-a", "subnet-private-b"]) && aws_lb.this.drop_invalid_header_fields == true && aws_lb.this.load_balancer_type == "application"
+    error_message = "one internal application load balancer in the private subnets (no public address), dropping invalid headers"
   }
 
   assert {
-    condition     = length(aws_lb_listener.https) == 0 && aws_lb_listener.http.default_action[0].type == "fixed-response" && aws_lb_listener.http.default_action[0].fixed_response[0].status_code == "404"
-    error_message = "without a certificate: HTTP only, and a fixed 404 for unknown paths"
+    condition = jsonencode(output.ingress) == jsonencode([{
+      cidr_ipv4 = null, cidr_ipv6 = null, from_port = 80, prefix_list_id = "pl-4fa04526", referenced_security_group_id = null, to_port = 80
+    }]) && data.aws_ec2_managed_prefix_list.cloudfront.name == "com.amazonaws.global.cloudfront.origin-facing"
+    error_message = "the load balancer accepts HTTP from CloudFront's origin-facing prefix list only: no address range, nothing from the internet"
+  }
+
+  assert {
+    condition     = aws_lb_listener.http.port == 80 && aws_lb_listener.http.default_action[0].type == "fixed-response" && aws_lb_listener.http.default_action[0].fixed_response[0].status_code == "404"
+    error_message = "one listener, a fixed 404 for unknown paths"
   }
 
   assert {
@@ -147,13 +175,18 @@ run "alb_http_only" {
   }
 
   assert {
-    condition     = alltrue([for name, r in aws_lb_listener_rule.service : r.action[0].type == "forward" && r.action[0].target_group_arn == aws_lb_target_group.service[name].arn]) && length(aws_lb_listener_rule.service) == 3
-    error_message = "one forwarding rule per service"
+    condition     = alltrue([for name, r in aws_lb_listener_rule.service : r.action[0].type == "forward" && r.action[0].target_group_arn == aws_lb_target_group.service[name].arn && r.listener_arn == aws_lb_listener.http.arn]) && length(aws_lb_listener_rule.service) == 3
+    error_message = "one forwarding rule per service, on the listener"
   }
 
   assert {
     condition     = length(aws_lb_target_group.service) == 3 && alltrue([for name, tg in aws_lb_target_group.service : tg.target_type == "ip" && tg.port == 8080 && tg.protocol == "HTTP" && tg.health_check[0].path == "/${name}/health" && tg.health_check[0].matcher == "200"])
     error_message = "one ip target group per service, health-checked on /<name>/health"
+  }
+
+  assert {
+    condition     = output.target_group_arns == { for name, tg in aws_lb_target_group.service : name => tg.arn }
+    error_message = "the target groups go to the ECS services (the output waits for the listener rules)"
   }
 
   assert {
@@ -166,18 +199,8 @@ run "alb_http_only" {
   }
 
   assert {
-    condition     = alltrue([for r in aws_lb_listener_rule.service : r.listener_arn == aws_lb_listener.http.arn])
-    error_message = "without a certificate the rules sit on the HTTP listener"
-  }
-
-  assert {
     condition     = length(aws_vpc_security_group_egress_rule.to_services) == 1 && aws_vpc_security_group_egress_rule.to_services["8080"].cidr_ipv4 == "10.20.0.0/16" && aws_vpc_security_group_egress_rule.to_services["8080"].from_port == 8080 && aws_vpc_security_group_egress_rule.to_services["8080"].to_port == 8080
     error_message = "the load balancer only reaches the container port inside the VPC"
-  }
-
-  assert {
-    condition     = length(aws_vpc_security_group_ingress_rule.https) == 0 && aws_vpc_security_group_ingress_rule.http.from_port == 80 && aws_vpc_security_group_ingress_rule.http.to_port == 80
-    error_message = "without a certificate only port 80 is open"
   }
 }
 
@@ -187,10 +210,10 @@ run "alb_paths_and_ports_from_the_services_map" {
     source = "./modules/alb"
   }
   variables {
-    vpc_id            = "vpc-123"
-    vpc_cidr          = "10.20.0.0/16"
-    public_subnet_ids = ["subnet-a", "subnet-b"]
-    services          = { customer = { priority = 10 }, billing = { priority = 40, path = "/api/billing", port = 9090 } }
+    vpc_id     = "vpc-123"
+    vpc_cidr   = "10.20.0.0/16"
+    subnet_ids = ["subnet-private-a", "subnet-private-b"]
+    services   = { customer = { priority = 10 }, billing = { priority = 40, path = "/api/billing", port = 9090 } }
   }
 
   assert {
@@ -207,40 +230,136 @@ run "alb_paths_and_ports_from_the_services_map" {
   }
 }
 
-run "alb_https_redirects" {
+run "edge_https_without_a_domain" {
   command = apply
   module {
-    source = "./modules/alb"
+    source = "./modules/edge"
+  }
+  providers = {
+    aws           = aws
+    aws.us_east_1 = aws.us_east_1
   }
   variables {
-    vpc_id            = "vpc-123"
-    vpc_cidr          = "10.20.0.0/16"
-    public_subnet_ids = ["subnet-a", "subnet-b"]
-    services          = { customer = { priority = 10 } }
-    certificate_arn   = "arn:aws:acm:eu-west-1:123456789012:certificate/abc"
+    load_balancer_arn      = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/platform/0123456789abcdef"
+    load_balancer_dns_name = "internal-platform-123.eu-west-1.elb.amazonaws.com"
+  }
+
+  assert {
+    condition     = one(aws_cloudfront_distribution.this.default_cache_behavior).viewer_protocol_policy == "redirect-to-https" && toset(one(aws_cloudfront_distribution.this.default_cache_behavior).allowed_methods) == toset(["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"])
+    error_message = "clients get HTTPS; plain HTTP only redirects to it; every method reaches the API"
+  }
+
+  assert {
+    condition     = one(aws_cloudfront_distribution.this.viewer_certificate).cloudfront_default_certificate == true && length(aws_acm_certificate.domain) == 0 && length(aws_route53_record.alias) == 0 && output.base_url == "https://d111111abcdef8.cloudfront.net"
+    error_message = "without a domain, CloudFront's own certificate, and the base URL is https://<id>.cloudfront.net"
+  }
+
+  assert {
+    condition = (
+      one(aws_cloudfront_vpc_origin.alb.vpc_origin_endpoint_config).arn == var.load_balancer_arn &&
+      one(aws_cloudfront_vpc_origin.alb.vpc_origin_endpoint_config).origin_protocol_policy == "http-only" &&
+      one(aws_cloudfront_vpc_origin.alb.vpc_origin_endpoint_config).http_port == 80 &&
+      [for o in aws_cloudfront_distribution.this.origin : one(o.vpc_origin_config).vpc_origin_id] == [aws_cloudfront_vpc_origin.alb.id] &&
+      [for o in aws_cloudfront_distribution.this.origin : length(o.custom_origin_config)] == [0]
+    )
+    error_message = "the only origin is the internal load balancer, through a VPC origin (inside the VPC, never the internet)"
+  }
+
+  assert {
+    condition     = one(aws_cloudfront_distribution.this.default_cache_behavior).cache_policy_id == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad" && one(aws_cloudfront_distribution.this.default_cache_behavior).origin_request_policy_id == "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+    error_message = "nothing is cached (Managed-CachingDisabled) and every viewer header but Host reaches the API, Authorization included (Managed-AllViewerExceptHostHeader)"
+  }
+
+  assert {
+    condition = (
+      one(aws_cloudfront_distribution.this.default_cache_behavior).response_headers_policy_id == aws_cloudfront_response_headers_policy.security.id &&
+      one(one(aws_cloudfront_response_headers_policy.security.security_headers_config).strict_transport_security).access_control_max_age_sec >= 31536000
+    )
+    error_message = "every answer tells browsers to use HTTPS only (HSTS, a year)"
+  }
+
+  assert {
+    condition     = output.proxy_hops == 2
+    error_message = "two proxies append to X-Forwarded-For before a task: CloudFront and the load balancer"
+  }
+}
+
+run "edge_https_with_a_domain" {
+  command = apply
+  module {
+    source = "./modules/edge"
+  }
+  providers = {
+    aws           = aws
+    aws.us_east_1 = aws.us_east_1
+  }
+  variables {
+    load_balancer_arn      = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/platform/0123456789abcdef"
+    load_balancer_dns_name = "internal-platform-123.eu-west-1.elb.amazonaws.com"
+    domain                 = { name = "shop.example.com", hosted_zone_id = "Z0123456789ABCDEFGHIJ" }
   }
   override_resource {
-    target = aws_lb_listener.https
-    values = { arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/mocked/0123456789abcdef/https" }
+    target = aws_acm_certificate.domain[0]
+    values = {
+      arn = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
+      domain_validation_options = [{
+        domain_name           = "shop.example.com"
+        resource_record_name  = "_abc.shop.example.com."
+        resource_record_type  = "CNAME"
+        resource_record_value = "_def.acm-validations.aws."
+      }]
+    }
+  }
+  override_resource {
+    target = aws_acm_certificate_validation.domain[0]
+    values = { certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555" }
   }
 
   assert {
-    condition     = aws_lb_listener.http.default_action[0].type == "redirect" && aws_lb_listener.http.default_action[0].redirect[0].protocol == "HTTPS" && aws_lb_listener.http.default_action[0].redirect[0].port == "443" && aws_lb_listener.http.default_action[0].redirect[0].status_code == "HTTP_301" && length(aws_lb_listener.http.default_action[0].fixed_response) == 0
-    error_message = "with a certificate, HTTP redirects to HTTPS (permanently)"
+    condition     = aws_acm_certificate.domain[0].domain_name == "shop.example.com" && aws_acm_certificate.domain[0].validation_method == "DNS"
+    error_message = "an ACM certificate for the domain, validated by DNS"
   }
 
   assert {
-    condition     = aws_lb_listener.https[0].protocol == "HTTPS" && aws_lb_listener.https[0].port == 443 && aws_lb_listener.https[0].certificate_arn == var.certificate_arn && alltrue([for r in aws_lb_listener_rule.service : r.listener_arn == aws_lb_listener.https[0].arn])
-    error_message = "the service rules move to the HTTPS listener, which serves the certificate"
+    condition     = aws_route53_record.validation["shop.example.com"].zone_id == "Z0123456789ABCDEFGHIJ" && aws_route53_record.validation["shop.example.com"].name == "_abc.shop.example.com." && aws_route53_record.validation["shop.example.com"].records == toset(["_def.acm-validations.aws."])
+    error_message = "the validation record goes into the domain's Route 53 zone"
   }
 
   assert {
-    condition     = aws_vpc_security_group_ingress_rule.https[0].from_port == 443 && aws_vpc_security_group_ingress_rule.https[0].cidr_ipv4 == "0.0.0.0/0"
-    error_message = "port 443 opens with a certificate"
+    condition = (
+      one(aws_cloudfront_distribution.this.viewer_certificate).acm_certificate_arn == aws_acm_certificate.domain[0].arn &&
+      one(aws_cloudfront_distribution.this.viewer_certificate).minimum_protocol_version == "TLSv1.2_2021" &&
+      one(aws_cloudfront_distribution.this.viewer_certificate).ssl_support_method == "sni-only" &&
+      one(aws_cloudfront_distribution.this.viewer_certificate).cloudfront_default_certificate == false &&
+      aws_cloudfront_distribution.this.aliases == toset(["shop.example.com"])
+    )
+    error_message = "CloudFront serves the domain with its validated certificate, TLS 1.2 at least"
   }
 
   assert {
-    condition     = aws_lb_listener.https[0].ssl_policy == "ELBSecurityPolicy-TLS13-1-2-2021-06" && aws_lb_listener.https[0].default_action[0].fixed_response[0].status_code == "404"
-    error_message = "HTTPS with a TLS 1.2+ policy and the fixed 404"
+    condition     = toset(keys(aws_route53_record.alias)) == toset(["A", "AAAA"]) && alltrue([for r in aws_route53_record.alias : r.name == "shop.example.com" && one(r.alias).name == aws_cloudfront_distribution.this.domain_name])
+    error_message = "the domain points at CloudFront (IPv4 and IPv6)"
   }
+
+  assert {
+    condition     = output.base_url == "https://shop.example.com" && one(aws_cloudfront_distribution.this.default_cache_behavior).viewer_protocol_policy == "redirect-to-https"
+    error_message = "the base URL is https:// and the domain; HTTP still only redirects"
+  }
+}
+
+run "edge_rejects_a_domain_without_a_zone_id" {
+  command = plan
+  module {
+    source = "./modules/edge"
+  }
+  providers = {
+    aws           = aws
+    aws.us_east_1 = aws.us_east_1
+  }
+  variables {
+    load_balancer_arn      = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/platform/0123456789abcdef"
+    load_balancer_dns_name = "internal-platform-123.eu-west-1.elb.amazonaws.com"
+    domain                 = { name = "shop.example.com", hosted_zone_id = "example.com" }
+  }
+  expect_failures = [var.domain]
 }

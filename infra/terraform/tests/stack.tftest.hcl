@@ -6,6 +6,11 @@ mock_provider "aws" {
   source = "./tests/mocks"
 }
 
+mock_provider "aws" {
+  alias  = "us_east_1"
+  source = "./tests/mocks"
+}
+
 variables {
   environment = "production"
 }
@@ -76,12 +81,20 @@ run "rejects_bad_environment_names" {
   expect_failures = [var.environment]
 }
 
-run "rejects_a_certificate_that_is_not_acm" {
+run "rejects_admin_emails_the_services_cannot_split" {
   command = plan
   variables {
-    certificate_arn = "arn:aws:iam::123456789012:server-certificate/x"
+    admin_emails = ["boss@example.com,intruder@example.com"]
   }
-  expect_failures = [var.certificate_arn]
+  expect_failures = [var.admin_emails]
+}
+
+run "rejects_a_recovery_window_secrets_manager_refuses" {
+  command = plan
+  variables {
+    secret_recovery_window_days = 3
+  }
+  expect_failures = [var.secret_recovery_window_days]
 }
 
 run "rejects_two_services_on_one_path" {

@@ -1,42 +1,34 @@
 # The root stack planned and applied as a whole with the mocked AWS provider (nothing is created):
 # the module tests check each module's own properties; these check that the root wires them so
 # that the properties hold for the stack: tasks in the private subnets without public IPs, task
-# ingress only from the load balancer, database and broker ingress only from the tasks, every VPC
-# endpoint, one route and health check per service, each execution role limited to its own
-# secrets and image. The mock gives every resource of a type the same ARN; the overrides below
-# give each secret and repository its own, so that a role reading another service's shows.
+# ingress only from the load balancer and the load balancer's only from CloudFront, database and
+# broker ingress only from the tasks, every VPC endpoint, one route and health check per service,
+# the contract every service gets (environment and secret references), each role limited to its
+# own secrets and image, with the permissions boundary. The mock gives every resource of a type the
+# same ARN; the overrides below give each secret and repository its own, so that a role reading
+# another's shows.
 
 mock_provider "aws" {
   source = "./tests/mocks"
 }
 
+mock_provider "aws" {
+  alias  = "us_east_1"
+  source = "./tests/mocks"
+}
+
 variables {
-  environment = "production"
+  environment  = "production"
+  admin_emails = ["boss@example.com", "ops@example.com"]
 }
 
 override_resource {
-  target = module.database.aws_secretsmanager_secret.mongo_url["customer"]
-  values = { arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-production/customer/mongo-url-Cu0001" }
-}
-override_resource {
-  target = module.database.aws_secretsmanager_secret.mongo_url["products"]
-  values = { arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-production/products/mongo-url-Pr0002" }
-}
-override_resource {
-  target = module.database.aws_secretsmanager_secret.mongo_url["shopping"]
-  values = { arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-production/shopping/mongo-url-Sh0003" }
-}
-override_resource {
-  target = module.messaging.aws_secretsmanager_secret.amqp_url
+  target = module.secrets.aws_secretsmanager_secret.amqp_url
   values = { arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-production/amqp-url-Am0004" }
 }
 override_resource {
-  target = module.messaging.aws_secretsmanager_secret.admin
-  values = { arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-production/mq-admin-password-Ad0005" }
-}
-override_resource {
-  target = module.secrets.aws_secretsmanager_secret.jwt
-  values = { arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-production/jwt-secret-Jw0006" }
+  target = module.secrets.aws_secretsmanager_secret.jwt_keys
+  values = { arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-production/jwt-keys-Jw0006" }
 }
 override_resource {
   target = module.ecr.aws_ecr_repository.service["customer"]
@@ -80,8 +72,8 @@ run "stack" {
   }
 
   assert {
-    condition     = length(module.messaging.ingress) == 1 && alltrue([for r in module.messaging.ingress : r.referenced_security_group_id == module.ecs.tasks_security_group_id && r.cidr_ipv4 == null && r.cidr_ipv6 == null && r.prefix_list_id == null && r.from_port == 5671 && r.to_port == 5671]) && module.messaging.publicly_accessible == false
-    error_message = "the broker is private and accepts AMQPS only from the tasks' security group"
+    condition     = length(module.messaging_access.ingress) == 1 && alltrue([for r in module.messaging_access.ingress : r.referenced_security_group_id == module.ecs.tasks_security_group_id && r.cidr_ipv4 == null && r.cidr_ipv6 == null && r.prefix_list_id == null && r.from_port == 5671 && r.to_port == 5671])
+    error_message = "the broker accepts AMQPS only from the tasks' security group (and is private: credentials/tests)"
   }
 
   assert {
@@ -100,40 +92,75 @@ run "stack" {
 
   assert {
     condition = jsonencode(module.ecs.execution_role_access) == jsonencode({
-      customer = {
-        repositories = ["arn:aws:ecr:eu-west-1:123456789012:repository/platform-production/customer"]
-        secrets = sort([
-          "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-production/customer/mongo-url-Cu0001",
+      for svc in ["customer", "products", "shopping"] : svc => {
+        repositories = ["arn:aws:ecr:eu-west-1:123456789012:repository/platform-production/${svc}"]
+        secrets = [
           "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-production/amqp-url-Am0004",
-          "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-production/jwt-secret-Jw0006",
-          "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-abc-AbCdEf",
-        ])
-      }
-      products = {
-        repositories = ["arn:aws:ecr:eu-west-1:123456789012:repository/platform-production/products"]
-        secrets = sort([
-          "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-production/products/mongo-url-Pr0002",
-          "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-production/amqp-url-Am0004",
-          "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-production/jwt-secret-Jw0006",
-          "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-abc-AbCdEf",
-        ])
-      }
-      shopping = {
-        repositories = ["arn:aws:ecr:eu-west-1:123456789012:repository/platform-production/shopping"]
-        secrets = sort([
-          "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-production/shopping/mongo-url-Sh0003",
-          "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-production/amqp-url-Am0004",
-          "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-production/jwt-secret-Jw0006",
-          "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-abc-AbCdEf",
-        ])
+          "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-production/jwt-keys-Jw0006",
+        ]
       }
     })
-    error_message = "each execution role reads its own connection string and the shared broker URL, JWT key and database credentials, pulls its own image, and nothing else (no other service's connection string, not the broker's admin password)"
+    error_message = "each execution role reads the broker URL and the JWT keys (to inject them) and pulls its own image, nothing else (not the database's credentials: the service reads those itself)"
   }
 
   assert {
-    condition     = keys(output.execution_role_arns) == ["customer", "products", "shopping"] && keys(output.task_role_arns) == ["customer", "products", "shopping"] && output.alb_dns_name == "platform-123.eu-west-1.elb.amazonaws.com"
+    condition = jsonencode(module.ecs.task_role_access) == jsonencode({
+      for svc in ["customer", "products", "shopping"] : svc => ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-abc-AbCdEf"]
+    })
+    error_message = "each task role reads exactly the database's managed master secret, the one RDS rotates (so the running service can read it again)"
+  }
+
+  assert {
+    condition = alltrue([for svc, c in module.ecs.container_contracts : (
+      c.environment.MONGO_URL == "mongodb://platform.cluster-abc.eu-west-1.docdb.amazonaws.com:27017/${svc}?tls=true&replicaSet=rs0&readPreference=primary&retryWrites=false&authSource=admin" &&
+      c.environment.MONGO_CREDENTIALS_SECRET == "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-abc-AbCdEf" &&
+      c.environment.AWS_REGION == "eu-west-1" &&
+      c.environment.ADMIN_EMAILS == "boss@example.com,ops@example.com" &&
+      c.environment.TRUSTED_PROXY_HOPS == "2" &&
+      c.secrets == {
+        AMQP_URL             = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-production/amqp-url-Am0004"
+        JWT_SECRET           = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-production/jwt-keys-Jw0006:signing::"
+        JWT_ACCEPTED_SECRETS = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-production/jwt-keys-Jw0006:accepted::"
+      }
+    )]) && length(module.ecs.container_contracts) == 3
+    error_message = "every service gets the contract: MONGO_URL (its database, no credentials), MONGO_CREDENTIALS_SECRET and AWS_REGION, ADMIN_EMAILS, TRUSTED_PROXY_HOPS=2 (CloudFront and the load balancer), and AMQP_URL, JWT_SECRET (signing) and JWT_ACCEPTED_SECRETS (accepted) from Secrets Manager"
+  }
+
+  assert {
+    condition     = alltrue(flatten([for c in values(module.ecs.container_contracts) : [for k in ["MONGO_USERNAME", "MONGO_PASSWORD"] : !contains(keys(c.secrets), k) && !contains(keys(c.environment), k)]]))
+    error_message = "no database password is injected at start any more: it would go stale at the first rotation"
+  }
+
+  assert {
+    condition     = module.ecs.role_boundaries == tolist(["arn:aws:iam::123456789012:policy/platform-stack-boundary"]) && output.permissions_boundary_arn == "arn:aws:iam::123456789012:policy/platform-stack-boundary"
+    error_message = "every role of the stack carries bootstrap's permissions boundary (the deploy role could not create them otherwise)"
+  }
+
+  assert {
+    condition     = length(module.alb.ingress) == 1 && alltrue([for r in module.alb.ingress : r.prefix_list_id == "pl-4fa04526" && r.cidr_ipv4 == null && r.cidr_ipv6 == null && r.from_port == 80])
+    error_message = "the load balancer accepts traffic only from CloudFront's origin-facing prefix list"
+  }
+
+  assert {
+    condition     = output.base_url == "https://d111111abcdef8.cloudfront.net"
+    error_message = "the platform's URL is https, CloudFront's name without a domain"
+  }
+
+  assert {
+    condition     = keys(output.execution_role_arns) == ["customer", "products", "shopping"] && keys(output.task_role_arns) == ["customer", "products", "shopping"] && output.alb_dns_name == "internal-platform-123.eu-west-1.elb.amazonaws.com"
     error_message = "the workflows get the load balancer's name and every role ARN"
+  }
+
+  assert {
+    condition = (
+      output.credentials_inputs.prefix == "platform-production" &&
+      output.credentials_inputs.jwt_keys_secret_arn == "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-production/jwt-keys-Jw0006" &&
+      output.credentials_inputs.amqp_url_secret_arn == "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-production/amqp-url-Am0004" &&
+      output.credentials_inputs.broker_security_group_id == module.messaging_access.security_group_id &&
+      output.credentials_inputs.broker_subnet_ids == module.vpc.private_subnet_ids &&
+      output.credentials_inputs.broker_deployment_mode == "SINGLE_INSTANCE"
+    )
+    error_message = "the credentials stack gets the empty secrets to fill and where the broker goes"
   }
 }
 

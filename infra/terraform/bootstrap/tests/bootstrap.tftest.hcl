@@ -36,11 +36,6 @@ override_data {
   values = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"DeployTrust\"}]}" }
 }
 
-override_data {
-  target = data.aws_iam_policy_document.state_bucket
-  values = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"DenyInsecureTransport\"}]}" }
-}
-
 variables {
   github_repository    = "acme/shop-platform"
   github_repository_id = "987654321"
@@ -66,15 +61,16 @@ run "state_bucket" {
   }
 
   assert {
-    condition = anytrue([for s in data.aws_iam_policy_document.state_bucket.statement : (
-      s.effect == "Deny" && contains(s.actions, "s3:*") &&
-      anytrue([for c in s.condition : c.variable == "aws:SecureTransport" && toset(c.values) == toset(["false"])])
+    condition = anytrue([for st in jsondecode(aws_s3_bucket_policy.state.policy).Statement : (
+      st.Effect == "Deny" && st.Principal == "*" && try(st.Action, []) == ["s3:*"] &&
+      try(st.Condition, {}) == { Bool = { "aws:SecureTransport" = "false" } } &&
+      try(st.Resource, []) == ["arn:aws:s3:::platform-tfstate-123456789012-eu-west-1", "arn:aws:s3:::platform-tfstate-123456789012-eu-west-1/*"]
     )])
     error_message = "the bucket policy refuses every request without TLS"
   }
 
   assert {
-    condition     = aws_s3_bucket_policy.state.bucket == aws_s3_bucket.state.id && aws_s3_bucket_policy.state.policy == data.aws_iam_policy_document.state_bucket.json
+    condition     = aws_s3_bucket_policy.state.bucket == aws_s3_bucket.state.id && aws_s3_bucket_policy.state.policy == module.iam_policies.state_bucket_policy_json
     error_message = "that policy is the state bucket's"
   }
 
@@ -126,28 +122,23 @@ run "oidc_roles" {
   }
 
   assert {
-    condition     = aws_iam_role_policy_attachment.plan_read_only.policy_arn == "arn:aws:iam::aws:policy/ReadOnlyAccess" && aws_iam_role_policy_attachment.plan_read_only.role == aws_iam_role.plan.name
-    error_message = "plan reads, it does not write"
+    condition     = aws_iam_role_policy.plan.role == aws_iam_role.plan.id && aws_iam_role_policy.plan.policy == module.iam_policies.plan_policy_json
+    error_message = "plan's only permissions are its own policy (no ReadOnlyAccess, no managed policy at all)"
   }
 
   assert {
-    condition     = toset(flatten([for s in data.aws_iam_policy_document.state_read_and_lock.statement : s.resources if anytrue([for a in s.actions : contains(["s3:PutObject", "s3:DeleteObject"], a)])])) == toset(["arn:aws:s3:::platform-tfstate-123456789012-eu-west-1/*.tflock"]) && aws_iam_role_policy.plan.policy == data.aws_iam_policy_document.plan_extra.json && contains(data.aws_iam_policy_document.plan_extra.source_policy_documents, data.aws_iam_policy_document.state_read_and_lock.json)
-    error_message = "plan writes its lock files in the state bucket, never the state"
+    condition     = keys(aws_iam_role_policy.deploy) == ["iam", "services", "state"] && alltrue([for k, p in aws_iam_role_policy.deploy : p.role == aws_iam_role.deploy.id && p.policy == module.iam_policies.deploy_policy_jsons[k]])
+    error_message = "deploy's permissions are its three policies (no PowerUserAccess)"
   }
 
   assert {
-    condition     = toset(flatten([for s in data.aws_iam_policy_document.plan_extra.statement : s.resources if contains(s.actions, "secretsmanager:GetSecretValue")])) == toset(["arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-*/*"])
-    error_message = "plan reads back the stack's own secrets (to refresh their versions), no others"
+    condition     = aws_iam_policy.stack_boundary.name == "platform-stack-boundary" && aws_iam_policy.stack_boundary.policy == module.iam_policies.boundary_policy_json && output.permissions_boundary_arn == aws_iam_policy.stack_boundary.arn
+    error_message = "the stack's permissions boundary is a policy of its own, named as the stack expects"
   }
 
   assert {
-    condition     = toset(flatten([for s in data.aws_iam_policy_document.deploy_iam.statement : s.resources if s.sid == "ManageStackRoles"])) == toset(["arn:aws:iam::123456789012:role/platform-*"])
-    error_message = "deploy manages IAM roles of the stack only"
-  }
-
-  assert {
-    condition     = anytrue([for s in data.aws_iam_policy_document.deploy_iam.statement : s.effect == "Deny" && contains(s.actions, "iam:*") && s.resources == toset(["arn:aws:iam::123456789012:role/platform-github-*"])])
-    error_message = "deploy can never change the GitHub roles, its own included"
+    condition     = module.iam_policies.boundary_arn == "arn:aws:iam::123456789012:policy/platform-stack-boundary"
+    error_message = "the boundary ARN the deploy policy demands is the one the stack derives from name and account"
   }
 }
 

@@ -1,38 +1,36 @@
+# An internal load balancer in the private subnets: CloudFront reaches it through a VPC origin
+# (modules/edge), nothing on the internet can. TLS ends at CloudFront; the hop from CloudFront's
+# VPC origin to this listener, like the hop to the tasks, stays inside the VPC.
+
 locals {
-  https = var.certificate_arn != null
-  # Rules on the listener clients use: HTTPS with a certificate, plain HTTP without one.
-  routing_listener_arn = local.https ? aws_lb_listener.https[0].arn : aws_lb_listener.http.arn
-  not_found_body       = jsonencode({ error = { code = "NOT_FOUND", message = "no service serves this path" } })
+  not_found_body = jsonencode({ error = { code = "NOT_FOUND", message = "no service serves this path" } })
   # Each service's path prefix (/<name> unless set) and the container ports to reach.
   paths = { for name, s in var.services : name => coalesce(s.path, "/${name}") }
   ports = toset([for s in values(var.services) : tostring(s.port)])
 }
 
+# CloudFront's origin-facing addresses, which its VPC origins connect from (AWS keeps the list).
+data "aws_ec2_managed_prefix_list" "cloudfront" {
+  name = "com.amazonaws.global.cloudfront.origin-facing"
+}
+
 resource "aws_security_group" "alb" {
   name        = "${var.name}-alb"
-  description = "Load balancer: HTTP(S) from the internet, to the service ports in the VPC"
+  description = "Internal load balancer: HTTP from CloudFront's origin-facing addresses, to the service ports in the VPC"
   vpc_id      = var.vpc_id
   tags        = merge(var.tags, { Name = "${var.name}-alb" })
 }
 
-resource "aws_vpc_security_group_ingress_rule" "http" {
-  #checkov:skip=CKV_AWS_260:port 80 is open on purpose: it only redirects to HTTPS when a certificate is set
+# The one ingress rule. The prefix list counts as about 55 rules against the security group's
+# quota of 60: keep other rules off this group.
+resource "aws_vpc_security_group_ingress_rule" "from_cloudfront" {
+  #checkov:skip=CKV_AWS_260:false positive: the check reads prefix_list_ids (aws_security_group_rule's) and misses this rule's prefix_list_id, CloudFront's; CKV2_PLATFORM_3 refuses any ingress from 0.0.0.0/0
   security_group_id = aws_security_group.alb.id
-  description       = "HTTP from anywhere (redirected to HTTPS when a certificate is set)"
+  description       = "HTTP from CloudFront (VPC origin)"
   ip_protocol       = "tcp"
   from_port         = 80
   to_port           = 80
-  cidr_ipv4         = "0.0.0.0/0"
-}
-
-resource "aws_vpc_security_group_ingress_rule" "https" {
-  count             = local.https ? 1 : 0
-  security_group_id = aws_security_group.alb.id
-  description       = "HTTPS from anywhere"
-  ip_protocol       = "tcp"
-  from_port         = 443
-  to_port           = 443
-  cidr_ipv4         = "0.0.0.0/0"
+  prefix_list_id    = data.aws_ec2_managed_prefix_list.cloudfront.id
 }
 
 resource "aws_vpc_security_group_egress_rule" "to_services" {
@@ -47,12 +45,13 @@ resource "aws_vpc_security_group_egress_rule" "to_services" {
 
 resource "aws_lb" "this" {
   #checkov:skip=CKV_AWS_91:access logs need a log bucket of their own; switch them on with access_logs_bucket
-  #checkov:skip=CKV2_AWS_28:a WAF is an add-on with its own rules and cost; attach one to the ALB if you need it
+  #checkov:skip=CKV2_AWS_28:a WAF is an add-on with its own rules and cost; attach one to the CloudFront distribution if you need it
+  #checkov:skip=CKV2_AWS_20:internal load balancer: clients reach CloudFront, which redirects their HTTP to HTTPS (modules/edge)
   name                       = var.name
-  internal                   = false
+  internal                   = true
   load_balancer_type         = "application"
   security_groups            = [aws_security_group.alb.id]
-  subnets                    = var.public_subnet_ids
+  subnets                    = var.subnet_ids
   drop_invalid_header_fields = true
   enable_deletion_protection = var.deletion_protection
   idle_timeout               = 60
@@ -69,7 +68,7 @@ resource "aws_lb" "this" {
 }
 
 resource "aws_lb_target_group" "service" {
-  #checkov:skip=CKV_AWS_378:TLS ends at the load balancer; the hop to the tasks stays inside the VPC
+  #checkov:skip=CKV_AWS_378:TLS ends at CloudFront; the hops to the load balancer and the tasks stay inside the VPC
   for_each             = var.services
   name                 = substr("${var.name}-${each.key}", 0, 32)
   port                 = each.value.port
@@ -90,43 +89,12 @@ resource "aws_lb_target_group" "service" {
 }
 
 resource "aws_lb_listener" "http" {
-  #checkov:skip=CKV_AWS_2:HTTP redirects to HTTPS when a certificate is set; without one the stack is HTTP only by choice
-  #checkov:skip=CKV_AWS_103:the HTTP listener never negotiates TLS; the HTTPS listener uses a TLS 1.2+ policy
-  #checkov:skip=CKV2_AWS_20:the HTTP listener redirects to HTTPS whenever a certificate is set
+  #checkov:skip=CKV_AWS_2:internal listener behind CloudFront, which serves HTTPS to clients and redirects their HTTP; the VPC origin's hop stays in the VPC
+  #checkov:skip=CKV_AWS_103:the listener never negotiates TLS: CloudFront does, with its own policy
+  #checkov:skip=CKV2_AWS_20:clients never reach this listener; CloudFront redirects their HTTP to HTTPS
   load_balancer_arn = aws_lb.this.arn
   port              = 80
   protocol          = "HTTP"
-
-  default_action {
-    type = local.https ? "redirect" : "fixed-response"
-
-    dynamic "redirect" {
-      for_each = local.https ? [1] : []
-      content {
-        protocol    = "HTTPS"
-        port        = "443"
-        status_code = "HTTP_301"
-      }
-    }
-
-    dynamic "fixed_response" {
-      for_each = local.https ? [] : [1]
-      content {
-        content_type = "application/json"
-        status_code  = "404"
-        message_body = local.not_found_body
-      }
-    }
-  }
-}
-
-resource "aws_lb_listener" "https" {
-  count             = local.https ? 1 : 0
-  load_balancer_arn = aws_lb.this.arn
-  port              = 443
-  protocol          = "HTTPS"
-  ssl_policy        = "ELBSecurityPolicy-TLS13-1-2-2021-06"
-  certificate_arn   = var.certificate_arn
 
   default_action {
     type = "fixed-response"
@@ -141,7 +109,7 @@ resource "aws_lb_listener" "https" {
 # /<path> and /<path>/* go to the service unchanged; the services strip their prefix.
 resource "aws_lb_listener_rule" "service" {
   for_each     = var.services
-  listener_arn = local.routing_listener_arn
+  listener_arn = aws_lb_listener.http.arn
   priority     = each.value.priority
 
   condition {

@@ -1,11 +1,11 @@
 output "dns_name" {
-  description = "DNS name of the load balancer."
+  description = "DNS name of the load balancer (resolves to private addresses: it is internal)."
   value       = aws_lb.this.dns_name
 }
 
-output "zone_id" {
-  description = "Route 53 zone of the load balancer, for alias records."
-  value       = aws_lb.this.zone_id
+output "arn" {
+  description = "ARN of the load balancer (CloudFront's VPC origin points at it)."
+  value       = aws_lb.this.arn
 }
 
 output "arn_suffix" {
@@ -19,8 +19,9 @@ output "security_group_id" {
 }
 
 output "target_group_arns" {
-  description = "Target group ARN per service."
+  description = "Target group ARN per service, available once its listener rule exists: an ECS service registered with a target group that no listener uses fails to create."
   value       = { for name, tg in aws_lb_target_group.service : name => tg.arn }
+  depends_on  = [aws_lb_listener_rule.service]
 }
 
 output "target_group_arn_suffixes" {
@@ -28,9 +29,18 @@ output "target_group_arn_suffixes" {
   value       = { for name, tg in aws_lb_target_group.service : name => tg.arn_suffix }
 }
 
-output "base_url" {
-  description = "URL clients use: https when a certificate is set."
-  value       = "${local.https ? "https" : "http"}://${aws_lb.this.dns_name}"
+output "ingress" {
+  description = "Every ingress rule of the load balancer's security group: port, and the source security group, CIDR block or prefix list."
+  value = [
+    for r in [aws_vpc_security_group_ingress_rule.from_cloudfront] : {
+      from_port                    = r.from_port
+      to_port                      = r.to_port
+      referenced_security_group_id = r.referenced_security_group_id
+      cidr_ipv4                    = r.cidr_ipv4
+      cidr_ipv6                    = r.cidr_ipv6
+      prefix_list_id               = r.prefix_list_id
+    }
+  ]
 }
 
 output "routes" {

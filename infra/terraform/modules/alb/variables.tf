@@ -18,12 +18,12 @@ variable "vpc_cidr" {
   type        = string
 }
 
-variable "public_subnet_ids" {
-  description = "Public subnets in two or more availability zones."
+variable "subnet_ids" {
+  description = "Private subnets in two or more availability zones (the load balancer is internal)."
   type        = list(string)
 
   validation {
-    condition     = length(var.public_subnet_ids) >= 2
+    condition     = length(var.subnet_ids) >= 2
     error_message = "An application load balancer needs subnets in at least two availability zones."
   }
 }
@@ -45,12 +45,6 @@ variable "services" {
     condition     = alltrue([for s in values(var.services) : s.path == null || can(regex("^(/[a-z0-9][a-z0-9._-]*)+$", s.path))]) && alltrue([for s in values(var.services) : s.port >= 1 && s.port <= 65535])
     error_message = "A path is /segment[/segment...] without a trailing slash; a port is 1-65535."
   }
-}
-
-variable "certificate_arn" {
-  description = "ACM certificate for HTTPS. With one, HTTP redirects to HTTPS; without, the load balancer serves HTTP only."
-  type        = string
-  default     = null
 }
 
 variable "deletion_protection" {

@@ -1,8 +1,11 @@
 # Amazon DocumentDB in the private subnets, reachable from the tasks only, TLS required,
 # encrypted, backed up. RDS manages the master password in Secrets Manager
-# (manage_master_user_password): Terraform never sees it, and it can be rotated without a deploy.
-# The services get it as MONGO_USERNAME / MONGO_PASSWORD from that secret and their connection
-# string, without credentials, from a secret of their own.
+# (manage_master_user_password) and rotates it every 7 days: Terraform never sees it. The services
+# read that secret themselves (MONGO_CREDENTIALS_SECRET, with their task role) at start and again
+# whenever authentication fails, so a rotation needs no deploy. Their connection strings hold no
+# credentials, so they are plain environment variables. (Provider 5.100 cannot put the managed
+# secret under the stack's key: it is encrypted with aws/secretsmanager, which any principal
+# allowed to read the secret may use through Secrets Manager.)
 
 resource "aws_security_group" "db" {
   name        = "${var.name}-docdb"
@@ -69,6 +72,9 @@ resource "aws_docdb_cluster" "this" {
   final_snapshot_identifier       = var.deletion_protection ? "${var.name}-final" : null
   apply_immediately               = false
   tags                            = var.tags
+
+  # the log groups exist, with their retention and key, before DocumentDB writes to them
+  depends_on = [aws_cloudwatch_log_group.exports]
 }
 
 resource "aws_docdb_cluster_instance" "this" {
@@ -80,25 +86,12 @@ resource "aws_docdb_cluster_instance" "this" {
   tags                       = var.tags
 }
 
-# One connection string per service, naming the service's own database. DocumentDB needs
-# retryWrites=false; TLS is verified against MONGO_TLS_CA_FILE (the RDS bundle in the image).
-resource "aws_secretsmanager_secret" "mongo_url" {
-  #checkov:skip=CKV2_AWS_57:holds no credential (those are in the RDS-managed, rotatable master secret)
-  for_each                = toset(var.databases)
-  name                    = "${var.name}/${each.key}/mongo-url"
-  description             = "MONGO_URL of ${each.key} (credentials come from the master user secret)"
-  kms_key_id              = var.kms_key_arn
-  recovery_window_in_days = var.secret_recovery_window_days
-  tags                    = merge(var.tags, { Service = each.key })
-}
-
-resource "aws_secretsmanager_secret_version" "mongo_url" {
-  for_each  = aws_secretsmanager_secret.mongo_url
-  secret_id = each.value.id
-  secret_string = format(
-    "mongodb://%s:%d/%s?tls=true&replicaSet=rs0&readPreference=primary&retryWrites=false&authSource=admin",
-    aws_docdb_cluster.this.endpoint,
-    aws_docdb_cluster.this.port,
-    each.key,
-  )
+# DocumentDB publishes its audit and profiler logs to these groups; created here first, they get a
+# retention and the platform key (left to DocumentDB, they would be kept forever, unencrypted).
+resource "aws_cloudwatch_log_group" "exports" {
+  for_each          = toset(["audit", "profiler"])
+  name              = "/aws/docdb/${var.name}/${each.key}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+  tags              = var.tags
 }

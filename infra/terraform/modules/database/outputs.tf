@@ -8,13 +8,25 @@ output "security_group_id" {
   value       = aws_security_group.db.id
 }
 
-output "mongo_url_secret_arns" {
-  description = "ARN of each service's MONGO_URL secret."
-  value       = { for name, s in aws_secretsmanager_secret.mongo_url : name => s.arn }
+output "mongo_urls" {
+  description = "MONGO_URL per service: the cluster, the service's own database, TLS, retryWrites=false (DocumentDB), no credentials."
+  value = {
+    for db in var.databases : db => format(
+      "mongodb://%s:%d/%s?tls=true&replicaSet=rs0&readPreference=primary&retryWrites=false&authSource=admin",
+      aws_docdb_cluster.this.endpoint,
+      aws_docdb_cluster.this.port,
+      db,
+    )
+  }
+}
+
+output "log_groups" {
+  description = "The cluster's audit and profiler log groups, with their retention."
+  value       = { for k, g in aws_cloudwatch_log_group.exports : k => { name = g.name, retention_in_days = g.retention_in_days, kms_key_id = g.kms_key_id } }
 }
 
 output "master_user_secret_arn" {
-  description = "ARN of the RDS-managed secret with the master user's username and password (JSON)."
+  description = "ARN of the RDS-managed secret with the master user's username and password (JSON), rotated by RDS every 7 days."
   value       = aws_docdb_cluster.this.master_user_secret[0].secret_arn
 }
 

@@ -1,5 +1,5 @@
 variable "name" {
-  description = "Name of the DocumentDB cluster and prefix of its secrets."
+  description = "Name of the DocumentDB cluster (its log groups are /aws/docdb/<name>/...)."
   type        = string
 }
 
@@ -24,7 +24,7 @@ variable "client_security_group_id" {
 }
 
 variable "databases" {
-  description = "One database (and one MONGO_URL secret) per service."
+  description = "One database (and one MONGO_URL) per service."
   type        = list(string)
 }
 
@@ -74,14 +74,19 @@ variable "deletion_protection" {
   default     = true
 }
 
-variable "secret_recovery_window_days" {
-  description = "Days a deleted secret can still be restored (0 deletes at once)."
+variable "log_retention_days" {
+  description = "Days to keep the audit and profiler logs (a year by default: audit logs are what an investigation needs)."
   type        = number
-  default     = 7
+  default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a retention CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, ...)."
+  }
 }
 
 variable "kms_key_arn" {
-  description = "KMS key for storage and secrets."
+  description = "KMS key for storage and the log groups."
   type        = string
 }
 

@@ -143,10 +143,11 @@ data "aws_iam_policy_document" "ecs_tasks_assume" {
 # The execution role (used by ECS to start the task): per service, and allowed no more than that
 # service's image, log group and secrets.
 resource "aws_iam_role" "execution" {
-  for_each           = var.services
-  name               = "${var.name}-${each.key}-execution"
-  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
-  tags               = merge(var.tags, { Service = each.key })
+  for_each             = var.services
+  name                 = "${var.name}-${each.key}-execution"
+  assume_role_policy   = data.aws_iam_policy_document.ecs_tasks_assume.json
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = merge(var.tags, { Service = each.key })
 }
 
 data "aws_iam_policy_document" "execution" {
@@ -195,12 +196,35 @@ resource "aws_iam_role_policy" "execution" {
   policy   = data.aws_iam_policy_document.execution[each.key].json
 }
 
-# The task role (what the application itself may do in AWS): nothing, except ECS Exec's channel.
+# The task role (what the application itself may do in AWS): read the secrets the service reads
+# at run time (the database's managed credentials, which RDS rotates: the service reads them again
+# when authentication fails), and ECS Exec's channel when that is on.
 resource "aws_iam_role" "task" {
-  for_each           = var.services
-  name               = "${var.name}-${each.key}-task"
-  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
-  tags               = merge(var.tags, { Service = each.key })
+  for_each             = var.services
+  name                 = "${var.name}-${each.key}-task"
+  assume_role_policy   = data.aws_iam_policy_document.ecs_tasks_assume.json
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = merge(var.tags, { Service = each.key })
+}
+
+# Exactly the secrets listed in task_secrets. The database's managed secret is encrypted with the
+# AWS-managed key aws/secretsmanager, which Secrets Manager uses for any principal allowed to read
+# the secret: no kms statement is needed.
+data "aws_iam_policy_document" "task_secrets" {
+  for_each = { for name, s in var.services : name => s if length(s.task_secrets) > 0 }
+
+  statement {
+    sid       = "ReadRuntimeSecrets"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = each.value.task_secrets
+  }
+}
+
+resource "aws_iam_role_policy" "task_secrets" {
+  for_each = data.aws_iam_policy_document.task_secrets
+  name     = "runtime-secrets-${each.key}"
+  role     = aws_iam_role.task[each.key].id
+  policy   = each.value.json
 }
 
 # With ECS Exec on: the session channel, its KMS encryption and its log group (the agent in the

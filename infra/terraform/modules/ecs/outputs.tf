@@ -76,3 +76,27 @@ output "execution_role_access" {
     }
   }
 }
+
+output "task_role_access" {
+  description = "Per service, the secrets its task role may read at run time (an audit of the least-privilege rule)."
+  value = {
+    for name, _ in var.services : name => try(sort(flatten([
+      for st in data.aws_iam_policy_document.task_secrets[name].statement : st.resources
+    ])), [])
+  }
+}
+
+output "role_boundaries" {
+  description = "The permissions boundary of every role of the module."
+  value       = distinct(concat([for r in aws_iam_role.execution : r.permissions_boundary], [for r in aws_iam_role.task : r.permissions_boundary]))
+}
+
+output "container_contracts" {
+  description = "Per service, what its container gets, as registered in the task definition: environment (name => value) and secrets (name => valueFrom, a reference, never a value)."
+  value = {
+    for name, t in aws_ecs_task_definition.service : name => {
+      environment = { for e in jsondecode(t.container_definitions)[0].environment : e.name => e.value }
+      secrets     = { for e in jsondecode(t.container_definitions)[0].secrets : e.name => e.valueFrom }
+    }
+  }
+}

@@ -5,8 +5,10 @@ variable "name" {
 
 variable "services" {
   description = <<-EOT
-    Per service: task size, counts, the container port (PORT), plain environment and secrets
-    (variable name => secret ARN, or <ARN>:<json key>:: for one key of a JSON secret).
+    Per service: task size, counts, the container port (PORT), plain environment, secrets ECS
+    injects at start (variable name => secret ARN, or <ARN>:<json key>:: for one key of a JSON
+    secret; the execution role reads them) and task_secrets, the secret ARNs the running service
+    reads itself (the task role may read exactly those).
     cpu/memory must be a Fargate combination (256/512-2048, 512/1024-4096, 1024/2048-8192, ...).
   EOT
   type = map(object({
@@ -17,6 +19,7 @@ variable "services" {
     port          = optional(number, 8080)
     environment   = optional(map(string), {})
     secrets       = map(string)
+    task_secrets  = optional(list(string), [])
   }))
 
   validation {
@@ -151,6 +154,12 @@ variable "enable_ecs_exec" {
   description = "Allow aws ecs execute-command into tasks (needs the ssmmessages endpoint; the image has no shell, so mostly for port forwarding)."
   type        = bool
   default     = false
+}
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary of the execution and task roles (bootstrap's <name>-stack-boundary: the deploy role may create roles only with it)."
+  type        = string
+  default     = null
 }
 
 variable "kms_key_arn" {

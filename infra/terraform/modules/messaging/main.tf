@@ -1,57 +1,30 @@
-# Amazon MQ for RabbitMQ in the private subnets, reachable from the tasks only (AMQPS, 5671).
-# Amazon MQ takes the broker user's password as a plain argument, so, unlike the database's, it
-# is in the Terraform state (the state bucket is private and encrypted, see bootstrap/). It is
-# made by Secrets Manager's generator when the broker is created and never changes by accident:
-# bump credentials_version to replace it.
+# Amazon MQ for RabbitMQ in the private subnets (its security group, AMQPS from the tasks only, is
+# the main stack's: modules/messaging-access). Used by the credentials stack only.
+#
+# What stays in this stack's state, and why: Amazon MQ takes the broker user's password as a plain
+# argument (aws_mq_broker has no write-only one in provider 5.100), so the password is in the
+# broker's state, and in terraform_data.password below, which holds it steady from run to run.
+# That state is the credentials stack's: only the deploy role can read it (the plan role and the
+# bucket policy keep pull requests out), and it travels in no artifact. It is in no log: the value
+# is sensitive (a plan prints "(sensitive value)"). Not Secrets Manager's generator as a data source:
+# its id is the password, and Terraform prints "Read complete [id=...]" in every plan's log. The
+# AMQP_URL secret's value is written through a write-only argument: not in the state.
+# The provider ignores every change of `user` once the broker exists (RabbitMQ users are managed
+# in RabbitMQ, not through Amazon MQ's API): changing the password goes through the management
+# API instead, docs/SECURITY.md.
 
 locals {
-  cluster = var.deployment_mode == "CLUSTER_MULTI_AZ"
+  cluster  = var.deployment_mode == "CLUSTER_MULTI_AZ"
+  password = terraform_data.password.output
 }
 
-resource "aws_security_group" "broker" {
-  name        = "${var.name}-mq"
-  description = "Amazon MQ: AMQPS from the service tasks only"
-  vpc_id      = var.vpc_id
-  tags        = merge(var.tags, { Name = "${var.name}-mq" })
-}
-
-resource "aws_vpc_security_group_ingress_rule" "amqps_from_tasks" {
-  security_group_id            = aws_security_group.broker.id
-  description                  = "AMQPS from the service tasks"
-  ip_protocol                  = "tcp"
-  from_port                    = 5671
-  to_port                      = 5671
-  referenced_security_group_id = var.client_security_group_id
-}
-
-data "aws_secretsmanager_random_password" "admin" {
-  password_length     = 32
-  exclude_punctuation = true
-}
-
-resource "aws_secretsmanager_secret" "admin" {
-  #checkov:skip=CKV2_AWS_57:Amazon MQ has no rotation function for RabbitMQ users; bump credentials_version to rotate
-  name                    = "${var.name}/mq-admin-password"
-  description             = "Password of the Amazon MQ user ${var.username}"
-  kms_key_id              = var.kms_key_arn
-  recovery_window_in_days = var.secret_recovery_window_days
-  tags                    = var.tags
-}
-
-# The generator answers anew on every plan; the value is written when credentials_version
-# changes and otherwise left alone.
-resource "aws_secretsmanager_secret_version" "admin" {
-  secret_id     = aws_secretsmanager_secret.admin.id
-  secret_string = data.aws_secretsmanager_random_password.admin.random_password
+# 40 hex characters (160 bits) from crypto/rand (uuid(), evaluated at apply time), drawn once.
+resource "terraform_data" "password" {
+  input = sensitive(substr(sha256(join("", [uuid(), uuid()])), 0, 40))
 
   lifecycle {
-    ignore_changes       = [secret_string]
-    replace_triggered_by = [terraform_data.credentials_version]
+    ignore_changes = [input]
   }
-}
-
-resource "terraform_data" "credentials_version" {
-  input = var.credentials_version
 }
 
 resource "aws_mq_broker" "this" {
@@ -63,14 +36,14 @@ resource "aws_mq_broker" "this" {
   deployment_mode            = var.deployment_mode
   publicly_accessible        = false
   subnet_ids                 = local.cluster ? var.subnet_ids : [var.subnet_ids[0]]
-  security_groups            = [aws_security_group.broker.id]
+  security_groups            = [var.security_group_id]
   auto_minor_version_upgrade = true
   apply_immediately          = false
   tags                       = var.tags
 
   user {
     username = var.username
-    password = aws_secretsmanager_secret_version.admin.secret_string
+    password = local.password
   }
 
   logs {
@@ -84,20 +57,22 @@ resource "aws_mq_broker" "this" {
   }
 }
 
-resource "aws_secretsmanager_secret" "amqp_url" {
-  #checkov:skip=CKV2_AWS_57:derived from the broker password, rewritten with it
-  name                    = "${var.name}/amqp-url"
-  description             = "AMQP_URL of the services (AMQPS, with credentials)"
-  kms_key_id              = var.kms_key_arn
-  recovery_window_in_days = var.secret_recovery_window_days
-  tags                    = var.tags
-}
-
+# The services' AMQP_URL, written when the broker is created (and again if it is ever replaced:
+# a new broker has a new endpoint and gets the password of that run).
 resource "aws_secretsmanager_secret_version" "amqp_url" {
-  secret_id = aws_secretsmanager_secret.amqp_url.id
-  secret_string = replace(
+  secret_id = var.amqp_url_secret_arn
+  secret_string_wo = replace(
     aws_mq_broker.this.instances[0].endpoints[0],
     "amqps://",
-    "amqps://${urlencode(var.username)}:${urlencode(aws_secretsmanager_secret_version.admin.secret_string)}@",
+    "amqps://${urlencode(var.username)}:${urlencode(local.password)}@",
   )
+  secret_string_wo_version = 1
+  # Keeps this version from being deprecated and deleted when the password procedure writes new
+  # ones (Terraform would otherwise write the old value again).
+  version_stages = ["AWSCURRENT", "terraform-initial"]
+
+  lifecycle {
+    ignore_changes       = [version_stages]
+    replace_triggered_by = [aws_mq_broker.this.id]
+  }
 }

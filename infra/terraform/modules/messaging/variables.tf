@@ -1,10 +1,5 @@
 variable "name" {
-  description = "Name of the broker and prefix of its secrets."
-  type        = string
-}
-
-variable "vpc_id" {
-  description = "VPC of the broker."
+  description = "Name of the broker."
   type        = string
 }
 
@@ -18,8 +13,13 @@ variable "subnet_ids" {
   }
 }
 
-variable "client_security_group_id" {
-  description = "Security group of the service tasks: the only source allowed to connect."
+variable "security_group_id" {
+  description = "The broker's security group (the main stack's modules/messaging-access)."
+  type        = string
+}
+
+variable "amqp_url_secret_arn" {
+  description = "ARN of the empty <prefix>/amqp-url secret the main stack created."
   type        = string
 }
 
@@ -55,23 +55,6 @@ variable "username" {
   description = "Broker user the services connect as."
   type        = string
   default     = "platform"
-}
-
-variable "credentials_version" {
-  description = "Bump to generate a new broker password and rewrite the AMQP_URL secret."
-  type        = number
-  default     = 1
-}
-
-variable "secret_recovery_window_days" {
-  description = "Days a deleted secret can still be restored (0 deletes at once)."
-  type        = number
-  default     = 7
-}
-
-variable "kms_key_arn" {
-  description = "KMS key for the secrets."
-  type        = string
 }
 
 variable "tags" {

@@ -34,7 +34,9 @@ resource "aws_internet_gateway" "this" {
   tags   = merge(var.tags, { Name = var.name })
 }
 
-# Public subnets hold the load balancer only; tasks, database and broker live in private ones.
+# Public subnets hold nothing today (the load balancer is internal, behind CloudFront's VPC origin);
+# they and the internet gateway stay, which VPC origins require. Tasks, load balancer, database and
+# broker live in the private ones.
 resource "aws_subnet" "public" {
   count                   = var.az_count
   vpc_id                  = aws_vpc.this.id
@@ -140,10 +142,11 @@ data "aws_iam_policy_document" "flow_logs_assume" {
 }
 
 resource "aws_iam_role" "flow_logs" {
-  count              = var.flow_logs_retention_days > 0 ? 1 : 0
-  name               = "${var.name}-vpc-flow-logs"
-  assume_role_policy = data.aws_iam_policy_document.flow_logs_assume.json
-  tags               = var.tags
+  count                = var.flow_logs_retention_days > 0 ? 1 : 0
+  name                 = "${var.name}-vpc-flow-logs"
+  assume_role_policy   = data.aws_iam_policy_document.flow_logs_assume.json
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = var.tags
 }
 
 data "aws_iam_policy_document" "flow_logs" {

@@ -9,7 +9,7 @@ output "cidr_block" {
 }
 
 output "public_subnet_ids" {
-  description = "Subnets for the load balancer only."
+  description = "Public subnets: nothing runs in them (the load balancer is internal); kept with the internet gateway CloudFront VPC origins require."
   value       = aws_subnet.public[*].id
 }
 

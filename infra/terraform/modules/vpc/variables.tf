@@ -42,6 +42,12 @@ variable "flow_logs_retention_days" {
   }
 }
 
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary of the flow logs role (bootstrap's <name>-stack-boundary)."
+  type        = string
+  default     = null
+}
+
 variable "kms_key_arn" {
   description = "KMS key that encrypts the flow log group."
   type        = string

@@ -16,14 +16,23 @@ mock_data "aws_partition" {
 mock_data "aws_iam_policy_document" {
   defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
 }
-mock_data "aws_secretsmanager_random_password" {
-  defaults = { random_password = "mockedpasswordmockedpassword0123" }
-}
 mock_resource "aws_lb" {
-  defaults = { arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/platform/0123456789abcdef", arn_suffix = "app/platform/0123456789abcdef", dns_name = "platform-123.eu-west-1.elb.amazonaws.com" }
+  defaults = { arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/platform/0123456789abcdef", arn_suffix = "app/platform/0123456789abcdef", dns_name = "internal-platform-123.eu-west-1.elb.amazonaws.com" }
+}
+mock_data "aws_ec2_managed_prefix_list" {
+  defaults = { id = "pl-4fa04526", name = "com.amazonaws.global.cloudfront.origin-facing" }
+}
+mock_resource "aws_cloudfront_vpc_origin" {
+  defaults = { id = "vo_0123456789abcdef", arn = "arn:aws:cloudfront::123456789012:vpcorigin/vo_0123456789abcdef" }
+}
+mock_resource "aws_cloudfront_distribution" {
+  defaults = { id = "E0123456789ABC", domain_name = "d111111abcdef8.cloudfront.net", hosted_zone_id = "Z2FDTNDATAQYW2", arn = "arn:aws:cloudfront::123456789012:distribution/E0123456789ABC" }
+}
+mock_resource "aws_acm_certificate" {
+  defaults = { arn = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555" }
 }
 mock_resource "aws_docdb_cluster" {
-  defaults = { endpoint = "platform.cluster-abc.eu-west-1.docdb.amazonaws.com", port = 27017, master_user_secret = [{ kms_key_id = "", secret_status = "active", secret_arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-abc-AbCdEf" }] }
+  defaults = { endpoint = "platform.cluster-abc.eu-west-1.docdb.amazonaws.com", port = 27017, master_user_secret = [{ kms_key_id = "arn:aws:kms:eu-west-1:123456789012:key/aws-secretsmanager", secret_status = "active", secret_arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-abc-AbCdEf" }] }
 }
 mock_resource "aws_mq_broker" {
   defaults = { instances = [{ console_url = "https://b-1.mq.eu-west-1.amazonaws.com", ip_address = "10.20.128.10", endpoints = ["amqps://b-1.mq.eu-west-1.amazonaws.com:5671"] }] }

@@ -1,0 +1,210 @@
+# The exact policy documents of the GitHub roles, the stack's permissions boundary and the state
+# bucket (modules/iam-policies, no provider involved), read as an attacker would: what a pull
+# request can reach with the plan role, and whether the deploy role can make itself an
+# administrator. check.sh also runs parliament on the same JSON.
+
+variables {
+  name              = "platform"
+  account_id        = "123456789012"
+  region            = "eu-west-1"
+  state_bucket      = "platform-tfstate-123456789012-eu-west-1"
+  state_kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/11111111-1111-1111-1111-111111111111"
+}
+
+run "plan_role_reads_no_secret_and_writes_nothing" {
+  command = apply
+  module {
+    source = "../modules/iam-policies"
+  }
+
+  assert {
+    condition     = alltrue([for st in jsondecode(output.plan_policy_json).Statement : st.Effect == "Allow"])
+    error_message = "the plan policy only allows (its limits come from what it does not list)"
+  }
+
+  assert {
+    condition = alltrue(flatten([for st in jsondecode(output.plan_policy_json).Statement : [
+      for a in st.Action : can(regex("^[a-z0-9-]+:(Describe|Get|List)[A-Za-z]+$", a)) || a == "kms:Decrypt"
+    ]]))
+    error_message = "every action of the plan role reads (Describe, Get, List): no write, no wildcard"
+  }
+
+  assert {
+    condition = length(flatten([for st in jsondecode(output.plan_policy_json).Statement : [
+      for a in st.Action : a if contains(["secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue", "ssm:GetParameter", "ssm:GetParameters", "logs:GetLogEvents", "logs:FilterLogEvents", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage", "lambda:GetFunction", "ec2:DescribeLaunchTemplateVersions", "ec2:DescribeInstanceAttribute"], a)
+    ]])) == 0
+    error_message = "no action of the plan role returns a secret value, a log event, an image or user data"
+  }
+
+  assert {
+    condition = [for st in jsondecode(output.plan_policy_json).Statement : st if st.Action == ["kms:Decrypt"]] == [{
+      Sid       = "DecryptStateThroughS3"
+      Effect    = "Allow"
+      Action    = ["kms:Decrypt"]
+      Resource  = [var.state_kms_key_arn]
+      Condition = { StringEquals = { "kms:ViaService" = "s3.eu-west-1.amazonaws.com" } }
+    }]
+    error_message = "the plan role decrypts with the state's key only, and only through S3 (never a secret's key)"
+  }
+
+  assert {
+    condition = toset(flatten([for st in jsondecode(output.plan_policy_json).Statement : st.Resource if anytrue([for a in st.Action : startswith(a, "s3:")])])) == toset([
+      "arn:aws:s3:::platform-tfstate-123456789012-eu-west-1",
+      "arn:aws:s3:::platform-tfstate-123456789012-eu-west-1/platform/*",
+    ]) && one([for st in jsondecode(output.plan_policy_json).Statement : st.Action if st.Sid == "ReadSecretFreeStates"]) == ["s3:GetObject"]
+    error_message = "the plan role reads the objects under platform/ of the state bucket and no other object of any bucket (the credentials states are under credentials/)"
+  }
+
+  assert {
+    condition     = one([for st in jsondecode(output.plan_policy_json).Statement : st.Resource if st.Sid == "ReadStackRoles"]) == ["arn:aws:iam::123456789012:role/platform-*"] && one([for st in jsondecode(output.plan_policy_json).Statement : st.Resource if st.Sid == "DescribeStackSecrets"]) == ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-*"]
+    error_message = "the plan role reads the stack's own roles and the metadata of the stack's own secrets"
+  }
+}
+
+run "deploy_role_cannot_escalate" {
+  command = apply
+  module {
+    source = "../modules/iam-policies"
+  }
+
+  # every Allow statement of the three deploy policies
+  assert {
+    condition = length([for st in flatten([for p in values(output.deploy_policy_jsons) : jsondecode(p).Statement]) : st if st.Effect == "Allow" && anytrue([
+      for a in try(st.Action, []) : can(regex("^(sts|lambda|ssm|iam|organizations|account|codebuild|cloudformation|glue|sagemaker|ec2-instance-connect|ssm-guiconnect):\\*$|^\\*$|^(sts:AssumeRole|ec2:RunInstances|ec2:ModifyInstanceAttribute|ec2:AssociateIamInstanceProfile|iam:AttachUserPolicy|iam:PutUserPolicy|iam:CreateAccessKey|iam:CreateLoginProfile|iam:CreatePolicyVersion|iam:SetDefaultPolicyVersion|iam:CreatePolicy|iam:AddUserToGroup|iam:DeleteRolePermissionsBoundary)$", a))
+    ])]) == 0
+    error_message = "deploy gets no wildcard service, no sts:AssumeRole, no compute outside ECS, no user, policy-version or boundary-removal IAM action"
+  }
+
+  assert {
+    condition = alltrue([for st in jsondecode(output.deploy_policy_jsons.iam).Statement : (
+      st.Effect == "Deny" || !anytrue([for a in st.Action : contains(["iam:CreateRole", "iam:PutRolePolicy", "iam:PutRolePermissionsBoundary", "iam:AttachRolePolicy", "iam:DeleteRolePolicy", "iam:DetachRolePolicy"], a)]) ||
+      try(st.Condition.StringEquals["iam:PermissionsBoundary"], "") == "arn:aws:iam::123456789012:policy/platform-stack-boundary"
+    )])
+    error_message = "every allowed call that creates a role or changes its policies requires the stack's boundary on that role"
+  }
+
+  assert {
+    condition     = !contains(flatten([for p in values(output.deploy_policy_jsons) : [for st in jsondecode(p).Statement : try(st.Action, []) if st.Effect == "Allow"]]), "iam:AttachRolePolicy")
+    error_message = "with no approved managed policy, deploy attaches none (the stack uses inline policies only): no AdministratorAccess on a role of its own"
+  }
+
+  assert {
+    condition = [for st in jsondecode(output.deploy_policy_jsons.iam).Statement : st if contains(st.Action, "iam:PassRole")] == [{
+      Sid       = "PassStackRolesToTheirServices"
+      Effect    = "Allow"
+      Action    = ["iam:PassRole"]
+      Resource  = ["arn:aws:iam::123456789012:role/platform-*"]
+      Condition = { StringEquals = { "iam:PassedToService" = ["ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com"] } }
+    }]
+    error_message = "deploy passes the stack's roles to ECS tasks and VPC flow logs only"
+  }
+
+  assert {
+    condition = alltrue([for st in jsondecode(output.deploy_policy_jsons.iam).Statement : (
+      st.Effect == "Deny" || st.Resource == ["arn:aws:iam::123456789012:role/platform-*"] || st.Resource == ["arn:aws:iam::123456789012:role/aws-service-role/*"]
+    )])
+    error_message = "deploy's IAM rights are on the stack's roles (and service-linked roles) only: no user, group, policy or provider"
+  }
+
+  assert {
+    condition = anytrue([for st in jsondecode(output.deploy_policy_jsons.iam).Statement : st.Effect == "Deny" && st.Action == ["iam:*"] && st.Resource == ["arn:aws:iam::123456789012:role/platform-github-*"]]) && anytrue([
+      for st in jsondecode(output.deploy_policy_jsons.iam).Statement : st.Effect == "Deny" && st.Resource == ["arn:aws:iam::123456789012:policy/platform-stack-boundary"] && toset(st.Action) == toset(["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion"])
+      ]) && anytrue([
+      for st in jsondecode(output.deploy_policy_jsons.iam).Statement : st.Effect == "Deny" && st.Action == ["iam:DeleteRolePermissionsBoundary"] && st.Resource == ["*"]
+    ])
+    error_message = "deploy can never change the GitHub roles (its own included), the boundary policy, or take a boundary off a role"
+  }
+
+  assert {
+    condition = alltrue([for st in jsondecode(output.deploy_policy_jsons.services).Statement : (
+      st.Effect == "Deny" || !anytrue([for a in try(st.Action, []) : can(regex("^(ecr:(Put|Upload|Complete|Initiate|BatchDelete|Delete|Create)|ecs:(RunTask|StartTask|ExecuteCommand|UpdateService|CreateService)|secretsmanager:(GetSecretValue|PutSecretValue))", a))]) ||
+      alltrue([for r in st.Resource : can(regex(":(repository/platform-\\*|cluster/platform-\\*|service/platform-\\*/\\*|task/platform-\\*/\\*|task-definition/platform-\\*:\\*|secret:platform-\\*)$", r))])
+    )])
+    error_message = "images, tasks and secret values of other workloads are out of reach: pushing, starting tasks and reading or writing secrets only on <name>-... resources"
+  }
+
+  assert {
+    condition = anytrue([for st in jsondecode(output.deploy_policy_jsons.services).Statement : (
+      st.Effect == "Deny" && try(st.Resource, []) == [var.state_kms_key_arn, "arn:aws:kms:eu-west-1:123456789012:alias/platform-tfstate"] &&
+      toset(try(st.NotAction, [])) == toset(["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"])
+    )])
+    error_message = "deploy uses the state's key and can neither delete it nor change its policy or alias"
+  }
+
+  assert {
+    condition     = sum([for p in values(output.deploy_policy_jsons) : length(p)]) < 10240
+    error_message = "the deploy role's inline policies fit IAM's 10,240 characters per role"
+  }
+}
+
+run "the_boundary_holds_no_iam_and_no_other_workload" {
+  command = apply
+  module {
+    source = "../modules/iam-policies"
+  }
+
+  assert {
+    condition = alltrue(flatten([for st in jsondecode(output.boundary_policy_json).Statement : [
+      for a in st.Action : st.Effect == "Allow" && !can(regex("^((iam|sts|organizations|lambda|ssm|s3):|kms:(Create|Put|Schedule|Encrypt))", a)) && !can(regex("\\*", a))
+    ]]))
+    error_message = "no stack role can ever use IAM, STS, Lambda, SSM commands or S3, or administer a key, whatever policy it is given"
+  }
+
+  assert {
+    condition     = toset(one([for st in jsondecode(output.boundary_policy_json).Statement : st.Resource if contains(st.Action, "secretsmanager:GetSecretValue")])) == toset(["arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-*", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!*"])
+    error_message = "stack roles may read the stack's secrets and the database's managed password, no other secret"
+  }
+}
+
+run "the_bucket_keeps_the_plan_role_to_the_secret_free_states" {
+  command = apply
+  module {
+    source = "../modules/iam-policies"
+  }
+
+  assert {
+    condition = anytrue([for st in jsondecode(output.state_bucket_policy_json).Statement : (
+      st.Effect == "Deny" && toset(st.Action) == toset(["s3:GetObject", "s3:GetObjectVersion"]) &&
+      try(st.NotResource, []) == ["arn:aws:s3:::platform-tfstate-123456789012-eu-west-1/platform/*"] &&
+      st.Condition == { ArnEquals = { "aws:PrincipalArn" = "arn:aws:iam::123456789012:role/platform-github-plan" } }
+    )])
+    error_message = "the bucket denies the plan role every object but the secret-free states, even if a broader policy were attached to it"
+  }
+
+  assert {
+    condition = anytrue([for st in jsondecode(output.state_bucket_policy_json).Statement : (
+      st.Effect == "Deny" && toset(st.Action) == toset(["s3:Delete*", "s3:Put*"]) &&
+      st.Condition == { ArnEquals = { "aws:PrincipalArn" = "arn:aws:iam::123456789012:role/platform-github-plan" } }
+    )])
+    error_message = "the bucket denies the plan role every write: PR plans never take a state lock"
+  }
+}
+
+run "an_approved_managed_policy_is_attachable_only_with_the_boundary" {
+  command = apply
+  module {
+    source = "../modules/iam-policies"
+  }
+  variables {
+    attachable_policy_arns = ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"]
+  }
+
+  assert {
+    condition = [for st in jsondecode(output.deploy_policy_jsons.iam).Statement : st.Condition if contains(st.Action, "iam:AttachRolePolicy")] == [{
+      ArnEquals    = { "iam:PolicyARN" = ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"] }
+      StringEquals = { "iam:PermissionsBoundary" = "arn:aws:iam::123456789012:policy/platform-stack-boundary" }
+    }]
+    error_message = "an approved policy is attachable, to a role that carries the boundary, and no other policy"
+  }
+}
+
+run "administrator_policies_are_never_attachable" {
+  command = plan
+  module {
+    source = "../modules/iam-policies"
+  }
+  variables {
+    attachable_policy_arns = ["arn:aws:iam::aws:policy/AdministratorAccess"]
+  }
+  expect_failures = [var.attachable_policy_arns]
+}

@@ -1,0 +1,45 @@
+variable "name" {
+  description = "Name of the VPC origin and prefix of the response headers policy."
+  type        = string
+}
+
+variable "load_balancer_arn" {
+  description = "ARN of the internal load balancer (the VPC origin)."
+  type        = string
+}
+
+variable "load_balancer_dns_name" {
+  description = "DNS name of the internal load balancer."
+  type        = string
+}
+
+variable "domain" {
+  description = "Your domain, e.g. { name = \"shop.example.com\", hosted_zone_id = \"Z0123...\" } (a Route 53 zone in this account that the name belongs to): an ACM certificate for it, validated by DNS, and A/AAAA alias records. null serves https://<id>.cloudfront.net."
+  type = object({
+    name           = string
+    hosted_zone_id = string
+  })
+  default = null
+
+  validation {
+    condition     = var.domain == null || (can(regex("^([a-z0-9]([a-z0-9-]*[a-z0-9])?\\.)+[a-z]{2,}$", var.domain.name)) && can(regex("^Z[A-Z0-9]+$", var.domain.hosted_zone_id)))
+    error_message = "domain.name must be a lower-case DNS name and domain.hosted_zone_id a Route 53 zone id (Z...)."
+  }
+}
+
+variable "price_class" {
+  description = "CloudFront price class: PriceClass_100 (North America, Europe), PriceClass_200, PriceClass_All."
+  type        = string
+  default     = "PriceClass_100"
+
+  validation {
+    condition     = contains(["PriceClass_100", "PriceClass_200", "PriceClass_All"], var.price_class)
+    error_message = "price_class must be PriceClass_100, PriceClass_200 or PriceClass_All."
+  }
+}
+
+variable "tags" {
+  description = "Tags for every resource of the module."
+  type        = map(string)
+  default     = {}
+}

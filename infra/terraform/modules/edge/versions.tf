@@ -1,0 +1,12 @@
+terraform {
+  required_version = ">= 1.11.0"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.100.0, < 6.0.0"
+      # CloudFront takes certificates from us-east-1 only
+      configuration_aliases = [aws.us_east_1]
+    }
+  }
+}

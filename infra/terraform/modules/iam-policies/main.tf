@@ -1,0 +1,650 @@
+# The IAM documents of the two roles GitHub's workflows assume (plan: pull requests; deploy: the
+# production environment), of the permissions boundary every role of the stack carries, and of the
+# state bucket. Written as plain Terraform values, not aws_iam_policy_document data sources: the
+# tests read the exact JSON, and check.sh renders it for parliament without any provider.
+#
+# Naming contract: every resource of a stack is named <name>-<environment>..., the GitHub roles
+# <name>-github-plan and <name>-github-deploy, the boundary <name>-stack-boundary. The root stack
+# refuses environment "github", so no stack role is ever named like a GitHub role.
+
+locals {
+  arn     = "arn:${var.partition}"
+  account = var.account_id
+  region  = var.region
+
+  bucket_arn       = "${local.arn}:s3:::${var.state_bucket}"
+  github_roles     = "${local.arn}:iam::${local.account}:role/${var.name}-github-*"
+  plan_role_arn    = "${local.arn}:iam::${local.account}:role/${var.name}-github-plan"
+  stack_roles      = "${local.arn}:iam::${local.account}:role/${var.name}-*"
+  boundary_name    = "${var.name}-stack-boundary"
+  boundary_arn     = "${local.arn}:iam::${local.account}:policy/${local.boundary_name}"
+  stack_secrets    = "${local.arn}:secretsmanager:${local.region}:${local.account}:secret:${var.name}-*"
+  database_secrets = "${local.arn}:secretsmanager:${local.region}:${local.account}:secret:rds!*"
+  kms_keys         = "${local.arn}:kms:${local.region}:${local.account}:key/*"
+  stack_aliases    = "${local.arn}:kms:${local.region}:${local.account}:alias/${var.name}-*"
+  state_alias      = "${local.arn}:kms:${local.region}:${local.account}:alias/${var.name}-tfstate"
+  ecs              = "${local.arn}:ecs:${local.region}:${local.account}"
+  rds              = "${local.arn}:rds:${local.region}:${local.account}"
+  logs             = "${local.arn}:logs:${local.region}:${local.account}:log-group"
+
+  # The stack's log groups: services and ECS Exec, VPC flow logs, DocumentDB's audit and profiler
+  # logs (created by Terraform before the cluster), the broker's general log (created by Amazon MQ
+  # under its broker id, which only exists once the broker does).
+  stack_log_groups = flatten([
+    for group in ["/ecs/${var.name}-*", "/vpc/${var.name}-*", "/aws/docdb/${var.name}-*", "/aws/amazonmq/broker/*"] :
+    ["${local.logs}:${group}", "${local.logs}:${group}:*"]
+  ])
+
+  # --- plan: pull requests -----------------------------------------------------------------------
+  # What `terraform plan -lock=false` of the root stack reads: its state (no secret value in it),
+  # the data sources, and the metadata of every resource it refreshes. No write of any kind, no
+  # secret value (no secretsmanager:GetSecretValue, no kms:Decrypt but of the state through S3),
+  # no object of any other bucket, no log event.
+  plan_policy = {
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "ListStateBucket"
+        Effect   = "Allow"
+        Action   = ["s3:ListBucket"]
+        Resource = [local.bucket_arn]
+      },
+      {
+        Sid      = "ReadSecretFreeStates"
+        Effect   = "Allow"
+        Action   = ["s3:GetObject"]
+        Resource = ["${local.bucket_arn}/${var.plan_state_prefix}*"]
+      },
+      {
+        Sid       = "DecryptStateThroughS3"
+        Effect    = "Allow"
+        Action    = ["kms:Decrypt"]
+        Resource  = [var.state_kms_key_arn]
+        Condition = { StringEquals = { "kms:ViaService" = "s3.${local.region}.amazonaws.com" } }
+      },
+      {
+        Sid    = "DescribeWhatHasNoResourceArn"
+        Effect = "Allow"
+        Action = [
+          "application-autoscaling:DescribeScalableTargets",
+          "application-autoscaling:DescribeScalingPolicies",
+          "ec2:DescribeAvailabilityZones",
+          "ec2:DescribeFlowLogs",
+          "ec2:DescribeInternetGateways",
+          "ec2:DescribeManagedPrefixLists",
+          "ec2:DescribeNetworkAcls",
+          "ec2:DescribeNetworkInterfaces",
+          "ec2:DescribePrefixLists",
+          "ec2:DescribeRouteTables",
+          "ec2:DescribeSecurityGroupRules",
+          "ec2:DescribeSecurityGroups",
+          "ec2:DescribeSubnets",
+          "ec2:DescribeTags",
+          "ec2:DescribeVpcEndpoints",
+          "ec2:DescribeVpcs",
+          "ecs:DescribeTaskDefinition",
+          "elasticloadbalancing:DescribeCapacityReservation",
+          "elasticloadbalancing:DescribeListenerAttributes",
+          "elasticloadbalancing:DescribeListeners",
+          "elasticloadbalancing:DescribeLoadBalancerAttributes",
+          "elasticloadbalancing:DescribeLoadBalancers",
+          "elasticloadbalancing:DescribeRules",
+          "elasticloadbalancing:DescribeTags",
+          "elasticloadbalancing:DescribeTargetGroupAttributes",
+          "elasticloadbalancing:DescribeTargetGroups",
+          "kms:ListAliases",
+          "logs:DescribeLogGroups",
+        ]
+        # These Describe and List calls take no resource ARN; none of them returns a secret value.
+        Resource = ["*"]
+      },
+      {
+        Sid    = "DescribeStackResources"
+        Effect = "Allow"
+        Action = [
+          "application-autoscaling:ListTagsForResource",
+          "ec2:DescribeVpcAttribute",
+          "ecr:DescribeRepositories",
+          "ecr:GetLifecyclePolicy",
+          "ecr:GetRepositoryPolicy",
+          "ecr:ListTagsForResource",
+          "ecs:DescribeClusters",
+          "ecs:DescribeServices",
+          "ecs:ListTagsForResource",
+          "logs:ListTagsForResource",
+          "logs:ListTagsLogGroup",
+          "rds:DescribeDBClusterParameterGroups",
+          "rds:DescribeDBClusterParameters",
+          "rds:DescribeDBClusters",
+          "rds:DescribeDBInstances",
+          "rds:DescribeDBSubnetGroups",
+          "rds:DescribeGlobalClusters",
+          "rds:ListTagsForResource",
+        ]
+        Resource = concat(
+          [
+            "${local.arn}:application-autoscaling:${local.region}:${local.account}:scalable-target/*",
+            "${local.arn}:ec2:${local.region}:${local.account}:vpc/*",
+            "${local.arn}:rds::${local.account}:global-cluster:*",
+            "${local.arn}:ecr:${local.region}:${local.account}:repository/${var.name}-*",
+            "${local.ecs}:cluster/${var.name}-*",
+            "${local.ecs}:service/${var.name}-*/*",
+            "${local.ecs}:task-definition/${var.name}-*:*",
+            "${local.rds}:cluster:${var.name}-*",
+            "${local.rds}:cluster-pg:${var.name}-*",
+            "${local.rds}:db:${var.name}-*",
+            "${local.rds}:subgrp:${var.name}-*",
+          ],
+          local.stack_log_groups,
+        )
+      },
+      {
+        # Resources whose names the stack does not choose: keys, the edge (CloudFront is global, its
+        # certificate in us-east-1), DNS, the AWS-managed prefix lists. Their metadata only.
+        Sid    = "DescribeAccountResources"
+        Effect = "Allow"
+        Action = [
+          "acm:DescribeCertificate",
+          "acm:ListTagsForCertificate",
+          "cloudfront:GetDistribution",
+          "cloudfront:GetResponseHeadersPolicy",
+          "cloudfront:GetVpcOrigin",
+          "cloudfront:ListTagsForResource",
+          "ec2:GetManagedPrefixListEntries",
+          "ecs:DescribeCapacityProviders",
+          "kms:DescribeKey",
+          "kms:GetKeyPolicy",
+          "kms:GetKeyRotationStatus",
+          "kms:ListResourceTags",
+          "route53:GetChange",
+          "route53:GetHostedZone",
+          "route53:ListResourceRecordSets",
+        ]
+        Resource = [
+          "${local.arn}:acm:*:${local.account}:certificate/*",
+          "${local.arn}:cloudfront::${local.account}:distribution/*",
+          "${local.arn}:cloudfront::${local.account}:response-headers-policy/*",
+          "${local.arn}:cloudfront::${local.account}:vpcorigin/*",
+          "${local.arn}:ec2:${local.region}:*:prefix-list/*",
+          "${local.ecs}:capacity-provider/*",
+          local.kms_keys,
+          "${local.arn}:route53:::change/*",
+          "${local.arn}:route53:::hostedzone/*",
+        ]
+      },
+      {
+        Sid      = "ReadStackRoles"
+        Effect   = "Allow"
+        Action   = ["iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies"]
+        Resource = [local.stack_roles]
+      },
+      {
+        Sid      = "DescribeStackSecrets"
+        Effect   = "Allow"
+        Action   = ["secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy"]
+        Resource = [local.stack_secrets]
+      },
+    ]
+  }
+
+  # --- deploy: the production environment --------------------------------------------------------
+  deploy_state_policy = {
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "ListStateBucket"
+        Effect   = "Allow"
+        Action   = ["s3:ListBucket"]
+        Resource = [local.bucket_arn]
+      },
+      {
+        Sid      = "ReadAndWriteStatesAndLocks"
+        Effect   = "Allow"
+        Action   = ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
+        Resource = ["${local.bucket_arn}/*"]
+      },
+      {
+        Sid      = "StateEncryption"
+        Effect   = "Allow"
+        Action   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
+        Resource = [var.state_kms_key_arn]
+      },
+    ]
+  }
+
+  # The services the stack is made of, and nothing else (no Lambda, no SSM commands, no EC2
+  # instances, no sts:AssumeRole: none of the ways to act as another principal). Where a service
+  # can reach other workloads' code or data (ECS tasks and their roles, ECR images, databases,
+  # secrets, keys, log groups), only resources named <name>-... .
+  deploy_services_policy = {
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid    = "Network"
+        Effect = "Allow"
+        Action = [
+          "ec2:AssociateRouteTable",
+          "ec2:AttachInternetGateway",
+          "ec2:AuthorizeSecurityGroupEgress",
+          "ec2:AuthorizeSecurityGroupIngress",
+          "ec2:CreateFlowLogs",
+          "ec2:CreateInternetGateway",
+          "ec2:CreateRoute",
+          "ec2:CreateRouteTable",
+          "ec2:CreateSecurityGroup",
+          "ec2:CreateSubnet",
+          "ec2:CreateTags",
+          "ec2:CreateVpc",
+          "ec2:CreateVpcEndpoint",
+          "ec2:DeleteFlowLogs",
+          "ec2:DeleteInternetGateway",
+          "ec2:DeleteRoute",
+          "ec2:DeleteRouteTable",
+          "ec2:DeleteSecurityGroup",
+          "ec2:DeleteSubnet",
+          "ec2:DeleteTags",
+          "ec2:DeleteVpc",
+          "ec2:DeleteVpcEndpoints",
+          "ec2:Describe*",
+          "ec2:DetachInternetGateway",
+          "ec2:DisassociateRouteTable",
+          "ec2:GetManagedPrefixListEntries",
+          "ec2:ModifySecurityGroupRules",
+          "ec2:ModifySubnetAttribute",
+          "ec2:ModifyVpcAttribute",
+          "ec2:ModifyVpcEndpoint",
+          "ec2:ReplaceRoute",
+          "ec2:RevokeSecurityGroupEgress",
+          "ec2:RevokeSecurityGroupIngress",
+          "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
+          "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
+        ]
+        Resource = ["*"]
+      },
+      {
+        Sid    = "EdgeAndBalancing"
+        Effect = "Allow"
+        Action = [
+          "acm:*",
+          "application-autoscaling:*",
+          "cloudfront:*",
+          "cloudwatch:DeleteAlarms",
+          "cloudwatch:DescribeAlarms",
+          "cloudwatch:PutMetricAlarm",
+          "elasticloadbalancing:*",
+          "mq:*",
+          "route53:*",
+        ]
+        Resource = ["*"]
+      },
+      {
+        Sid    = "EcsAccountWide"
+        Effect = "Allow"
+        Action = [
+          "ecr:GetAuthorizationToken",
+          "ecs:DeregisterTaskDefinition",
+          "ecs:Describe*",
+          "ecs:List*",
+          "ecs:RegisterTaskDefinition",
+          "logs:DescribeLogGroups",
+          "rds:Describe*",
+        ]
+        Resource = ["*"]
+      },
+      {
+        # Pushing an image into another workload's repository, or starting another workload's
+        # task definition, would run code with that workload's role: the stack's own only.
+        Sid    = "StackImages"
+        Effect = "Allow"
+        Action = [
+          "ecr:BatchCheckLayerAvailability",
+          "ecr:BatchDeleteImage",
+          "ecr:BatchGetImage",
+          "ecr:CompleteLayerUpload",
+          "ecr:CreateRepository",
+          "ecr:DeleteLifecyclePolicy",
+          "ecr:DeleteRepository",
+          "ecr:DescribeImages",
+          "ecr:DescribeRepositories",
+          "ecr:GetDownloadUrlForLayer",
+          "ecr:GetLifecyclePolicy",
+          "ecr:GetRepositoryPolicy",
+          "ecr:InitiateLayerUpload",
+          "ecr:ListImages",
+          "ecr:ListTagsForResource",
+          "ecr:PutImage",
+          "ecr:PutImageScanningConfiguration",
+          "ecr:PutImageTagMutability",
+          "ecr:PutLifecyclePolicy",
+          "ecr:TagResource",
+          "ecr:UntagResource",
+          "ecr:UploadLayerPart",
+        ]
+        Resource = ["${local.arn}:ecr:${local.region}:${local.account}:repository/${var.name}-*"]
+      },
+      {
+        Sid    = "StackTasks"
+        Effect = "Allow"
+        Action = [
+          "ecs:CreateCluster",
+          "ecs:CreateService",
+          "ecs:DeleteCluster",
+          "ecs:DeleteService",
+          "ecs:ExecuteCommand",
+          "ecs:PutClusterCapacityProviders",
+          "ecs:RunTask",
+          "ecs:StartTask",
+          "ecs:StopTask",
+          "ecs:TagResource",
+          "ecs:UntagResource",
+          "ecs:UpdateCluster",
+          "ecs:UpdateClusterSettings",
+          "ecs:UpdateService",
+        ]
+        Resource = [
+          "${local.ecs}:cluster/${var.name}-*",
+          "${local.ecs}:service/${var.name}-*/*",
+          "${local.ecs}:task/${var.name}-*/*",
+          "${local.ecs}:task-definition/${var.name}-*:*",
+        ]
+      },
+      {
+        Sid    = "StackDatabase"
+        Effect = "Allow"
+        Action = [
+          "rds:AddTagsToResource",
+          "rds:CreateDBCluster",
+          "rds:CreateDBClusterParameterGroup",
+          "rds:CreateDBClusterSnapshot",
+          "rds:CreateDBInstance",
+          "rds:CreateDBSubnetGroup",
+          "rds:DeleteDBCluster",
+          "rds:DeleteDBClusterParameterGroup",
+          "rds:DeleteDBInstance",
+          "rds:DeleteDBSubnetGroup",
+          "rds:ListTagsForResource",
+          "rds:ModifyDBCluster",
+          "rds:ModifyDBClusterParameterGroup",
+          "rds:ModifyDBInstance",
+          "rds:ModifyDBSubnetGroup",
+          "rds:RebootDBInstance",
+          "rds:RemoveTagsFromResource",
+        ]
+        Resource = [
+          "${local.rds}:cluster:${var.name}-*",
+          "${local.rds}:cluster-pg:${var.name}-*",
+          "${local.rds}:cluster-snapshot:${var.name}-*",
+          "${local.rds}:db:${var.name}-*",
+          # CreateDBCluster is also authorized against an option group; DocumentDB uses none, and
+          # none of these actions changes one.
+          "${local.rds}:og:*",
+          "${local.rds}:subgrp:${var.name}-*",
+        ]
+      },
+      {
+        Sid    = "StackLogGroups"
+        Effect = "Allow"
+        Action = [
+          "logs:AssociateKmsKey",
+          "logs:CreateLogGroup",
+          "logs:DeleteLogGroup",
+          "logs:DeleteRetentionPolicy",
+          "logs:DisassociateKmsKey",
+          "logs:ListTagsForResource",
+          "logs:ListTagsLogGroup",
+          "logs:PutRetentionPolicy",
+          "logs:TagLogGroup",
+          "logs:TagResource",
+          "logs:UntagLogGroup",
+          "logs:UntagResource",
+        ]
+        Resource = local.stack_log_groups
+      },
+      {
+        # The credentials stack reads back the versions it wrote (a refresh is a GetSecretValue).
+        Sid    = "StackSecrets"
+        Effect = "Allow"
+        Action = [
+          "secretsmanager:CreateSecret",
+          "secretsmanager:DeleteSecret",
+          "secretsmanager:DescribeSecret",
+          "secretsmanager:GetResourcePolicy",
+          "secretsmanager:GetSecretValue",
+          "secretsmanager:ListSecretVersionIds",
+          "secretsmanager:PutSecretValue",
+          "secretsmanager:RestoreSecret",
+          "secretsmanager:TagResource",
+          "secretsmanager:UntagResource",
+          "secretsmanager:UpdateSecret",
+          "secretsmanager:UpdateSecretVersionStage",
+        ]
+        Resource = [local.stack_secrets]
+      },
+      {
+        # RDS creates and rotates the database's master password secret with the caller's rights;
+        # the deploy role never reads it (no GetSecretValue).
+        Sid    = "DatabaseManagedSecret"
+        Effect = "Allow"
+        Action = [
+          "secretsmanager:CreateSecret",
+          "secretsmanager:DeleteSecret",
+          "secretsmanager:DescribeSecret",
+          "secretsmanager:RotateSecret",
+          "secretsmanager:TagResource",
+          "secretsmanager:UntagResource",
+          "secretsmanager:UpdateSecret",
+        ]
+        Resource = [local.database_secrets]
+      },
+      {
+        Sid      = "NewKeys"
+        Effect   = "Allow"
+        Action   = ["kms:CreateKey", "kms:ListAliases"]
+        Resource = ["*"]
+      },
+      {
+        Sid    = "StackKeys"
+        Effect = "Allow"
+        Action = [
+          "kms:CancelKeyDeletion",
+          "kms:CreateAlias",
+          "kms:CreateGrant",
+          "kms:Decrypt",
+          "kms:DeleteAlias",
+          "kms:DescribeKey",
+          "kms:EnableKeyRotation",
+          "kms:Encrypt",
+          "kms:GenerateDataKey",
+          "kms:GetKeyPolicy",
+          "kms:GetKeyRotationStatus",
+          "kms:ListResourceTags",
+          "kms:PutKeyPolicy",
+          "kms:RetireGrant",
+          "kms:ScheduleKeyDeletion",
+          "kms:TagResource",
+          "kms:UntagResource",
+          "kms:UpdateAlias",
+          "kms:UpdateKeyDescription",
+        ]
+        Resource = [local.kms_keys, local.stack_aliases]
+      },
+      {
+        # The state's key is one of the account's keys: the deploy role encrypts and decrypts the
+        # state with it, and may do nothing else to it or its alias.
+        Sid       = "NeverTheStateKey"
+        Effect    = "Deny"
+        NotAction = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]
+        Resource  = [var.state_kms_key_arn, local.state_alias]
+      },
+    ]
+  }
+
+  # IAM: the stack's own roles, each with the permissions boundary, and nothing else.
+  deploy_iam_policy = {
+    Version = "2012-10-17"
+    Statement = concat(
+      [
+        {
+          # iam:PermissionsBoundary is the boundary of the role being created or changed: these
+          # calls succeed only on roles that carry the stack's boundary (or get it with CreateRole).
+          Sid       = "StackRolesWithTheBoundary"
+          Effect    = "Allow"
+          Action    = ["iam:CreateRole", "iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy"]
+          Resource  = [local.stack_roles]
+          Condition = { StringEquals = { "iam:PermissionsBoundary" = local.boundary_arn } }
+        },
+        {
+          Sid    = "StackRoles"
+          Effect = "Allow"
+          Action = [
+            "iam:DeleteRole",
+            "iam:GetRole",
+            "iam:GetRolePolicy",
+            "iam:ListAttachedRolePolicies",
+            "iam:ListInstanceProfilesForRole",
+            "iam:ListRolePolicies",
+            "iam:ListRoleTags",
+            "iam:TagRole",
+            "iam:UntagRole",
+            "iam:UpdateAssumeRolePolicy",
+            "iam:UpdateRole",
+            "iam:UpdateRoleDescription",
+          ]
+          Resource = [local.stack_roles]
+        },
+        {
+          # ECS starts tasks with the stack's task and execution roles; VPC flow logs write with theirs.
+          Sid       = "PassStackRolesToTheirServices"
+          Effect    = "Allow"
+          Action    = ["iam:PassRole"]
+          Resource  = [local.stack_roles]
+          Condition = { StringEquals = { "iam:PassedToService" = ["ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com"] } }
+        },
+        {
+          # A service-linked role's policy is AWS's and only that service assumes it.
+          Sid      = "ServiceLinkedRoles"
+          Effect   = "Allow"
+          Action   = ["iam:CreateServiceLinkedRole"]
+          Resource = ["${local.arn}:iam::${local.account}:role/aws-service-role/*"]
+        },
+      ],
+      length(var.attachable_policy_arns) == 0 ? [] : [
+        {
+          Sid      = "AttachApprovedPolicies"
+          Effect   = "Allow"
+          Action   = ["iam:AttachRolePolicy"]
+          Resource = [local.stack_roles]
+          Condition = {
+            ArnEquals    = { "iam:PolicyARN" = var.attachable_policy_arns }
+            StringEquals = { "iam:PermissionsBoundary" = local.boundary_arn }
+          }
+        },
+      ],
+      [
+        {
+          Sid      = "NeverTheGitHubRoles"
+          Effect   = "Deny"
+          Action   = ["iam:*"]
+          Resource = [local.github_roles]
+        },
+        {
+          Sid      = "NeverTheBoundaryPolicy"
+          Effect   = "Deny"
+          Action   = ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion"]
+          Resource = [local.boundary_arn]
+        },
+        {
+          Sid      = "NeverARoleWithoutTheBoundary"
+          Effect   = "Deny"
+          Action   = ["iam:DeleteRolePermissionsBoundary"]
+          Resource = ["*"]
+        },
+      ],
+    )
+  }
+
+  # --- the permissions boundary of every role the stack creates ------------------------------------
+  # The most any of them may ever do, whatever policy the deploy role writes into it: pull the
+  # stack's images, write the stack's logs, read the stack's secrets and the database's managed
+  # password, decrypt them, and ECS Exec's session channel. No IAM, no STS, nothing else.
+  boundary_policy = {
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "ContainerRegistryLogin"
+        Effect   = "Allow"
+        Action   = ["ecr:GetAuthorizationToken", "logs:DescribeLogGroups"]
+        Resource = ["*"]
+      },
+      {
+        Sid      = "PullStackImages"
+        Effect   = "Allow"
+        Action   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+        Resource = ["${local.arn}:ecr:${local.region}:${local.account}:repository/${var.name}-*"]
+      },
+      {
+        Sid      = "WriteStackLogs"
+        Effect   = "Allow"
+        Action   = ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
+        Resource = local.stack_log_groups
+      },
+      {
+        Sid      = "ReadStackSecrets"
+        Effect   = "Allow"
+        Action   = ["secretsmanager:GetSecretValue"]
+        Resource = [local.stack_secrets, local.database_secrets]
+      },
+      {
+        Sid      = "DecryptStackSecrets"
+        Effect   = "Allow"
+        Action   = ["kms:Decrypt"]
+        Resource = [local.kms_keys]
+      },
+      {
+        Sid    = "EcsExecChannel"
+        Effect = "Allow"
+        Action = [
+          "ssmmessages:CreateControlChannel",
+          "ssmmessages:CreateDataChannel",
+          "ssmmessages:OpenControlChannel",
+          "ssmmessages:OpenDataChannel",
+        ]
+        Resource = ["*"]
+      },
+    ]
+  }
+
+  # --- the state bucket ----------------------------------------------------------------------------
+  state_bucket_policy = {
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "DenyInsecureTransport"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = ["s3:*"]
+        Resource  = [local.bucket_arn, "${local.bucket_arn}/*"]
+        Condition = { Bool = { "aws:SecureTransport" = "false" } }
+      },
+      {
+        # Twice guarded: the plan role's own policy reads the secret-free states only; the bucket
+        # denies it every other object (the credentials states) and every write even if a broader
+        # policy were ever attached to it.
+        Sid         = "PlanRoleReadsSecretFreeStatesOnly"
+        Effect      = "Deny"
+        Principal   = "*"
+        Action      = ["s3:GetObject", "s3:GetObjectVersion"]
+        NotResource = ["${local.bucket_arn}/${var.plan_state_prefix}*"]
+        Condition   = { ArnEquals = { "aws:PrincipalArn" = local.plan_role_arn } }
+      },
+      {
+        Sid       = "PlanRoleWritesNothing"
+        Effect    = "Deny"
+        Principal = "*"
+        Action    = ["s3:Delete*", "s3:Put*"]
+        Resource  = [local.bucket_arn, "${local.bucket_arn}/*"]
+        Condition = { ArnEquals = { "aws:PrincipalArn" = local.plan_role_arn } }
+      },
+    ]
+  }
+}
