@@ -174,7 +174,7 @@ export const terraformServices: Generated = {
     )}\n`,
 };
 
-export const generatedFiles: Generated[] = [registry, nginxTemplate, composeServices];
+export const generatedFiles: Generated[] = [registry, nginxTemplate, composeServices, terraformServices];
 
 /** The files whose content differs from what the manifests make (empty: all current). */
 export async function staleFiles(manifests?: AnyManifest[]): Promise<string[]> {

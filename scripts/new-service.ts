@@ -8,20 +8,17 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { SERVICE_NAME, SERVICE_NAME_RULE } from '../services/shared/src/service.ts';
 import { writeGenerated } from './generate.ts';
 import { loadManifests, root, servicesDir } from './lib/services.ts';
 
-const NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 /** Path segments the platform uses already, or that would confuse a reader of the routes. */
 const RESERVED = new Set(['shared', 'api', 'docs', 'health', 'ready', 'openapi', 'static', 'admin']);
 const templates = join(import.meta.dirname, 'templates', 'service');
 
 export function checkName(name: string | undefined, existing: string[]): string {
   if (!name) throw new Error('usage: npm run new:service -- <name>   (e.g. reviews, gift-cards)');
-  if (!NAME.test(name) || name.length > 31) {
-    throw new Error(`"${name}": use 2-31 lower-case letters and digits, words joined by single dashes`);
-  }
-  if (name.length < 2) throw new Error(`"${name}": at least 2 characters`);
+  if (!SERVICE_NAME.test(name)) throw new Error(`"${name}": use ${SERVICE_NAME_RULE}`);
   if (RESERVED.has(name)) throw new Error(`"${name}" is reserved; choose another name`);
   if (existing.includes(name) || existsSync(join(servicesDir, name)))
     throw new Error(`services/${name} exists already`);

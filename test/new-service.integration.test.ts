@@ -64,7 +64,7 @@ afterAll(() => {
 
 describe('npm run new:service', () => {
   it('refuses names that are taken, reserved or malformed', async () => {
-    for (const bad of ['products', 'shared', 'Gift', 'a', 'x--y', NAME]) {
+    for (const bad of ['products', 'shared', 'Gift', 'a', 'x--y', 'loyalty-programme', NAME]) {
       await expect(inCopy(process.execPath, ['scripts/new-service.ts', bad]), bad).rejects.toThrow();
     }
   });

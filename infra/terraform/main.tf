@@ -8,6 +8,12 @@ data "aws_partition" "current" {}
 
 locals {
   prefix = "${var.name}-${var.environment}"
+  # the services map (generated from the manifests) with this environment's counts
+  services = {
+    for name, s in var.services : name => merge(s, {
+      for k, v in try(var.service_scaling[name], {}) : k => v if v != null
+    })
+  }
   # bootstrap's <name>-stack-boundary: the deploy role may create and change roles only with it
   permissions_boundary_arn = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:policy/${var.name}-stack-boundary"
 
@@ -22,7 +28,7 @@ locals {
   #   and `accepted` keys of the one JWT keys secret (a rotation rolls every service twice,
   #   docs/SECURITY.md).
   service_environment = {
-    for name, _ in var.services : name => {
+    for name, _ in local.services : name => {
       MONGO_URL                = module.database.mongo_urls[name]
       MONGO_CREDENTIALS_SECRET = module.database.master_user_secret_arn
       AWS_REGION               = var.region
@@ -31,7 +37,7 @@ locals {
     }
   }
   service_secrets = {
-    for name, _ in var.services : name => {
+    for name, _ in local.services : name => {
       AMQP_URL             = module.secrets.amqp_url_secret_arn
       JWT_SECRET           = "${module.secrets.jwt_keys_secret_arn}:signing::"
       JWT_ACCEPTED_SECRETS = "${module.secrets.jwt_keys_secret_arn}:accepted::"
@@ -62,7 +68,7 @@ module "alb" {
   vpc_cidr            = module.vpc.cidr_block
   subnet_ids          = module.vpc.private_subnet_ids
   deletion_protection = var.deletion_protection
-  services            = { for name, s in var.services : name => { priority = s.priority, path = s.path, port = s.port } }
+  services            = { for name, s in local.services : name => { priority = s.priority, path = s.path, port = s.port } }
 }
 
 module "edge" {
@@ -82,7 +88,7 @@ module "edge" {
 module "ecr" {
   source       = "./modules/ecr"
   name_prefix  = local.prefix
-  services     = keys(var.services)
+  services     = keys(local.services)
   force_delete = !var.deletion_protection
   kms_key_arn  = module.kms.key_arn
 }
@@ -100,7 +106,7 @@ module "database" {
   vpc_id                   = module.vpc.vpc_id
   subnet_ids               = module.vpc.private_subnet_ids
   client_security_group_id = module.ecs.tasks_security_group_id
-  databases                = keys(var.services)
+  databases                = keys(local.services)
   instance_class           = var.docdb_instance_class
   instance_count           = var.docdb_instance_count
   deletion_protection      = var.deletion_protection
@@ -141,7 +147,7 @@ module "ecs" {
     AMQP_EXCHANGE = "platform.events"
   }
   services = {
-    for name, s in var.services : name => {
+    for name, s in local.services : name => {
       cpu           = s.cpu
       memory        = s.memory
       desired_count = s.desired_count

@@ -28,6 +28,11 @@ output "service_names" {
   value       = module.ecs.service_names
 }
 
+output "task_counts" {
+  description = "Per service, the task count autoscaling keeps it between (min, max): the manifest's, or this environment's service_scaling."
+  value       = module.ecs.task_counts
+}
+
 output "task_definition_families" {
   description = "Task definition family per service."
   value       = module.ecs.task_definition_families
@@ -66,7 +71,7 @@ output "database_endpoint" {
 output "deploy_targets" {
   description = "Per service, what the deploy workflow needs: ECS cluster and service, ECR repository URL."
   value = {
-    for name in keys(var.services) : name => {
+    for name in keys(local.services) : name => {
       cluster    = module.ecs.cluster_name
       service    = module.ecs.service_names[name]
       repository = module.ecr.repository_urls[name]

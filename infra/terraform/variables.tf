@@ -27,7 +27,9 @@ variable "region" {
 
 variable "services" {
   description = <<-EOT
-    The services, by name. path is the prefix the load balancer routes to the service (path and
+    The services, by name. services.auto.tfvars.json, generated from the services' manifests
+    (npm run generate), sets it for every environment; service_scaling changes the counts per
+    environment. path is the prefix the load balancer routes to the service (path and
     path/*, unchanged; health check path/health), /<name> by default: the platform's services
     serve under /<name>. port is the container port (PORT). cpu and memory are Fargate units;
     desired_count is the minimum, max_count the autoscaling limit; priority orders the listener rules.
@@ -48,8 +50,8 @@ variable "services" {
   }
 
   validation {
-    condition     = length(var.services) > 0 && alltrue([for n in keys(var.services) : can(regex("^[a-z][a-z0-9]{1,15}$", n))])
-    error_message = "Service names must be 2-16 lower-case letters or digits."
+    condition     = length(var.services) > 0 && alltrue([for n in keys(var.services) : length(n) >= 2 && length(n) <= 16 && can(regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$", n))])
+    error_message = "Service names must be 2-16 lower-case letters or digits, words joined by single dashes."
   }
 
   validation {
@@ -65,6 +67,25 @@ variable "services" {
   validation {
     condition     = alltrue([for s in values(var.services) : s.port >= 1024 && s.port <= 65535])
     error_message = "Container ports must be 1024-65535 (the containers do not run as root)."
+  }
+}
+
+variable "service_scaling" {
+  description = "Per environment, per service: desired_count (the minimum) and max_count (the autoscaling limit), overriding the services map."
+  type = map(object({
+    desired_count = optional(number)
+    max_count     = optional(number)
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for s in values(var.service_scaling) : coalesce(s.desired_count, 1) >= 1 && coalesce(s.max_count, 1) >= 1])
+    error_message = "desired_count and max_count must be 1 or more."
+  }
+
+  validation {
+    condition     = alltrue([for name in keys(var.service_scaling) : contains(keys(var.services), name)])
+    error_message = "service_scaling names a service that is not in services (services.auto.tfvars.json, from the manifests)."
   }
 }
 

@@ -1,11 +1,12 @@
 environment = "production"
 region      = "eu-west-1"
 
-# services, sizes and counts: see variables.tf for the defaults (256 CPU / 512 MB, 2-6 tasks each)
-services = {
-  customer = { priority = 10, desired_count = 2, max_count = 6 }
-  products = { priority = 20, desired_count = 2, max_count = 6 }
-  shopping = { priority = 30, desired_count = 2, max_count = 6 }
+# the services and their sizes come from services.auto.tfvars.json (npm run generate, from the
+# manifests); counts per environment here, for any of them (defaults: variables.tf)
+service_scaling = {
+  customer = { desired_count = 2, max_count = 6 }
+  products = { desired_count = 2, max_count = 6 }
+  shopping = { desired_count = 2, max_count = 6 }
 }
 
 # HTTPS either way: without a domain, https://<id>.cloudfront.net; with one (a Route 53 zone of the

@@ -1,10 +1,12 @@
 environment = "staging"
 region      = "eu-west-1"
 
-services = {
-  customer = { priority = 10, desired_count = 1, max_count = 2 }
-  products = { priority = 20, desired_count = 1, max_count = 2 }
-  shopping = { priority = 30, desired_count = 1, max_count = 2 }
+# the services and their sizes come from services.auto.tfvars.json (npm run generate, from the
+# manifests); counts per environment here, for any of them (defaults: variables.tf)
+service_scaling = {
+  customer = { desired_count = 1, max_count = 2 }
+  products = { desired_count = 1, max_count = 2 }
+  shopping = { desired_count = 1, max_count = 2 }
 }
 
 cpu_architecture     = "ARM64"

@@ -107,3 +107,34 @@ run "rejects_two_services_on_one_path" {
   }
   expect_failures = [var.services]
 }
+
+# services.auto.tfvars.json (generated from the manifests) gives every service and its sizes;
+# service_scaling changes the counts of one environment, and only of the services it names
+run "counts_per_environment_over_the_manifests" {
+  command = plan
+
+  variables {
+    service_scaling = {
+      customer = { desired_count = 1, max_count = 2 }
+      shopping = { max_count = 9 }
+    }
+  }
+
+  assert {
+    condition     = output.task_counts["customer"] == { min = 1, max = 2 } && output.task_counts["shopping"].max == 9
+    error_message = "service_scaling must set the counts of the services it names"
+  }
+
+  assert {
+    condition     = output.task_counts["shopping"].min == jsondecode(file("services.auto.tfvars.json")).services.shopping.desired_count && output.task_counts["products"] == { min = jsondecode(file("services.auto.tfvars.json")).services.products.desired_count, max = jsondecode(file("services.auto.tfvars.json")).services.products.max_count }
+    error_message = "counts service_scaling does not name come from the manifests (services.auto.tfvars.json)"
+  }
+}
+
+run "rejects_scaling_for_an_unknown_service" {
+  command = plan
+  variables {
+    service_scaling = { custmer = { desired_count = 1 } }
+  }
+  expect_failures = [var.service_scaling]
+}

@@ -101,14 +101,20 @@ export interface ServiceManifest<C extends BaseConfig = BaseConfig, S = unknown,
   deploy: Pick<DeploySettings, 'priority'> & Partial<DeploySettings>;
 }
 
-const NAME = /^[a-z][a-z0-9-]{1,30}$/;
+/**
+ * 2-16 lower-case letters and digits, words joined by single dashes: the path prefix, queue,
+ * database, ECR repository and ECS service name (Terraform checks the same: its resource names
+ * add the stack's prefix and must stay within AWS's 32-character limits).
+ */
+export const SERVICE_NAME = /^(?=.{2,16}$)[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+export const SERVICE_NAME_RULE = '2-16 lower-case letters and digits, words joined by single dashes';
 
 /** Checks a manifest and gives it back typed; a mistake is an error at import time, not at the first event. */
 export function defineService<C extends BaseConfig = BaseConfig, S = unknown, D = unknown>(
   manifest: ServiceManifest<C, S, D>,
 ): ServiceManifest<C, S, D> {
-  if (!NAME.test(manifest.name)) {
-    throw new Error(`service name ${JSON.stringify(manifest.name)}: use 2-31 lower-case letters, digits or dashes`);
+  if (!SERVICE_NAME.test(manifest.name)) {
+    throw new Error(`service name ${JSON.stringify(manifest.name)}: use ${SERVICE_NAME_RULE}`);
   }
   for (const type of [...manifest.publishes, ...Object.keys(manifest.subscriptions ?? {})]) {
     if (!eventTypes.includes(type as EventType)) {

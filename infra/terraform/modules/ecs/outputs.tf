@@ -13,6 +13,11 @@ output "service_names" {
   value       = { for name, s in aws_ecs_service.service : name => s.name }
 }
 
+output "task_counts" {
+  description = "Per service, the task count autoscaling keeps it between: min (desired_count) and max (max_count)."
+  value       = { for name, t in aws_appautoscaling_target.service : name => { min = t.min_capacity, max = t.max_capacity } }
+}
+
 output "task_definition_families" {
   description = "Task definition family per service."
   value       = { for name, t in aws_ecs_task_definition.service : name => t.family }
