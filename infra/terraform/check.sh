@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every offline check of infra/terraform, from any directory:
 #   fmt, init + validate (the three roots: the stack, bootstrap, credentials; each module),
-#   terraform test (the three roots, with a mocked AWS provider), the resource order the tests
+#   terraform test (the three roots, with a mocked AWS provider; the dev profile with its own
+#   tfvars), the cost tables (docs/COSTS.md computed from the tfvars), the resource order the tests
 #   cannot see (dependency graph), the provider schema check (where ../shared/tools has it), checkov (with
 #   the platform's own policies in .checkov/policies), parliament on the GitHub roles' and the
 #   permissions boundary's policy documents (iam-lint.mjs), where secret values end up with the
@@ -69,6 +70,8 @@ tf_validate_all() {
 
 tf_test_all() {
   terraform -chdir="$here" test -no-color &&
+    # each environments/<env>.tfvars that has a profile test, with its own variables
+    terraform -chdir="$here" test -no-color -test-directory=tests/profiles -var-file=environments/dev.tfvars &&
     terraform -chdir="$here/bootstrap" test -no-color &&
     terraform -chdir="$here/credentials" test -no-color
 }

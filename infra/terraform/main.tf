@@ -65,15 +65,14 @@ module "vpc" {
 }
 
 module "alb" {
-  source                                 = "./modules/alb"
-  name                                   = local.prefix
-  vpc_id                                 = module.vpc.vpc_id
-  vpc_cidr                               = module.vpc.cidr_block
-  subnet_ids                             = module.vpc.private_subnet_ids
-  deletion_protection                    = var.deletion_protection
-  test_listener_port                     = var.test_listener_port
-  test_listener_source_security_group_id = module.ecs.tasks_security_group_id
-  services                               = { for name, s in local.services : name => { priority = s.priority, path = s.path, port = s.port } }
+  source              = "./modules/alb"
+  name                = local.prefix
+  vpc_id              = module.vpc.vpc_id
+  vpc_cidr            = module.vpc.cidr_block
+  subnet_ids          = module.vpc.private_subnet_ids
+  deletion_protection = var.deletion_protection
+  test_listener_port  = var.test_listener_port
+  services            = { for name, s in local.services : name => { priority = s.priority, path = s.path, port = s.port } }
 }
 
 module "edge" {
@@ -199,9 +198,12 @@ module "monitoring" {
       log_group                 = "/ecs/${local.prefix}/${name}"
     }
   }
+  # modules/database's names (<prefix>, <prefix>-<n>), not its outputs: the ECS services take their
+  # alarms from here, and DocumentDB waits for the tasks' security group (tests/observe checks the
+  # two agree)
   database = {
-    cluster_identifier   = module.database.cluster_identifier
-    instance_identifiers = module.database.instance_identifiers
+    cluster_identifier   = local.prefix
+    instance_identifiers = [for i in range(var.docdb_instance_count) : "${local.prefix}-${i + 1}"]
   }
   broker             = { name = local.prefix, instance_type = var.mq_instance_type }
   thresholds         = { for k, v in var.alarm_thresholds : k => v if v != null }

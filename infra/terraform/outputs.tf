@@ -110,3 +110,13 @@ output "kms_key_arn" {
   description = "The platform's KMS key (the deploy workflow encrypts the broker's log group with it)."
   value       = module.kms.key_arn
 }
+
+output "alarm_topic_arn" {
+  description = "The SNS topic every alarm and the budget alert publish to (subscribe chat or paging tools to it)."
+  value       = module.monitoring.topic_arn
+}
+
+output "dashboard_name" {
+  description = "The environment's CloudWatch dashboard."
+  value       = module.monitoring.dashboard_name
+}

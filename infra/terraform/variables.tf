@@ -250,6 +250,11 @@ variable "alarm_email" {
   description = "Where the alarms and the budget alert go: an email subscription to the environment's alarm topic (AWS mails a confirmation link first). null: no subscription."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.alarm_email == null || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", coalesce(var.alarm_email, "x@y.z")))
+    error_message = "alarm_email must be an email address."
+  }
 }
 
 variable "alarm_thresholds" {
@@ -295,9 +300,14 @@ variable "tracing" {
 }
 
 variable "fargate_capacity" {
-  description = "ON_DEMAND (production), SPOT (Fargate Spot only, about 70% cheaper, a task can be reclaimed with two minutes' notice: non-production) or MIXED (each service's first task on demand, the rest on Spot)."
+  description = "ON_DEMAND (production), SPOT (Fargate Spot only, about 70% cheaper, a task can be reclaimed with two minutes' notice: non-production) or MIXED (each service's first task on demand, the rest on Spot). Fargate Spot runs X86_64 tasks only."
   type        = string
   default     = "ON_DEMAND"
+
+  validation {
+    condition     = contains(["ON_DEMAND", "SPOT", "MIXED"], var.fargate_capacity) && (var.fargate_capacity == "ON_DEMAND" || var.cpu_architecture == "X86_64")
+    error_message = "fargate_capacity must be ON_DEMAND, SPOT or MIXED; Fargate Spot runs X86_64 tasks only (cpu_architecture)."
+  }
 }
 
 variable "schedule" {
@@ -311,9 +321,9 @@ variable "schedule" {
 }
 
 variable "container_insights" {
-  description = "Container Insights on the ECS cluster (per-task metrics, billed as custom metrics)."
-  type        = bool
-  default     = true
+  description = "Container Insights on the ECS cluster: enabled, enhanced (per container too) or disabled (per-task metrics are billed as custom metrics; the dev profile switches them off)."
+  type        = string
+  default     = "enabled"
 }
 
 variable "endpoints_in_one_zone" {

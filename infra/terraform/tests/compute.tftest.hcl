@@ -484,7 +484,7 @@ run "ecs_scale_to_zero_outside_working_hours" {
   }
   variables {
     schedule           = { start = "cron(0 8 ? * MON-FRI *)", stop = "cron(0 18 ? * MON-FRI *)", timezone = "Europe/Dublin" }
-    container_insights = false
+    container_insights = "disabled"
   }
 
   assert {

@@ -167,11 +167,10 @@ run "alb_internal_behind_cloudfront" {
     source = "./modules/alb"
   }
   variables {
-    vpc_id                                 = "vpc-123"
-    vpc_cidr                               = "10.20.0.0/16"
-    subnet_ids                             = ["subnet-private-a", "subnet-private-b"]
-    services                               = { customer = { priority = 10 }, products = { priority = 20 }, shopping = { priority = 30 } }
-    test_listener_source_security_group_id = "sg-tasks"
+    vpc_id     = "vpc-123"
+    vpc_cidr   = "10.20.0.0/16"
+    subnet_ids = ["subnet-private-a", "subnet-private-b"]
+    services   = { customer = { priority = 10 }, products = { priority = 20 }, shopping = { priority = 30 } }
   }
   # One ARN per target group and listener (the mock's default is the same for all), so that a rule
   # forwarding to another service's group, or sitting on the other listener, shows.
@@ -214,11 +213,10 @@ run "alb_internal_behind_cloudfront" {
   }
 
   assert {
-    condition = jsonencode(output.ingress) == jsonencode([
-      { cidr_ipv4 = null, cidr_ipv6 = null, from_port = 80, prefix_list_id = "pl-4fa04526", referenced_security_group_id = null, to_port = 80 },
-      { cidr_ipv4 = null, cidr_ipv6 = null, from_port = 9000, prefix_list_id = null, referenced_security_group_id = "sg-tasks", to_port = 9000 },
-    ]) && data.aws_ec2_managed_prefix_list.cloudfront.name == "com.amazonaws.global.cloudfront.origin-facing"
-    error_message = "the load balancer accepts HTTP on 80 from CloudFront's origin-facing prefix list only, and its test listener's port from the tasks' security group only: no address range, nothing from the internet"
+    condition = jsonencode(output.ingress) == jsonencode([{
+      cidr_ipv4 = null, cidr_ipv6 = null, from_port = 80, prefix_list_id = "pl-4fa04526", referenced_security_group_id = null, to_port = 80
+    }]) && data.aws_ec2_managed_prefix_list.cloudfront.name == "com.amazonaws.global.cloudfront.origin-facing"
+    error_message = "the load balancer accepts HTTP from CloudFront's origin-facing prefix list only: no address range, nothing from the internet (the test listener's port is opened to the tasks by modules/ecs, tests/wiring)"
   }
 
   assert {
@@ -289,11 +287,10 @@ run "alb_rules_follow_replaced_target_groups" {
     source = "./modules/alb"
   }
   variables {
-    vpc_id                                 = "vpc-123"
-    vpc_cidr                               = "10.20.0.0/16"
-    subnet_ids                             = ["subnet-private-a", "subnet-private-b"]
-    services                               = { customer = { priority = 10 } }
-    test_listener_source_security_group_id = "sg-tasks"
+    vpc_id     = "vpc-123"
+    vpc_cidr   = "10.20.0.0/16"
+    subnet_ids = ["subnet-private-a", "subnet-private-b"]
+    services   = { customer = { priority = 10 } }
   }
 
   assert {
@@ -308,12 +305,11 @@ run "alb_rejects_a_test_listener_on_the_production_port" {
     source = "./modules/alb"
   }
   variables {
-    vpc_id                                 = "vpc-123"
-    vpc_cidr                               = "10.20.0.0/16"
-    subnet_ids                             = ["subnet-private-a", "subnet-private-b"]
-    services                               = { customer = { priority = 10 } }
-    test_listener_source_security_group_id = "sg-tasks"
-    test_listener_port                     = 80
+    vpc_id             = "vpc-123"
+    vpc_cidr           = "10.20.0.0/16"
+    subnet_ids         = ["subnet-private-a", "subnet-private-b"]
+    services           = { customer = { priority = 10 } }
+    test_listener_port = 80
   }
   expect_failures = [var.test_listener_port]
 }
@@ -329,7 +325,6 @@ run "alb_paths_and_ports_from_the_services_map" {
     subnet_ids = ["subnet-private-a", "subnet-private-b"]
     services   = { customer = { priority = 10 }, billing = { priority = 40, path = "/api/billing", port = 9090 } }
 
-    test_listener_source_security_group_id = "sg-tasks"
   }
 
   assert {

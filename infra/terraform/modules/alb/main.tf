@@ -171,17 +171,6 @@ resource "terraform_data" "rule_targets" {
   input    = [aws_lb_target_group.service[each.value.service].id, aws_lb_target_group.service["${each.value.service}.alternate"].id]
 }
 
-# The test listener: from the deploy script's check tasks only, which run with the service's own
-# network configuration (the tasks' security group); never from CloudFront.
-resource "aws_vpc_security_group_ingress_rule" "test_listener" {
-  security_group_id            = aws_security_group.alb.id
-  description                  = "Test listener: the deploy check tasks"
-  ip_protocol                  = "tcp"
-  from_port                    = var.test_listener_port
-  to_port                      = var.test_listener_port
-  referenced_security_group_id = var.test_listener_source_security_group_id
-}
-
 # One listener since the test listener was added (the production listener was the only one).
 moved {
   from = aws_lb_listener.http

@@ -46,9 +46,9 @@ output "test_listener_url" {
 }
 
 output "ingress" {
-  description = "Every ingress rule of the load balancer's security group: port, and the source security group, CIDR block or prefix list."
+  description = "The ingress rule of the load balancer's security group this module makes (CloudFront's, port 80): port, and the source security group, CIDR block or prefix list. modules/ecs adds the test listener's, from the tasks."
   value = [
-    for r in [aws_vpc_security_group_ingress_rule.from_cloudfront, aws_vpc_security_group_ingress_rule.test_listener] : {
+    for r in [aws_vpc_security_group_ingress_rule.from_cloudfront] : {
       from_port                    = r.from_port
       to_port                      = r.to_port
       referenced_security_group_id = r.referenced_security_group_id

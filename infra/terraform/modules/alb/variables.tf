@@ -48,7 +48,7 @@ variable "services" {
 }
 
 variable "test_listener_port" {
-  description = "Port of the test listener, which ECS blue/green deployments point at the green revision before production traffic moves (reachable from test_listener_source_security_group_id only)."
+  description = "Port of the test listener, which ECS blue/green deployments point at the green revision before production traffic moves (modules/ecs opens it to the tasks' security group only)."
   type        = number
   default     = 9000
 
@@ -56,11 +56,6 @@ variable "test_listener_port" {
     condition     = var.test_listener_port >= 1 && var.test_listener_port <= 65535 && var.test_listener_port != 80
     error_message = "test_listener_port must be a port other than 80 (the production listener's)."
   }
-}
-
-variable "test_listener_source_security_group_id" {
-  description = "The only security group the test listener accepts (the tasks': the deploy script's check tasks run with the service's network configuration)."
-  type        = string
 }
 
 variable "deletion_protection" {

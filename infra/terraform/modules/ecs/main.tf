@@ -53,12 +53,13 @@ resource "aws_cloudwatch_log_group" "exec" {
 }
 
 resource "aws_ecs_cluster" "this" {
+  #checkov:skip=CKV_AWS_65:Container Insights is a variable, enabled by default (tests/compute asserts it), disabled by the dev profile only; checkov does not render this module call's arguments (a literal "enabled" passed from the root fails the check too)
   name = var.name
   tags = var.tags
 
   setting {
     name  = "containerInsights"
-    value = var.container_insights ? "enabled" : "disabled"
+    value = var.container_insights
   }
 
   dynamic "configuration" {
@@ -130,7 +131,18 @@ resource "aws_vpc_security_group_egress_rule" "https_s3" {
 }
 
 # The deploy script's check task runs with the service's network configuration and calls the
-# green revision through the load balancer's test listener (docs/OBSERVABILITY.md, blue/green).
+# green revision through the load balancer's test listener (docs/OBSERVABILITY.md, blue/green):
+# out of the tasks' group to the load balancer's on that port, and into the load balancer's from
+# the tasks' group on it (CloudFront reaches port 80 only).
+resource "aws_vpc_security_group_ingress_rule" "load_balancer_test_listener" {
+  security_group_id            = var.alb_security_group_id
+  description                  = "Test listener: from the service tasks (deploy checks)"
+  ip_protocol                  = "tcp"
+  from_port                    = var.test_listener_port
+  to_port                      = var.test_listener_port
+  referenced_security_group_id = aws_security_group.tasks.id
+}
+
 resource "aws_vpc_security_group_egress_rule" "test_listener" {
   security_group_id            = aws_security_group.tasks.id
   description                  = "To the load balancer's test listener (deploy checks)"

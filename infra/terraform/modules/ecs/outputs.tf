@@ -134,3 +134,11 @@ output "load_balancer_role_arn" {
   description = "The role ECS moves blue/green traffic with (listener rule weights, target registrations)."
   value       = aws_iam_role.load_balancers.arn
 }
+
+output "test_listener_access" {
+  description = "How the tasks reach the load balancer's test listener: the load balancer's ingress rule (from the tasks' group) and the tasks' egress rule (to the load balancer's group), with their ports."
+  value = {
+    ingress = { security_group_id = aws_vpc_security_group_ingress_rule.load_balancer_test_listener.security_group_id, from_port = aws_vpc_security_group_ingress_rule.load_balancer_test_listener.from_port, to_port = aws_vpc_security_group_ingress_rule.load_balancer_test_listener.to_port, source = aws_vpc_security_group_ingress_rule.load_balancer_test_listener.referenced_security_group_id, cidr_ipv4 = aws_vpc_security_group_ingress_rule.load_balancer_test_listener.cidr_ipv4 }
+    egress  = { security_group_id = aws_vpc_security_group_egress_rule.test_listener.security_group_id, from_port = aws_vpc_security_group_egress_rule.test_listener.from_port, to_port = aws_vpc_security_group_egress_rule.test_listener.to_port, destination = aws_vpc_security_group_egress_rule.test_listener.referenced_security_group_id }
+  }
+}

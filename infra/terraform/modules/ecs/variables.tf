@@ -213,9 +213,14 @@ variable "schedule" {
 }
 
 variable "container_insights" {
-  description = "Container Insights on the cluster (per-task CPU, memory, network metrics; billed as custom metrics, so off in the dev profile)."
-  type        = bool
-  default     = true
+  description = "Container Insights on the cluster: enabled (per-service and per-task CPU, memory, network metrics), enhanced (per container too) or disabled. Billed as custom metrics: the dev profile switches it off."
+  type        = string
+  default     = "enabled"
+
+  validation {
+    condition     = contains(["enabled", "enhanced", "disabled"], var.container_insights)
+    error_message = "container_insights must be enabled, enhanced or disabled."
+  }
 }
 
 variable "tracing" {

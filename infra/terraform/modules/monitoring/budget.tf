@@ -13,7 +13,7 @@ resource "aws_budgets_budget" "monthly" {
 
   cost_filter {
     name   = "TagKeyValue"
-    values = ["user:Environment$${var.environment}"]
+    values = [format("user:Environment$%s", var.environment)] # TagKeyValue: user:<key>$<value>
   }
 
   notification {

@@ -6,7 +6,7 @@ locals {
   elb = "AWS/ApplicationELB"
   # Hidden per-target-group metrics and one visible expression per service: id <prefix><i><n>.
   per_service_elb = {
-    for metric, stat in { requests = "Sum", target_4xx = "Sum", target_5xx = "Sum", p50 = "p50", p99 = "p99" } : metric => flatten([
+    for metric, stat in { requests = "Sum", target_4xx = "Sum", target_5xx = "Sum", p50 = "p50", p99 = "p99" } : metric => concat([
       for i, name in keys(var.services) : concat(
         [for n, tg in var.services[name].target_group_arn_suffixes : [local.elb, {
           requests = "RequestCount", target_4xx = "HTTPCode_Target_4XX_Count", target_5xx = "HTTPCode_Target_5XX_Count", p50 = "TargetResponseTime", p99 = "TargetResponseTime"
@@ -19,7 +19,7 @@ locals {
           ])
         }]],
       )
-    ])
+    ]...)
   }
   emf = var.metrics_namespace
   per_service_emf = {
