@@ -157,6 +157,7 @@ run_check "checkov" checkov checkov -d "$here" --framework terraform --quiet --c
 run_check "iam (parliament)" parliament node "$here/iam-lint.mjs"
 run_check "secrets out of state" moto_server node "$here/state-secrets.mjs"
 run_check "module READMEs" node node "$here/gen-docs.mjs" --check
+run_check "cost tables" node node "$repo/scripts/costs.ts" --check
 run_check "tflint" tflint tflint --chdir="$here" --recursive --config="$here/.tflint.hcl"
 
 printf '\ninfra/terraform checks on this machine:\n'

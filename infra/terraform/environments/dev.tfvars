@@ -22,10 +22,10 @@ fargate_capacity      = "SPOT"
 endpoints_in_one_zone = true
 container_insights    = "disabled"
 
-# Monday to Friday, 08:00-19:00 Dublin time; outside it no task runs and DocumentDB is stopped.
+# Monday to Friday, 08:00-18:00 Dublin time; outside it no task runs and DocumentDB is stopped.
 schedule = {
   start    = "cron(0 8 ? * MON-FRI *)"
-  stop     = "cron(0 19 ? * MON-FRI *)"
+  stop     = "cron(0 18 ? * MON-FRI *)"
   timezone = "Europe/Dublin"
 }
 
