@@ -127,8 +127,8 @@ run "oidc_roles" {
   }
 
   assert {
-    condition     = keys(aws_iam_role_policy.deploy) == ["iam", "services", "state"] && alltrue([for k, p in aws_iam_role_policy.deploy : p.role == aws_iam_role.deploy.id && p.policy == module.iam_policies.deploy_policy_jsons[k]])
-    error_message = "deploy's permissions are its three policies (no PowerUserAccess)"
+    condition     = keys(aws_iam_role_policy.deploy) == ["deployments", "iam", "services", "state"] && alltrue([for k, p in aws_iam_role_policy.deploy : p.role == aws_iam_role.deploy.id && p.policy == module.iam_policies.deploy_policy_jsons[k]])
+    error_message = "deploy's permissions are its four policies (no PowerUserAccess)"
   }
 
   assert {

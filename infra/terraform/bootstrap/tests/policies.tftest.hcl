@@ -24,9 +24,9 @@ run "plan_role_reads_no_secret_and_writes_nothing" {
 
   assert {
     condition = alltrue(flatten([for st in jsondecode(output.plan_policy_json).Statement : [
-      for a in st.Action : can(regex("^[a-z0-9-]+:(Describe|Get|List)[A-Za-z]+$", a)) || a == "kms:Decrypt"
+      for a in st.Action : can(regex("^[a-z0-9-]+:(Describe|Get|List)[A-Za-z]+$", a)) || a == "kms:Decrypt" || a == "budgets:ViewBudget"
     ]]))
-    error_message = "every action of the plan role reads (Describe, Get, List): no write, no wildcard"
+    error_message = "every action of the plan role reads (Describe, Get, List; AWS Budgets' read is ViewBudget): no write, no wildcard"
   }
 
   assert {
@@ -94,9 +94,9 @@ run "deploy_role_cannot_escalate" {
       Effect    = "Allow"
       Action    = ["iam:PassRole"]
       Resource  = ["arn:aws:iam::123456789012:role/platform-*"]
-      Condition = { StringEquals = { "iam:PassedToService" = ["ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com"] } }
+      Condition = { StringEquals = { "iam:PassedToService" = ["ecs-tasks.amazonaws.com", "ecs.amazonaws.com", "scheduler.amazonaws.com", "vpc-flow-logs.amazonaws.com"] } }
     }]
-    error_message = "deploy passes the stack's roles to ECS tasks and VPC flow logs only"
+    error_message = "deploy passes the stack's roles to ECS (tasks, and blue/green's load balancer role), VPC flow logs and EventBridge Scheduler (DocumentDB's working hours) only"
   }
 
   assert {
@@ -129,6 +129,16 @@ run "deploy_role_cannot_escalate" {
       toset(try(st.NotAction, [])) == toset(["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"])
     )])
     error_message = "deploy uses the state's key and can neither delete it nor change its policy or alias"
+  }
+
+  assert {
+    condition = [for st in jsondecode(output.deploy_policy_jsons.deployments).Statement : st] == [{
+      Sid      = "SteerStackDeployments"
+      Effect   = "Allow"
+      Action   = ["ecs:ContinueServiceDeployment", "ecs:StopServiceDeployment"]
+      Resource = ["arn:aws:ecs:eu-west-1:123456789012:service-deployment/platform-*/*"]
+    }]
+    error_message = "deploy continues or rolls back the stack's own service deployments only (blue/green)"
   }
 
   assert {

@@ -68,6 +68,9 @@ locals {
         Action = [
           "application-autoscaling:DescribeScalableTargets",
           "application-autoscaling:DescribeScalingPolicies",
+          "application-autoscaling:DescribeScheduledActions",
+          "cloudwatch:DescribeAlarms",
+          "ecr:DescribePullThroughCacheRules",
           "ec2:DescribeAvailabilityZones",
           "ec2:DescribeFlowLogs",
           "ec2:DescribeInternetGateways",
@@ -94,6 +97,8 @@ locals {
           "elasticloadbalancing:DescribeTargetGroups",
           "kms:ListAliases",
           "logs:DescribeLogGroups",
+          "logs:DescribeQueryDefinitions",
+          "sns:GetSubscriptionAttributes",
         ]
         # These Describe and List calls take no resource ARN; none of them returns a secret value.
         Resource = ["*"]
@@ -103,6 +108,10 @@ locals {
         Effect = "Allow"
         Action = [
           "application-autoscaling:ListTagsForResource",
+          "budgets:ListTagsForResource",
+          "budgets:ViewBudget",
+          "cloudwatch:GetDashboard",
+          "cloudwatch:ListTagsForResource",
           "ec2:DescribeVpcAttribute",
           "ecr:DescribeRepositories",
           "ecr:GetLifecyclePolicy",
@@ -120,10 +129,18 @@ locals {
           "rds:DescribeDBSubnetGroups",
           "rds:DescribeGlobalClusters",
           "rds:ListTagsForResource",
+          "scheduler:GetSchedule",
+          "sns:GetTopicAttributes",
+          "sns:ListTagsForResource",
         ]
         Resource = concat(
           [
             "${local.arn}:application-autoscaling:${local.region}:${local.account}:scalable-target/*",
+            "${local.arn}:budgets::${local.account}:budget/${var.name}-*",
+            "${local.arn}:cloudwatch:${local.region}:${local.account}:alarm:${var.name}-*",
+            "${local.arn}:cloudwatch::${local.account}:dashboard/${var.name}-*",
+            "${local.arn}:scheduler:${local.region}:${local.account}:schedule/default/${var.name}-*",
+            "${local.arn}:sns:${local.region}:${local.account}:${var.name}-*",
             "${local.arn}:ec2:${local.region}:${local.account}:vpc/*",
             "${local.arn}:rds::${local.account}:global-cluster:*",
             "${local.arn}:ecr:${local.region}:${local.account}:repository/${var.name}-*",
@@ -286,10 +303,35 @@ locals {
           "ecs:Describe*",
           "ecs:List*",
           "ecs:RegisterTaskDefinition",
+          "ecr:*PullThroughCacheRule*",
+          "logs:*QueryDefinition*",
           "logs:DescribeLogGroups",
           "rds:Describe*",
+          # a subscription (the alarm email's) has no resource-level permissions
+          "sns:GetSubscriptionAttributes",
+          "sns:SetSubscriptionAttributes",
+          "sns:Unsubscribe",
         ]
         Resource = ["*"]
+      },
+      {
+        # The alarm topic, the budget, the alarms and dashboard, DocumentDB's working-hours
+        # schedules (modules/monitoring, modules/database): the stack's own only.
+        Sid    = "StackMonitoring"
+        Effect = "Allow"
+        Action = [
+          "budgets:ListTagsForResource", "budgets:ModifyBudget", "budgets:TagResource", "budgets:UntagResource", "budgets:ViewBudget",
+          "cloudwatch:DeleteDashboards", "cloudwatch:GetDashboard", "cloudwatch:ListTagsForResource", "cloudwatch:PutDashboard", "cloudwatch:TagResource", "cloudwatch:UntagResource",
+          "scheduler:CreateSchedule", "scheduler:DeleteSchedule", "scheduler:GetSchedule", "scheduler:UpdateSchedule",
+          "sns:CreateTopic", "sns:DeleteTopic", "sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic", "sns:ListTagsForResource", "sns:SetTopicAttributes", "sns:Subscribe", "sns:TagResource", "sns:UntagResource",
+        ]
+        Resource = [
+          "${local.arn}:budgets::${local.account}:budget/${var.name}-*",
+          "${local.arn}:cloudwatch:${local.region}:${local.account}:alarm:${var.name}-*",
+          "${local.arn}:cloudwatch::${local.account}:dashboard/${var.name}-*",
+          "${local.arn}:scheduler:${local.region}:${local.account}:schedule/default/${var.name}-*",
+          "${local.arn}:sns:${local.region}:${local.account}:${var.name}-*",
+        ]
       },
       {
         # Pushing an image into another workload's repository, or starting another workload's
@@ -479,6 +521,21 @@ locals {
     ]
   }
 
+  # Blue/green deployments: continue one paused for its pre-switch check, or roll it back
+  # (scripts/lib/ecs-blue-green.ts). A policy of its own: parliament does not know these actions
+  # yet, and a policy with an unknown action is not audited at all.
+  deploy_deployments_policy = {
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid      = "SteerStackDeployments"
+        Effect   = "Allow"
+        Action   = ["ecs:ContinueServiceDeployment", "ecs:StopServiceDeployment"]
+        Resource = ["${local.ecs}:service-deployment/${var.name}-*/*"]
+      },
+    ]
+  }
+
   # IAM: the stack's own roles, each with the permissions boundary, and nothing else.
   deploy_iam_policy = {
     Version = "2012-10-17"
@@ -513,12 +570,13 @@ locals {
           Resource = [local.stack_roles]
         },
         {
-          # ECS starts tasks with the stack's task and execution roles; VPC flow logs write with theirs.
+          # ECS starts tasks with the stack's task and execution roles and moves blue/green traffic
+          # with its load balancer role; VPC flow logs and the DocumentDB schedules use theirs.
           Sid       = "PassStackRolesToTheirServices"
           Effect    = "Allow"
           Action    = ["iam:PassRole"]
           Resource  = [local.stack_roles]
-          Condition = { StringEquals = { "iam:PassedToService" = ["ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com"] } }
+          Condition = { StringEquals = { "iam:PassedToService" = ["ecs-tasks.amazonaws.com", "ecs.amazonaws.com", "scheduler.amazonaws.com", "vpc-flow-logs.amazonaws.com"] } }
         },
         {
           # A service-linked role's policy is AWS's and only that service assumes it.
@@ -566,7 +624,9 @@ locals {
   # --- the permissions boundary of every role the stack creates ------------------------------------
   # The most any of them may ever do, whatever policy the deploy role writes into it: pull the
   # stack's images, write the stack's logs, read the stack's secrets and the database's managed
-  # password, decrypt them, and ECS Exec's session channel. No IAM, no STS, nothing else.
+  # password, decrypt them, ECS Exec's session channel, send traces to X-Ray, move the stack's
+  # blue/green traffic (ECS's load balancer role), stop and start the stack's DocumentDB (its
+  # working-hours schedule). No IAM, no STS, nothing else.
   boundary_policy = {
     Version = "2012-10-17"
     Statement = [
@@ -580,6 +640,13 @@ locals {
         Sid      = "PullStackImages"
         Effect   = "Allow"
         Action   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+        Resource = ["${local.arn}:ecr:${local.region}:${local.account}:repository/${var.name}-*"]
+      },
+      {
+        # the tracing collector's image, pulled through the stack's cache of ECR Public
+        Sid      = "ImportTheCollectorImage"
+        Effect   = "Allow"
+        Action   = ["ecr:BatchImportUpstreamImage"]
         Resource = ["${local.arn}:ecr:${local.region}:${local.account}:repository/${var.name}-*"]
       },
       {
@@ -610,6 +677,27 @@ locals {
           "ssmmessages:OpenDataChannel",
         ]
         Resource = ["*"]
+      },
+      {
+        Sid      = "ReadLoadBalancingAndSendTraces"
+        Effect   = "Allow"
+        Action   = ["elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeRules", "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth", "xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+        Resource = ["*"]
+      },
+      {
+        Sid      = "MoveBlueGreenTraffic"
+        Effect   = "Allow"
+        Action   = ["elasticloadbalancing:ModifyRule"]
+        Resource = ["${local.arn}:elasticloadbalancing:${local.region}:${local.account}:listener-rule/app/${var.name}-*/*/*/*"]
+      },
+      {
+        Sid    = "StackTargetsAndDatabaseHours"
+        Effect = "Allow"
+        Action = ["elasticloadbalancing:DeregisterTargets", "elasticloadbalancing:RegisterTargets", "rds:StartDBCluster", "rds:StopDBCluster"]
+        Resource = [
+          "${local.arn}:elasticloadbalancing:${local.region}:${local.account}:targetgroup/${var.name}-*/*",
+          "${local.rds}:cluster:${var.name}-*",
+        ]
       },
     ]
   }

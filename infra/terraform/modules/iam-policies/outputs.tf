@@ -4,11 +4,12 @@ output "plan_policy_json" {
 }
 
 output "deploy_policy_jsons" {
-  description = "Inline policies of the deploy role, by name: state, services, iam."
+  description = "Inline policies of the deploy role, by name: state, services, deployments, iam."
   value = {
-    state    = jsonencode(local.deploy_state_policy)
-    services = jsonencode(local.deploy_services_policy)
-    iam      = jsonencode(local.deploy_iam_policy)
+    state       = jsonencode(local.deploy_state_policy)
+    services    = jsonencode(local.deploy_services_policy)
+    deployments = jsonencode(local.deploy_deployments_policy)
+    iam         = jsonencode(local.deploy_iam_policy)
   }
 }
 
