@@ -94,6 +94,13 @@ function levers(all: Estimate[]): string[] {
   return lines;
 }
 
+/** What dev cannot shed, and what it comes to: computed, so that it stays true when prices move. */
+function devFloorNote(all: Estimate[]): string {
+  const dev = all.find((e) => e.profile.environment === 'dev');
+  if (!dev) return '';
+  return `What it cannot shed while staying private is its floor, ${usd(floor(dev))} USD a month: the load balancer (CloudFront's VPC origin needs one), the broker (Amazon MQ cannot be stopped), the four endpoints, the key and secrets, the alarms. With its working hours dev comes to ${usd(dev.total)}${dev.total > 100 ? ', above 100: the levers left are fewer working hours (each daily hour is in the levers above) and the alarms (the dev profile keeps them: it is where rollbacks on alarms get tried)' : ''}.`;
+}
+
 export function costsMarkdown(all: Estimate[]): string {
   const p = PRICES;
   return [
@@ -112,6 +119,18 @@ export function costsMarkdown(all: Estimate[]): string {
     '## The levers',
     '',
     ...levers(all),
+    '',
+    '## The dev profile',
+    '',
+    '`environments/dev.tfvars` is the cheapest environment that stays private and secure: no public address anywhere, no NAT gateway, TLS and encryption as everywhere else, the same roles and boundary. What it changes, and why it is safe for development:',
+    '',
+    '- **One task per service on Fargate Spot** (`fargate_capacity = "SPOT"`; Spot runs x86 tasks only). A reclaimed task is replaced within a minute or two; the services reconnect and the outbox publishes what waited.',
+    '- **Working hours** (`schedule`): outside them every service scales to zero (Application Auto Scaling scheduled actions) and DocumentDB is stopped (EventBridge Scheduler, with a role that may stop and start that cluster only). At start the tasks come back and reconnect once DocumentDB is up, a few minutes later. An apply at night scales the services up until the next stop; AWS starts a cluster stopped for 7 days by itself, and the next stop stops it again.',
+    "- **DocumentDB's smallest Graviton instance, one** (`db.t4g.medium`; the data is still stored in three zones). Elastic clusters are not used: their admin password is a plain Terraform argument, which would put it in the main state that pull-request plans read.",
+    "- **One zone for the interface endpoints** (`endpoints_in_one_zone`): an endpoint bills per zone-hour. The subnets stay in two zones, because an application load balancer and a DocumentDB subnet group both need two; the other zone's tasks reach the endpoints across zones (0.01 USD/GB). None of the four endpoints can go: ecr.api and ecr.dkr pull the images, logs takes the tasks' logs (the awslogs driver creates the stream before the container starts), secretsmanager serves the secrets ECS injects and the database password the services read; without a NAT gateway nothing else reaches AWS. ECS Exec's two and tracing's one stay off.",
+    '- **No Container Insights**, logs kept a week, nothing protected from `terraform destroy`, secrets deleted at once on destroy.',
+    '',
+    devFloorNote(all),
     '',
     '## Per environment',
     '',

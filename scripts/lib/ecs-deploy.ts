@@ -27,6 +27,8 @@ export interface DeployOptions {
   noWait?: boolean;
   /** Blue/green: a command run when the bake time starts (the smoke flow); non-zero rolls back. */
   duringBake?: string | undefined;
+  /** Switch a blue/green service back to rolling (see RollOutOptions). */
+  switchToRolling?: boolean;
 }
 
 export interface DeployDeps {
@@ -135,7 +137,10 @@ export async function deployService(o: DeployOptions, d: DeployDeps): Promise<De
   const arn = registered.taskDefinition?.taskDefinitionArn;
   if (!arn) throw new DeployError('RegisterTaskDefinition returned no ARN');
   d.log(`${o.service}: registered ${arn}`);
-  return rollOut({ ...o, taskDefinition: arn, current, duringBake: o.duringBake }, d);
+  return rollOut(
+    { ...o, taskDefinition: arn, current, duringBake: o.duringBake, switchToRolling: o.switchToRolling },
+    d,
+  );
 }
 
 export interface RollOutOptions {
@@ -155,6 +160,9 @@ export interface RollOutOptions {
   duringBake?: string | undefined;
   /** Blue/green: how long the pre-switch check task may take. */
   checkTimeoutMs?: number;
+  /** A blue/green service whose tag now says ROLLING: switch it back (the operator checked that
+   * production traffic is on the primary target group). */
+  switchToRolling?: boolean;
 }
 
 /**
@@ -208,9 +216,11 @@ export async function rollOut(o: RollOutOptions, d: DeployDeps): Promise<DeployR
   if (settings.strategy === 'BLUE_GREEN') {
     return rollOutBlueGreen({ ...o, settings, current }, d, news, result);
   }
-  if (current.deploymentConfiguration?.strategy === 'BLUE_GREEN') {
+  // Back from blue/green: the strategy, and the load balancer without the alternate target group.
+  const backToRolling = current.deploymentConfiguration?.strategy === 'BLUE_GREEN';
+  if (backToRolling && !o.switchToRolling) {
     throw new DeployError(
-      `${o.service} deploys blue/green today and its deploy:strategy tag now says ROLLING: its production traffic may be on the alternate target group, which a rolling deployment does not use. Switch back as docs/OBSERVABILITY.md says ("Back to rolling")`,
+      `${o.service} deploys blue/green today and its deploy:strategy tag now says ROLLING: its production traffic may be on the alternate target group, which a rolling deployment does not use. Check, then deploy with --switch-to-rolling (docs/OBSERVABILITY.md, "Back to rolling")`,
     );
   }
 
@@ -221,8 +231,18 @@ export async function rollOut(o: RollOutOptions, d: DeployDeps): Promise<DeployR
       service: o.service,
       taskDefinition: arn,
       ...(o.forceNewDeployment && { forceNewDeployment: true }),
+      ...(backToRolling && {
+        deploymentConfiguration: {
+          ...current.deploymentConfiguration,
+          strategy: 'ROLLING' as const,
+          bakeTimeInMinutes: undefined,
+          lifecycleHooks: [],
+        },
+        loadBalancers: (current.loadBalancers ?? []).map(({ advancedConfiguration: _, ...lb }) => lb),
+      }),
     }),
   );
+  if (backToRolling) d.log(`${o.service}: back to rolling deployments (--switch-to-rolling)`);
   // The deployment UpdateService started: ECS answers with it as the PRIMARY one (moto keeps its
   // one PRIMARY deployment with the old task definition). Following it by id also tells "not
   // listed yet" (ECS is eventually consistent) apart from "gone" (rolled back).

@@ -516,6 +516,25 @@ describe('deploy-ecs blue/green (fake ECS endpoint: the service is tagged deploy
     expect(run.code).toBe(1);
     expect(run.out).toContain('deploys blue/green today and its deploy:strategy tag now says ROLLING');
     expect(fake.state.updates).toEqual([]);
+
+    // once checked, --switch-to-rolling deploys rolling and takes the blue/green settings off
+    const back = await withFake('bg-was-blue-green', ['--timeout', '30', '--switch-to-rolling']);
+    expect(back.run.code, back.run.out).toBe(0);
+    const update = back.fake.state.updateBodies[0] as {
+      deploymentConfiguration: Record<string, unknown>;
+      loadBalancers: unknown[];
+    };
+    expect(update.deploymentConfiguration).toMatchObject({ strategy: 'ROLLING', lifecycleHooks: [] });
+    expect(update.deploymentConfiguration).not.toHaveProperty('bakeTimeInMinutes');
+    expect(update.loadBalancers).toEqual([
+      {
+        targetGroupArn: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/platform-products/1',
+        containerName: 'products',
+        containerPort: 8080,
+      },
+    ]);
+    expect(back.run.out).toContain('back to rolling deployments');
+    expect(back.run.out).toContain('products: OK: 2/2 tasks running');
   });
 });
 

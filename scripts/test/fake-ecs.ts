@@ -17,7 +17,8 @@ import { createServer, type Server } from 'node:http';
  * BAKE_TIME (twice), CLEAN_UP, SUCCESSFUL; ContinueServiceDeployment or StopServiceDeployment with
  * ROLLBACK turns it ROLLBACK_IN_PROGRESS, then ROLLBACK_SUCCESSFUL. bg-check-fails: the check task
  * exits 1. bg-alarm: in BAKE_TIME the service's 5xx alarm goes off and ECS rolls back. bg-stuck:
- * SCALE_UP for ever. bg-was-blue-green: the service deploys blue/green today, its tags say ROLLING.
+ * SCALE_UP for ever. bg-was-blue-green: the service deploys blue/green today, its tags say ROLLING
+ * (a rolling deployment then goes as success).
  */
 export type Scenario =
   | 'success'
@@ -213,6 +214,7 @@ export async function startFakeEcs(scenario: Scenario): Promise<FakeEcs> {
         if (t < 2) return [{ ...old, status: 'PRIMARY' }];
         return [{ ...base, runningCount: 2, rolloutState: 'COMPLETED' }];
       case 'success':
+      case 'bg-was-blue-green': // switched back to rolling, it rolls out as success does
         if (t < 2) return [{ ...base, runningCount: t, rolloutState: 'IN_PROGRESS' }, old];
         // every task running is not enough while the rollout is IN_PROGRESS, nor is COMPLETED
         // while a task is missing (one stopped after the rollout)
