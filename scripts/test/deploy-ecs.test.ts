@@ -258,20 +258,22 @@ describe('the next revision', () => {
   });
 });
 
-describe('deploy-ecs following the rollout (fake ECS endpoint)', () => {
-  const image = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/products:9c8d7e6';
-  const args = ['--cluster', 'platform', '--service', 'products', '--image', image, '--poll-interval', '0.05'];
-
-  async function withFake(scenario: Scenario, extra: string[] = []) {
-    const fake: FakeEcs = await startFakeEcs(scenario);
-    const summary = join(mkdtempSync(join(tmpdir(), 'summary-')), 'summary.md');
-    try {
-      const run = await deploy(fake.url, [...args, ...extra], { GITHUB_STEP_SUMMARY: summary });
-      return { run, fake, summary: readFileSync(summary, 'utf8') };
-    } finally {
-      await fake.close();
-    }
+/** deploy-ecs against a fake ECS endpoint playing `scenario`; the run, the fake's record, the step summary. */
+async function withFake(scenario: Scenario, extra: string[] = []) {
+  const fake: FakeEcs = await startFakeEcs(scenario);
+  const summary = join(mkdtempSync(join(tmpdir(), 'summary-')), 'summary.md');
+  const args = ['--cluster', 'platform', '--service', 'products', '--image', fakeImage, '--poll-interval', '0.05'];
+  try {
+    const run = await deploy(fake.url, [...args, ...extra], { GITHUB_STEP_SUMMARY: summary });
+    return { run, fake, summary: readFileSync(summary, 'utf8') };
+  } finally {
+    await fake.close();
   }
+}
+const fakeImage = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/products:9c8d7e6';
+
+describe('deploy-ecs following the rollout (fake ECS endpoint)', () => {
+  const image = fakeImage;
 
   it('success: waits for COMPLETED with every task running, streams events, writes the summary', async () => {
     const { run, fake, summary } = await withFake('success', ['--timeout', '30']);
@@ -352,20 +354,7 @@ describe('deploy-ecs following the rollout (fake ECS endpoint)', () => {
 });
 
 describe('deploy-ecs blue/green (fake ECS endpoint: the service is tagged deploy:strategy=BLUE_GREEN)', () => {
-  const image = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/products:9c8d7e6';
-  const args = ['--cluster', 'platform', '--service', 'products', '--image', image, '--poll-interval', '0.05'];
   const newRevision = 'arn:aws:ecs:eu-west-1:123456789012:task-definition/platform-production-products:8';
-
-  async function withFake(scenario: Scenario, extra: string[] = []) {
-    const fake: FakeEcs = await startFakeEcs(scenario);
-    const summary = join(mkdtempSync(join(tmpdir(), 'summary-')), 'summary.md');
-    try {
-      const run = await deploy(fake.url, [...args, ...extra], { GITHUB_STEP_SUMMARY: summary });
-      return { run, fake, summary: readFileSync(summary, 'utf8') };
-    } finally {
-      await fake.close();
-    }
-  }
 
   it('applies the tags as an ECS blue/green deployment, checks green through the test listener at the paused hook, continues, follows every stage to SUCCESSFUL', async () => {
     const { run, fake, summary } = await withFake('bg-success', ['--timeout', '30']);

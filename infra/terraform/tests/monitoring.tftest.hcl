@@ -87,11 +87,12 @@ run "alarms" {
 
   assert {
     condition = (
-      toset([for q in aws_cloudwatch_metric_alarm.p99_latency["shopping"].metric_query : one(q.metric).dimensions.TargetGroup if length(q.metric) > 0]) == toset(["targetgroup/platform-test-shopping/3", "targetgroup/platform-test-shopping-g/4"]) &&
-      alltrue([for q in aws_cloudwatch_metric_alarm.p99_latency["shopping"].metric_query : one(q.metric).stat == "p99" && one(q.metric).metric_name == "TargetResponseTime" if length(q.metric) > 0]) &&
-      output.alarms["platform-test-shopping-p99-latency"].queries.p99 == "MAX([FILL(latency0, 0), FILL(latency1, 0)])" && output.alarms["platform-test-shopping-p99-latency"].threshold == 2 &&
-      output.alarms["platform-test-shopping-unhealthy-hosts"].queries.unhealthy == "MAX([FILL(unhealthy0, 0), FILL(unhealthy1, 0)])" && output.alarms["platform-test-shopping-unhealthy-hosts"].threshold == 0 &&
-      toset([for q in aws_cloudwatch_metric_alarm.unhealthy_hosts["shopping"].metric_query : one(q.metric).dimensions.TargetGroup if length(q.metric) > 0]) == toset(["targetgroup/platform-test-shopping/3", "targetgroup/platform-test-shopping-g/4"])
+      toset([for q in aws_cloudwatch_metric_alarm.target_group["shopping-p99-latency"].metric_query : one(q.metric).dimensions.TargetGroup if length(q.metric) > 0]) == toset(["targetgroup/platform-test-shopping/3", "targetgroup/platform-test-shopping-g/4"]) &&
+      alltrue([for q in aws_cloudwatch_metric_alarm.target_group["shopping-p99-latency"].metric_query : one(q.metric).stat == "p99" && one(q.metric).metric_name == "TargetResponseTime" if length(q.metric) > 0]) &&
+      output.alarms["platform-test-shopping-p99-latency"].queries.worst == "MAX([FILL(tg0, 0), FILL(tg1, 0)])" && output.alarms["platform-test-shopping-p99-latency"].threshold == 2 &&
+      output.alarms["platform-test-shopping-unhealthy-hosts"].queries.worst == "MAX([FILL(tg0, 0), FILL(tg1, 0)])" && output.alarms["platform-test-shopping-unhealthy-hosts"].threshold == 0 &&
+      alltrue([for q in aws_cloudwatch_metric_alarm.target_group["shopping-unhealthy-hosts"].metric_query : one(q.metric).stat == "Maximum" && one(q.metric).metric_name == "UnHealthyHostCount" if length(q.metric) > 0]) &&
+      toset([for q in aws_cloudwatch_metric_alarm.target_group["shopping-unhealthy-hosts"].metric_query : one(q.metric).dimensions.TargetGroup if length(q.metric) > 0]) == toset(["targetgroup/platform-test-shopping/3", "targetgroup/platform-test-shopping-g/4"])
     )
     error_message = "p99 latency (above 2 s) and unhealthy hosts (any) watch the slower / either of the service's own two target groups"
   }

@@ -48,72 +48,61 @@ resource "aws_cloudwatch_metric_alarm" "target_5xx" {
   }
 }
 
-resource "aws_cloudwatch_metric_alarm" "p99_latency" {
-  for_each            = var.services
-  alarm_name          = "${var.name}-${each.key}-p99-latency"
-  alarm_description   = "${each.key}: 99th percentile response time above ${var.thresholds.p99_latency_seconds} s for 5 minutes. docs/OBSERVABILITY.md#p99-latency"
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = var.thresholds.p99_latency_seconds
-  evaluation_periods  = 5
-  datapoints_to_alarm = 5
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.actions
-  ok_actions          = local.actions
-  tags                = merge(var.tags, { Service = each.key })
-
-  dynamic "metric_query" {
-    for_each = each.value.target_group_arn_suffixes
-    content {
-      id = "latency${metric_query.key}"
-      metric {
-        namespace   = "AWS/ApplicationELB"
-        metric_name = "TargetResponseTime"
-        dimensions  = { LoadBalancer = var.load_balancer_arn_suffix, TargetGroup = metric_query.value }
-        period      = 60
-        stat        = "p99"
-      }
+# The slower, or the worse, of the service's two target groups: p99 response time and unhealthy
+# targets.
+locals {
+  target_group_alarms = {
+    p99-latency = {
+      metric = "TargetResponseTime", stat = "p99", threshold = var.thresholds.p99_latency_seconds, periods = 5
+      label  = "p99 response time (s), the slower target group"
+      what   = "99th percentile response time above ${var.thresholds.p99_latency_seconds} s for 5 minutes"
+    }
+    unhealthy-hosts = {
+      metric = "UnHealthyHostCount", stat = "Maximum", threshold = 0, periods = 3
+      label  = "unhealthy targets"
+      what   = "a task failing the load balancer's health check (<path>/health) for 3 minutes"
     }
   }
-
-  metric_query {
-    id          = "p99"
-    label       = "p99 response time (s), the slower target group"
-    expression  = "MAX([${join(", ", [for i, _ in each.value.target_group_arn_suffixes : "FILL(latency${i}, 0)"])}])"
-    return_data = true
+  target_group_alarm_pairs = {
+    for pair in setproduct(keys(var.services), keys(local.target_group_alarms)) : "${pair[0]}-${pair[1]}" => {
+      service = pair[0]
+      kind    = pair[1]
+      alarm   = local.target_group_alarms[pair[1]]
+    }
   }
 }
 
-resource "aws_cloudwatch_metric_alarm" "unhealthy_hosts" {
-  for_each            = var.services
-  alarm_name          = "${var.name}-${each.key}-unhealthy-hosts"
-  alarm_description   = "${each.key}: a task failing the load balancer's health check (<path>/health) for 3 minutes. docs/OBSERVABILITY.md#unhealthy-hosts"
+resource "aws_cloudwatch_metric_alarm" "target_group" {
+  for_each            = local.target_group_alarm_pairs
+  alarm_name          = "${var.name}-${each.key}"
+  alarm_description   = "${each.value.service}: ${each.value.alarm.what}. docs/OBSERVABILITY.md#${each.value.kind}"
   comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
-  evaluation_periods  = 3
-  datapoints_to_alarm = 3
+  threshold           = each.value.alarm.threshold
+  evaluation_periods  = each.value.alarm.periods
+  datapoints_to_alarm = each.value.alarm.periods
   treat_missing_data  = "notBreaching"
   alarm_actions       = local.actions
   ok_actions          = local.actions
-  tags                = merge(var.tags, { Service = each.key })
+  tags                = merge(var.tags, { Service = each.value.service })
 
   dynamic "metric_query" {
-    for_each = each.value.target_group_arn_suffixes
+    for_each = var.services[each.value.service].target_group_arn_suffixes
     content {
-      id = "unhealthy${metric_query.key}"
+      id = "tg${metric_query.key}"
       metric {
         namespace   = "AWS/ApplicationELB"
-        metric_name = "UnHealthyHostCount"
+        metric_name = each.value.alarm.metric
         dimensions  = { LoadBalancer = var.load_balancer_arn_suffix, TargetGroup = metric_query.value }
         period      = 60
-        stat        = "Maximum"
+        stat        = each.value.alarm.stat
       }
     }
   }
 
   metric_query {
-    id          = "unhealthy"
-    label       = "unhealthy targets"
-    expression  = "MAX([${join(", ", [for i, _ in each.value.target_group_arn_suffixes : "FILL(unhealthy${i}, 0)"])}])"
+    id          = "worst"
+    label       = each.value.alarm.label
+    expression  = "MAX([${join(", ", [for i, _ in var.services[each.value.service].target_group_arn_suffixes : "FILL(tg${i}, 0)"])}])"
     return_data = true
   }
 }

@@ -1,8 +1,7 @@
 locals {
   alarms = merge(
     { for k, a in aws_cloudwatch_metric_alarm.target_5xx : a.alarm_name => a },
-    { for k, a in aws_cloudwatch_metric_alarm.p99_latency : a.alarm_name => a },
-    { for k, a in aws_cloudwatch_metric_alarm.unhealthy_hosts : a.alarm_name => a },
+    { for k, a in aws_cloudwatch_metric_alarm.target_group : a.alarm_name => a },
     { for k, a in aws_cloudwatch_metric_alarm.service_metric : a.alarm_name => a },
     { for k, a in aws_cloudwatch_metric_alarm.database : a.alarm_name => a },
     { for k, a in aws_cloudwatch_metric_alarm.broker : a.alarm_name => a },
@@ -10,9 +9,9 @@ locals {
   )
   alarm_arns = sort([for a in values(local.alarms) : a.arn])
   rollback_alarms = {
-    target_5xx      = aws_cloudwatch_metric_alarm.target_5xx
-    unhealthy_hosts = aws_cloudwatch_metric_alarm.unhealthy_hosts
-    p99_latency     = aws_cloudwatch_metric_alarm.p99_latency
+    target_5xx      = { for name in keys(var.services) : name => aws_cloudwatch_metric_alarm.target_5xx[name] }
+    unhealthy_hosts = { for name in keys(var.services) : name => aws_cloudwatch_metric_alarm.target_group["${name}-unhealthy-hosts"] }
+    p99_latency     = { for name in keys(var.services) : name => aws_cloudwatch_metric_alarm.target_group["${name}-p99-latency"] }
   }
 }
 
