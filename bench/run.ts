@@ -451,8 +451,9 @@ try {
     const hello = await helloCeiling();
     log(`  ${Math.round(hello.requestsPerSec)} /s, p50 ${hello.latencyP50} ms, p99 ${hello.latencyP99} ms`);
 
-    log('\nnpm start, embedded store and bus');
-    const embeddedPlatform = await startPlatform();
+    // as a user runs it: the default log level (every request's access log line written)
+    log('\nnpm start, embedded store and bus, LOG_LEVEL=info (the default)');
+    const embeddedPlatform = await startPlatform({ LOG_LEVEL: 'info' }, { discard: true });
     const embedded = await httpSuite(embeddedPlatform, 'embedded');
     await embeddedPlatform.stop();
 

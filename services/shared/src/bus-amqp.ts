@@ -51,6 +51,7 @@ export class AmqpBus implements EventBus {
   #consuming = true;
   #stopRetries = new AbortController();
   readonly #connectedListeners: Array<() => void> = [];
+  readonly #deadLetterListeners: Array<(consumer: string, reason: 'malformed' | 'delivery limit') => void> = [];
 
   constructor(options: AmqpBusOptions) {
     this.#o = {
@@ -197,6 +198,7 @@ export class AmqpBus implements EventBus {
         err: err instanceof Error ? err.message : String(err),
       });
       settle(() => channel.nack(msg, false, false));
+      for (const listener of this.#deadLetterListeners) listener(consumer.name, 'malformed');
       return;
     }
     try {
@@ -215,6 +217,10 @@ export class AmqpBus implements EventBus {
       // back before the delivery limit is used up. Shutdown cuts the wait short.
       await sleep(retryDelay(deliveries, this.#o.retryBaseMs), this.#stopRetries.signal);
       settle(() => channel.nack(msg, false, true));
+      // x-delivery-count counts earlier returns: the broker dead-letters the return past the limit
+      if (deliveries >= this.#o.deliveryLimit) {
+        for (const listener of this.#deadLetterListeners) listener(consumer.name, 'delivery limit');
+      }
     }
   }
 
@@ -238,7 +244,23 @@ export class AmqpBus implements EventBus {
     this.#connectedListeners.push(listener);
   }
 
+  onDeadLetter(listener: (consumer: string, reason: 'malformed' | 'delivery limit') => void): void {
+    this.#deadLetterListeners.push(listener);
+  }
+
   async backlog(consumers?: readonly string[]): Promise<number> {
+    let waiting = 0;
+    for (const consumer of consumers ?? Object.keys(this.#o.topology)) {
+      waiting += await this.#depth(queueName(this.#o.exchange, consumer));
+    }
+    return waiting;
+  }
+
+  deadLettered(consumer: string): Promise<number> {
+    return this.#depth(deadLetterQueueName(this.#o.exchange, consumer));
+  }
+
+  async #depth(queue: string): Promise<number> {
     const model = this.#model;
     if (!model || !this.#connected) throw new BrokerUnavailableError();
     if (!this.#inspector) {
@@ -249,12 +271,7 @@ export class AmqpBus implements EventBus {
       });
       this.#inspector = channel;
     }
-    const inspector = this.#inspector;
-    let waiting = 0;
-    for (const consumer of consumers ?? Object.keys(this.#o.topology)) {
-      waiting += (await inspector.checkQueue(queueName(this.#o.exchange, consumer))).messageCount;
-    }
-    return waiting;
+    return (await this.#inspector.checkQueue(queue)).messageCount;
   }
 
   async close(): Promise<void> {

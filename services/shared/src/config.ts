@@ -116,7 +116,34 @@ export const baseConfigSchema = z.object({
   /** How often it searches the stores for events a crashed process left unpublished (and at start). */
   OUTBOX_SCAN_MS: int(100, 3_600_000, 30_000),
   SHUTDOWN_TIMEOUT_MS: int(1000, 120_000, 20_000),
+  /**
+   * Where traces go (docs/OBSERVABILITY.md): `otlp` (OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT: the
+   * ADOT collector sidecar in AWS), `console`, or `none`. Defaults to otlp when an endpoint is set.
+   */
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'console', 'none']).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z
+    .string()
+    .regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'must be an http:// or https:// URL, e.g. http://localhost:4318')
+    .optional(),
+  /** Share of traces kept, 0 to 1, decided per trace id (every hop of a trace agrees). */
+  OTEL_TRACES_SAMPLER_ARG: z
+    .string()
+    .regex(/^\s*(0(\.\d+)?|1(\.0+)?|\.\d+)\s*$/, 'must be a number from 0 to 1')
+    .transform(Number)
+    .default(1),
+  /**
+   * CloudWatch namespace of the service's metrics (Embedded Metric Format lines on stdout, once a
+   * minute); no metrics without it. Terraform sets `<name>/<environment>`.
+   */
+  METRICS_NAMESPACE: z
+    .string()
+    .regex(/^[A-Za-z0-9 ._#:/-]{1,255}$/, 'must be 1-255 letters, digits, spaces or . _ # : / -')
+    .optional(),
 });
+
+/** Where this configuration sends traces. */
+export const tracesExporterOf = (c: BaseConfig) =>
+  c.OTEL_TRACES_EXPORTER ?? (c.OTEL_EXPORTER_OTLP_ENDPOINT ? 'otlp' : 'none');
 
 export type BaseConfig = z.infer<typeof baseConfigSchema>;
 

@@ -81,9 +81,12 @@ function bufferedStdout(): (line: string) => void {
   };
 }
 
-/** One writer for every logger, made on first use (merely importing this module adds no exit hook). */
+/**
+ * One writer for every logger (and the metrics' lines), made on first use (merely importing this
+ * module adds no exit hook).
+ */
 let stdoutWriter: ((line: string) => void) | undefined;
-function sharedStdout(): (line: string) => void {
+export function sharedStdout(): (line: string) => void {
   if (!stdoutWriter) stdoutWriter = bufferedStdout();
   return stdoutWriter;
 }

@@ -1,23 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
-import type { Db } from 'mongodb';
+import type { Db, MongoClient } from 'mongodb';
 import type { z } from 'zod';
 import { sleep, withTimeout } from './async.ts';
 import { createTokens } from './auth.ts';
 import type { EventBus, EventHandler } from './bus.ts';
 import { AmqpBus } from './bus-amqp.ts';
 import { MemoryBus } from './bus-memory.ts';
-import { type BaseConfig, ConfigError, parseConfig } from './config.ts';
+import { type BaseConfig, ConfigError, parseConfig, tracesExporterOf } from './config.ts';
 import type { DomainEvent } from './events.ts';
 import { createServiceApp, type Fetch, httpOptionsFrom } from './http.ts';
-import { createLogger, type Logger } from './log.ts';
+import { createLogger, type Logger, sharedStdout } from './log.ts';
+import { EmfMetrics, type Metrics, noMetrics } from './metrics.ts';
 import { connectMongo, databaseFromUrl, pingMongo, RotatingMongo } from './mongo.ts';
 import { secretsManagerCredentials } from './mongo-credentials.ts';
-import { OutboxRelay } from './outbox.ts';
+import { observeBus } from './observed-bus.ts';
+import { OutboxRelay, type PendingEvents } from './outbox.ts';
 import { createHttpServer, type HttpServerOptions } from './server.ts';
 import { configSchemaOf, type ServiceContext, type ServiceManifest, subscribedTypes } from './service.ts';
 import { createStoreKit } from './store-kit.ts';
 import { topologyWith } from './topology.ts';
+import { createTracing, type Tracing } from './tracing.ts';
 
 /** A service started with its backends; `stop` is the graceful shutdown. */
 export interface RunningService<S = unknown> {
@@ -42,6 +45,10 @@ export interface StartOptions<D = unknown, S = unknown> {
   deps?: Partial<D>;
   /** Stores to use instead of new ones (tests: the data of a service "restarted" with other settings). */
   stores?: S;
+  /** Tracing to use instead of what the config says (tests: an in-memory exporter). */
+  tracing?: Tracing;
+  /** Metrics to use instead of what the config says (tests: lines kept in memory). */
+  metrics?: Metrics;
 }
 
 /** Connects a service's backends and builds it from its manifest, without opening a port. */
@@ -58,8 +65,30 @@ export async function startService<C extends BaseConfig, S, D>(
     config.ADMIN_TOKEN_TTL_SECONDS,
   );
 
+  const tracing =
+    options.tracing ??
+    createTracing({
+      service: name,
+      exporter: tracesExporterOf(config),
+      endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+      sampleRatio: config.OTEL_TRACES_SAMPLER_ARG,
+      logger,
+    });
+  const metrics =
+    options.metrics ??
+    (config.METRICS_NAMESPACE
+      ? new EmfMetrics({
+          namespace: config.METRICS_NAMESPACE,
+          service: name,
+          write: sharedStdout(),
+          onError: (metric, err) => logger.warn('metric not read', { metric, err }),
+        })
+      : noMetrics);
+
   const mongo = config.MONGO_URL
-    ? await connectWithRetry(logger, () => openDatabase(config, name, options.database, logger))
+    ? await connectWithRetry(logger, () =>
+        openDatabase(config, name, options.database, logger, tracing.enabled ? tracing.monitor : undefined),
+      )
     : undefined;
 
   const topology = topologyWith(name, subscribedTypes(manifest));
@@ -81,7 +110,7 @@ export async function startService<C extends BaseConfig, S, D>(
       bus = new MemoryBus({ prefetch: config.AMQP_PREFETCH, topology });
     }
   }
-  const eventBus = bus;
+  const eventBus = observeBus(bus, { service: name, tracing, metrics });
 
   const relay = new OutboxRelay({
     bus: eventBus,
@@ -106,6 +135,7 @@ export async function startService<C extends BaseConfig, S, D>(
       ...options.deps,
     },
     http: httpOptionsFrom(config),
+    metrics,
   };
   let draining = false;
   const app = createServiceApp({
@@ -120,11 +150,17 @@ export async function startService<C extends BaseConfig, S, D>(
       accepting: !draining,
     }),
     info: { title: name, version: '1.0.0', description: manifest.description },
+    tracing,
   });
   const handler = subscriptionHandler(manifest, ctx);
 
   relay.start();
   if (handler) await eventBus.consume(name, handler);
+  if (metrics instanceof EmfMetrics) {
+    watchOutbox(metrics, relay);
+    if (handler) metrics.gauge('DeadLetterMessages', 'Count', () => eventBus.deadLettered(name));
+    metrics.start();
+  }
   logger.info('service started', {
     store: mongo ? `mongodb/${mongo.db.databaseName}` : 'memory',
     broker: config.AMQP_URL && ownsBus ? 'rabbitmq' : 'memory',
@@ -142,10 +178,28 @@ export async function startService<C extends BaseConfig, S, D>(
       draining = true;
       if (ownsBus) await eventBus.stopConsuming();
       await relay.stop();
+      if (metrics instanceof EmfMetrics) await metrics.stop();
       if (ownsBus) await eventBus.close();
       await mongo?.close();
+      await tracing.shutdown();
     },
   };
+}
+
+/** The outbox's gauges, from one look at the stores per flush. */
+function watchOutbox(metrics: EmfMetrics, relay: OutboxRelay): void {
+  let look: Promise<PendingEvents> | undefined; // shared by the two gauges of one flush
+  const pending = () => {
+    look ??= relay.pending().finally(() => {
+      look = undefined;
+    });
+    return look;
+  };
+  metrics.gauge('OutboxUnsent', 'Count', async () => (await pending()).events);
+  metrics.gauge('OutboxOldestAgeSeconds', 'Seconds', async () => {
+    const { oldestAt } = await pending();
+    return oldestAt === undefined ? 0 : Math.max(0, (Date.now() - oldestAt) / 1000);
+  });
 }
 
 /**
@@ -180,6 +234,7 @@ async function openDatabase(
   service: string,
   override: string | undefined,
   logger: Logger,
+  monitor: ((client: MongoClient) => void) | undefined,
 ): Promise<{ db: Db; close(): Promise<void> }> {
   const url = config.MONGO_URL as string;
   const database = override ?? databaseFromUrl(url) ?? service;
@@ -191,6 +246,7 @@ async function openDatabase(
       appName: service,
       credentials: secretsManagerCredentials(config.MONGO_CREDENTIALS_SECRET),
       logger,
+      monitor,
     });
     return { db: rotating.db, close: () => rotating.close() };
   }
@@ -201,6 +257,7 @@ async function openDatabase(
     password: config.MONGO_PASSWORD,
     defaultDatabase: database,
     appName: service,
+    monitor,
   });
   return { db: client.db(database), close: () => client.close() };
 }

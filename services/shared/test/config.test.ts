@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { baseConfigSchema, ConfigError, parseConfig } from '../src/config.ts';
+import { baseConfigSchema, ConfigError, parseConfig, tracesExporterOf } from '../src/config.ts';
 
 const secret = 'x'.repeat(32);
 
@@ -60,6 +60,25 @@ describe('parseConfig', () => {
       MONGO_PASSWORD: 'p@ss:word',
     });
     expect(config).toMatchObject({ MONGO_USERNAME: 'platform', MONGO_PASSWORD: 'p@ss:word' });
+  });
+
+  it('sends traces only where told: an OTLP endpoint, or the console; sampling a share from 0 to 1', () => {
+    const traced = (env: Record<string, string>) => parseConfig(baseConfigSchema, { JWT_SECRET: secret, ...env });
+    expect(tracesExporterOf(traced({}))).toBe('none');
+    expect(tracesExporterOf(traced({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://localhost:4318' }))).toBe('otlp');
+    expect(tracesExporterOf(traced({ OTEL_TRACES_EXPORTER: 'console' }))).toBe('console');
+    expect(traced({ OTEL_TRACES_SAMPLER_ARG: '0.25' }).OTEL_TRACES_SAMPLER_ARG).toBe(0.25);
+    expect(traced({}).OTEL_TRACES_SAMPLER_ARG).toBe(1);
+    for (const bad of ['1.5', '-0.1', 'half']) {
+      expect(() => traced({ OTEL_TRACES_SAMPLER_ARG: bad }), bad).toThrowError(
+        /OTEL_TRACES_SAMPLER_ARG must be a number from 0 to 1/,
+      );
+    }
+    expect(() => traced({ OTEL_EXPORTER_OTLP_ENDPOINT: 'localhost:4318' })).toThrowError(
+      /OTEL_EXPORTER_OTLP_ENDPOINT must be an http/,
+    );
+    expect(() => traced({ METRICS_NAMESPACE: 'platform/prod;drop' })).toThrowError(/METRICS_NAMESPACE/);
+    expect(traced({ METRICS_NAMESPACE: 'platform/production' }).METRICS_NAMESPACE).toBe('platform/production');
   });
 
   it('treats empty values as unset', () => {

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field
@@ -12,6 +13,7 @@ import { route } from '../src/api.ts';
 import { createTokens } from '../src/auth.ts';
 import { createServiceApp } from '../src/http.ts';
 import { createLogger } from '../src/log.ts';
+import { createTracing } from '../src/tracing.ts';
 
 const tokens = await createTokens('x'.repeat(40), 60);
 let ready = true;
@@ -292,5 +294,47 @@ describe('requests in flight', () => {
     for (let i = 0; i < 3; i++) expect((await busy.request('/fail')).status).toBe(500);
     const again = await Promise.all([busy.request('/slow'), busy.request('/slow')]);
     expect(again.map((r) => r.status)).toEqual([200, 200]);
+  });
+});
+
+describe('a traced service', () => {
+  it('answers each request in a server span named after its route; the access log line has its trace id', async () => {
+    const exporter = new InMemorySpanExporter();
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'debug', write: (line) => lines.push(line) });
+    const traced = createServiceApp({
+      service: 'things',
+      logger,
+      tokens,
+      bodyLimitBytes: 1024,
+      readiness: async () => ({ store: true }),
+      info: { title: 'things', version: '1' },
+      tracing: createTracing({ service: 'things', exporter: 'none', sampleRatio: 1, logger, spanExporter: exporter }),
+      routes: [
+        route({
+          method: 'get',
+          path: '/things/:id',
+          summary: 'get',
+          responses: { 200: { description: 'thing' } },
+          handler: (c) => c.json({ ok: true }),
+        }),
+      ],
+    });
+    const res = await traced.request('/things/things/42', { headers: { 'x-request-id': 'req-1' } });
+    expect(res.status).toBe(200);
+    expect((await traced.request('/things/health')).status).toBe(200);
+    const [span, ...others] = exporter.getFinishedSpans();
+    expect(others).toEqual([]); // health checks are not traced
+    expect(span?.name).toBe('GET /things/:id');
+    expect(span?.attributes).toMatchObject({
+      'http.route': '/things/:id',
+      'request.id': 'req-1',
+      'http.response.status_code': 200,
+    });
+    const access = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request');
+    expect(access.map((l) => [l.path, l.traceId])).toEqual([
+      ['/things/things/42', span?.spanContext().traceId],
+      ['/things/health', undefined],
+    ]);
   });
 });
