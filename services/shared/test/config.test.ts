@@ -30,7 +30,7 @@ describe('parseConfig', () => {
   it('refuses numbers spelt any other way, and out of range', () => {
     for (const PORT of ['abc', '0x50', '8e3', '80.5', '70000', '-1']) {
       expect(() => parseConfig(baseConfigSchema, { JWT_SECRET: secret, PORT })).toThrowError(
-        /^invalid configuration: PORT must be a whole number from 0 to 65535$/,
+        new RegExp(`^invalid configuration: PORT must be a whole number from 0 to 65535 \\(got "${PORT}"\\)$`),
       );
     }
   });
