@@ -33,6 +33,9 @@ function run(file, argv, env) {
   // to this process alone (a process manager, a closed terminal), so they are passed on.
   process.on('SIGINT', () => {});
   for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  // `kill <npm's pid>` ends npm and its shell but not us: once orphaned, stop the child as well.
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && child.kill('SIGTERM'), 1_000).unref();
   child.on('error', (err) => {
     say(`could not run ${file}: ${err.message}`);
     process.exit(1);
