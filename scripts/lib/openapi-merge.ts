@@ -115,3 +115,23 @@ export function mergeOpenApi(services: readonly ServiceDocument[], info: Json): 
   }
   return merged;
 }
+
+/** The `$ref`s of a document that point at nothing in it (a merge must leave none). */
+export function danglingRefs(doc: Json): string[] {
+  const dangling: string[] = [];
+  const resolve = (ref: string) =>
+    ref
+      .slice(2)
+      .split('/')
+      .reduce<Json>((node, key) => node?.[key.replace(/~1/g, '/').replace(/~0/g, '~')], doc);
+  const walk = (value: Json) => {
+    if (value === null || typeof value !== 'object') return;
+    for (const [key, v] of Object.entries(value)) {
+      if (key === '$ref' && typeof v === 'string') {
+        if (!v.startsWith('#/') || resolve(v) === undefined) dangling.push(v);
+      } else walk(v);
+    }
+  };
+  walk(doc);
+  return dangling;
+}
