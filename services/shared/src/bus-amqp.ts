@@ -103,6 +103,9 @@ export class AmqpBus implements EventBus {
 
   async #setup(model: ChannelModel): Promise<void> {
     const ch = await model.createChannel();
+    // A refused declaration (a queue declared before with other arguments) rejects the call below;
+    // unheard, the channel's own 'error' event would end the process with amqplib's stack.
+    ch.on('error', () => {});
     await declareTopology(ch, this.#o.exchange, this.#o.deliveryLimit, this.#o.topology);
     await ch.close();
     const publisher = await model.createConfirmChannel();

@@ -18,7 +18,7 @@ const RUNBOOK: Record<ServerKind, string> = {
 };
 
 /** What went wrong, by kind: each kind has its own fix. */
-export type ProblemKind = 'unreachable' | 'credentials' | 'vhost' | 'tls' | 'protocol' | 'other';
+export type ProblemKind = 'unreachable' | 'credentials' | 'vhost' | 'tls' | 'protocol' | 'refused' | 'other';
 
 export interface ConnectProblem {
   kind: ProblemKind;
@@ -37,12 +37,20 @@ const NETWORK_CODES: Array<[RegExp, string]> = [
 /** Classifies a connection error from the codes and messages Node, amqplib and the MongoDB driver use. */
 export function connectProblem(err: unknown): ConnectProblem {
   const text = errorText(err);
+  // The broker answered and refused an operation (a queue declared before with other arguments,
+  // a user without permission on it): its own words say which.
+  const refusal = text.match(/\b(PRECONDITION_FAILED|ACCESS_REFUSED) - (?!Login)([^"\n]+)/);
+  if (refusal) return { kind: 'refused', reason: `${refusal[1]}: ${firstLine(refusal[2] as string)}` };
   if (
     /ACCESS_REFUSED|Login was refused|Authentication failed|auth(entication)? (error|failed)|\bcode 18\b/i.test(text)
   ) {
     return { kind: 'credentials', reason: 'the user name or password was refused' };
   }
-  if (/vhost|virtual host|NOT_ALLOWED/i.test(text)) return { kind: 'vhost', reason: 'no such virtual host' };
+  // The broker closes the connection at ConnectionOpen when the virtual host does not exist or
+  // the user may not use it; amqplib then only says which frame it got.
+  if (/vhost|virtual host|NOT_ALLOWED|Expected ConnectionOpenOk/i.test(text)) {
+    return { kind: 'vhost', reason: 'no such virtual host, or the user may not use it' };
+  }
   if (/certificate|self[- ]signed|\bSSL\b|\bTLS\b|ERR_TLS|EPROTO/i.test(text)) {
     return { kind: 'tls', reason: 'the TLS handshake failed' };
   }
@@ -101,6 +109,8 @@ function fixFor(server: ServerKind, problem: ConnectProblem, where: 'local' | 'a
         : 'check the user and password in AMQP_URL';
     case 'vhost':
       return 'create the virtual host on the broker, or fix the path at the end of AMQP_URL';
+    case 'refused':
+      return 'delete what was declared with other settings, give the user permissions on the virtual host, or use another AMQP_EXCHANGE';
     case 'tls':
       return server === 'mongodb'
         ? 'check MONGO_TLS_CA_FILE and the tls options in MONGO_URL'
@@ -110,17 +120,20 @@ function fixFor(server: ServerKind, problem: ConnectProblem, where: 'local' | 'a
   }
 }
 
+const VERB: Record<ProblemKind, string> = {
+  unreachable: 'is unreachable',
+  protocol: 'did not answer as expected',
+  credentials: 'refused the connection',
+  vhost: 'refused the connection',
+  tls: 'refused the connection',
+  refused: 'refused an operation',
+  other: 'could not be used',
+};
+
 /** The one line: which server, where, why, and the fix. */
 export function unreachableHint(server: ServerKind, url: string, err: unknown, where: 'local' | 'anywhere'): string {
   const problem = connectProblem(err);
-  const verb =
-    problem.kind === 'unreachable'
-      ? 'is unreachable'
-      : problem.kind === 'protocol'
-        ? `did not answer as ${LABEL[server]}`
-        : problem.kind === 'other'
-          ? 'could not be used'
-          : 'refused the connection';
+  const verb = problem.kind === 'protocol' ? `did not answer as ${LABEL[server]}` : VERB[problem.kind];
   return `${serverLabel(server, url)} ${verb} (${problem.reason}): ${fixFor(server, problem, where)}`;
 }
 
