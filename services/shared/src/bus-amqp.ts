@@ -3,6 +3,7 @@ import { InFlight, retryDelay, sleep, withTimeout } from './async.ts';
 import { BrokerUnavailableError, type EventBus, type EventHandler } from './bus.ts';
 import { type DomainEvent, parseEvent } from './events.ts';
 import type { Logger } from './log.ts';
+import { unreachableReporter } from './reachability.ts';
 import { DELIVERY_LIMIT, deadLetterQueueName, queueName, registeredTopology, type Topology } from './topology.ts';
 
 export interface AmqpBusOptions {
@@ -70,9 +71,12 @@ export class AmqpBus implements EventBus {
   /** Starts connecting in the background; the bus reports `isConnected()` once the topology is up. */
   async start(): Promise<void> {
     const log = this.#o.logger;
+    // one line with the cause and the fix, then a reminder every 30 s, not a line per retry
+    const unreachable = unreachableReporter(log, 'rabbitmq', this.#o.url);
     this.#connection = await connectWithRecovery(this.#o.url, this.#o.connectionName, (model) => this.#setup(model));
     this.#connection.on('connect', () => {
       this.#connected = true;
+      unreachable.recovered();
       log.info('broker connected');
       this.#startConsumers();
       for (const listener of this.#connectedListeners) listener();
@@ -85,7 +89,7 @@ export class AmqpBus implements EventBus {
       this.#consumerChannels = [];
       log.warn('broker connection lost, reconnecting', { err: err.message });
     });
-    this.#connection.on('connect-failed', (err: Error) => log.warn('broker connect failed', { err: err.message }));
+    this.#connection.on('connect-failed', (err: Error) => unreachable.failed(err));
     this.#connection.on('error', (err: Error) => log.warn('broker connection error', { err: err.message }));
   }
 
@@ -100,6 +104,9 @@ export class AmqpBus implements EventBus {
 
   async #setup(model: ChannelModel): Promise<void> {
     const ch = await model.createChannel();
+    // A refused declaration (a queue declared before with other arguments) rejects the call below;
+    // unheard, the channel's own 'error' event would end the process with amqplib's stack.
+    ch.on('error', () => {});
     await declareTopology(ch, this.#o.exchange, this.#o.deliveryLimit, this.#o.topology);
     await ch.close();
     const publisher = await model.createConfirmChannel();

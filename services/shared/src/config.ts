@@ -1,8 +1,16 @@
 import * as z from 'zod';
+import { settingsErrorMap, settingsProblems } from './config-messages.ts';
 
 /** Raised when the environment does not satisfy a service's settings; names every bad variable. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  /** One line per bad variable (the message joins them). */
+  readonly problems: string[];
+  /** A list of problems, or one message said as it is. */
+  constructor(problems: string[] | string) {
+    super(typeof problems === 'string' ? problems : `invalid configuration: ${problems.join('; ')}`);
+    this.problems = typeof problems === 'string' ? [problems] : problems;
+  }
 }
 
 /** A comma-separated list, trimmed, lower-cased, empty entries dropped. */
@@ -32,6 +40,9 @@ export const int = (min: number, max: number, fallback: number) => {
     .default(fallback);
 };
 
+/** How log lines are written (log.ts): `auto` picks readable lines when stdout is a terminal. */
+export const logFormat = z.enum(['auto', 'json', 'pretty']).default('auto');
+
 /**
  * Settings every service shares. MONGO_URL and AMQP_URL are optional: without them the service
  * runs on the embedded in-memory store and bus (local development, `npm start` on a fresh clone).
@@ -40,6 +51,10 @@ export const baseConfigSchema = z.object({
   PORT: int(0, 65535, 8080),
   HOST: z.string().min(1).default('0.0.0.0'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** `auto`: readable lines on a terminal, JSON otherwise (CloudWatch Logs never sees a terminal). */
+  LOG_FORMAT: logFormat,
+  /** Any value switches colours off in readable logs (https://no-color.org). */
+  NO_COLOR: z.string().optional(),
   MONGO_URL: z
     .string()
     .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
@@ -153,13 +168,7 @@ export type BaseConfig = z.infer<typeof baseConfigSchema>;
  */
 export function parseConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const result = schema.safeParse(cleaned);
+  const result = schema.safeParse(cleaned, { error: settingsErrorMap });
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const name = issue.path.join('.') || '(environment)';
-    // zod 4 keeps no input in its issues: whether a variable is missing is read from the environment.
-    const missing = issue.path.length === 1 && cleaned[String(issue.path[0])] === undefined;
-    return `${name} ${missing ? 'is required' : issue.message}`;
-  });
-  throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  throw new ConfigError(settingsProblems(result.error.issues, cleaned as Record<string, string>));
 }

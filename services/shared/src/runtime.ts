@@ -10,14 +10,16 @@ import { MemoryBus } from './bus-memory.ts';
 import { type BaseConfig, ConfigError, parseConfig, tracesExporterOf } from './config.ts';
 import type { DomainEvent } from './events.ts';
 import { createServiceApp, type Fetch, httpOptionsFrom } from './http.ts';
-import { createLogger, type Logger, sharedStdout } from './log.ts';
+import { type Logger, loggerFromSettings, resolveLogFormat, sharedStdout } from './log.ts';
 import { EmfMetrics, type Metrics, noMetrics } from './metrics.ts';
 import { connectMongo, databaseFromUrl, pingMongo, RotatingMongo } from './mongo.ts';
 import { secretsManagerCredentials } from './mongo-credentials.ts';
 import { observeBus } from './observed-bus.ts';
 import { OutboxRelay, type PendingEvents } from './outbox.ts';
+import { unreachableHint } from './reachability.ts';
 import { createHttpServer, type HttpServerOptions } from './server.ts';
 import { configSchemaOf, type ServiceContext, type ServiceManifest, subscribedTypes } from './service.ts';
+import { exitOnStartupFailure, StartupError } from './startup.ts';
 import { createStoreKit } from './store-kit.ts';
 import { topologyWith } from './topology.ts';
 import { createTracing, type Tracing } from './tracing.ts';
@@ -58,7 +60,7 @@ export async function startService<C extends BaseConfig, S, D>(
   options: StartOptions<D, S> = {},
 ): Promise<RunningService<S>> {
   const name = manifest.name;
-  const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL, bindings: { service: name } });
+  const logger = options.logger ?? loggerFromSettings(config, { service: name });
   const tokens = await createTokens(
     { signing: config.JWT_SECRET, accepted: config.JWT_ACCEPTED_SECRETS },
     config.JWT_TTL_SECONDS,
@@ -86,7 +88,7 @@ export async function startService<C extends BaseConfig, S, D>(
       : noMetrics);
 
   const mongo = config.MONGO_URL
-    ? await connectWithRetry(logger, () =>
+    ? await connectWithRetry(logger, config.MONGO_URL, () =>
         openDatabase(config, name, options.database, logger, tracing.enabled ? tracing.monitor : undefined),
       )
     : undefined;
@@ -262,14 +264,20 @@ async function openDatabase(
   return { db: client.db(database), close: () => client.close() };
 }
 
-async function connectWithRetry<T>(logger: Logger, connect: () => Promise<T>): Promise<T> {
+/** Attempts at connecting to the database before the process gives up (ECS then starts a new task). */
+const DATABASE_ATTEMPTS = 6;
+
+async function connectWithRetry<T>(logger: Logger, url: string, connect: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await connect();
     } catch (err) {
-      if (attempt >= 6) throw err;
-      logger.warn('database not reachable yet, retrying', { attempt, err: err instanceof Error ? err.message : err });
-      await sleep(500 * 2 ** attempt);
+      // One line with the cause and the fix, not the driver's topology dump.
+      const hint = unreachableHint('mongodb', url, err, 'anywhere');
+      if (attempt >= DATABASE_ATTEMPTS) throw new StartupError(`${hint} (gave up after ${attempt} attempts)`);
+      const delayMs = 500 * 2 ** attempt;
+      logger.warn(`${hint}; retrying in ${delayMs / 1000} s (attempt ${attempt} of ${DATABASE_ATTEMPTS})`);
+      await sleep(delayMs);
     }
   }
 }
@@ -324,17 +332,21 @@ export async function runService<C extends BaseConfig, S, D>(
   env: NodeJS.ProcessEnv,
 ) {
   const config = loadConfigOrExit(configSchemaOf(manifest), env);
-  const logger = createLogger({ level: config.LOG_LEVEL, bindings: { service: manifest.name } });
-  const service = await startService(manifest, config, { logger });
-  const server = await serveUntilSignal(service.fetch, {
-    port: config.PORT,
-    host: config.HOST,
-    logger,
-    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    maxConnections: config.MAX_CONNECTIONS,
-    services: [service],
-  });
-  logger.info('listening', { address: server.address() });
+  const logger = loggerFromSettings(config, { service: manifest.name });
+  try {
+    const service = await startService(manifest, config, { logger });
+    const server = await serveUntilSignal(service.fetch, {
+      port: config.PORT,
+      host: config.HOST,
+      logger,
+      shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+      maxConnections: config.MAX_CONNECTIONS,
+      services: [service],
+    });
+    logger.info('listening', { address: server.address() });
+  } catch (err) {
+    exitOnStartupFailure(logger, err, { host: config.HOST, port: config.PORT });
+  }
 }
 
 export function loadConfigOrExit<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
@@ -342,11 +354,25 @@ export function loadConfigOrExit<S extends z.ZodType>(schema: S, env: NodeJS.Pro
     return parseConfig(schema, env);
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`${JSON.stringify({ level: 'error', msg: err.message })}\n`);
+      process.stderr.write(configErrorText(err, env));
       process.exit(1);
     }
     throw err;
   }
+}
+
+/**
+ * A bad configuration as the person at the terminal reads it (one line per variable), or as one
+ * JSON line (CloudWatch Logs, pipes). LOG_FORMAT and NO_COLOR are read as given: they may be the
+ * bad ones.
+ */
+export function configErrorText(err: ConfigError, env: NodeJS.ProcessEnv): string {
+  const asked = env.LOG_FORMAT === 'json' || env.LOG_FORMAT === 'pretty' ? env.LOG_FORMAT : 'auto';
+  if (resolveLogFormat(asked, process.stderr.isTTY === true) === 'json') {
+    return `${JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: err.message, problems: err.problems })}\n`;
+  }
+  const title = env.NO_COLOR ? 'invalid configuration:' : '\u001b[31;1minvalid configuration:\u001b[0m';
+  return `${title}\n${err.problems.map((p) => `  ${p}\n`).join('')}`;
 }
 
 /** A random JWT secret for the embedded platform, where nothing outlives the process anyway. */
