@@ -122,7 +122,10 @@ export class Browser {
   async waitFor(expression: string, timeoutMs = 20_000): Promise<void> {
     const started = Date.now();
     while (!(await this.evaluate<boolean>(`Boolean(${expression})`).catch(() => false))) {
-      if (Date.now() - started > timeoutMs) throw new Error(`not true within ${timeoutMs} ms: ${expression}`);
+      if (Date.now() - started > timeoutMs) {
+        const seen = [...this.events.logs.slice(-10), ...this.events.requests.slice(-10).map((u) => `request: ${u}`)];
+        throw new Error(`not true within ${timeoutMs} ms: ${expression}\n${seen.join('\n')}`);
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
   }
