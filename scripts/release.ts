@@ -4,11 +4,14 @@
  *   node scripts/release.ts plan --mode build   --targets JSON --commit SHA --region R
  *   node scripts/release.ts plan --mode promote --targets JSON --images JSON --region R
  *   node scripts/release.ts plan --mode preview --targets JSON --commit SHA --region R
- *   node scripts/release.ts promote --plan JSON --region R          (copies with skopeo)
- *   node scripts/release.ts rollout --plan JSON --targets JSON --region R [--timeout 900]
+ *   node scripts/release.ts promote --plan PROMOTE_JSON --region R      (copies with skopeo)
+ *   node scripts/release.ts rollout --plan DEPLOY_JSON --targets JSON --region R [--timeout 900]
  *   node scripts/release.ts images --targets JSON --region R
+ *   node scripts/release.ts targets --outputs FILE     (FILE: terraform output -json)
  *
- * --targets is Terraform's deploy_targets with each service's family (the apply job's output).
+ * --targets is Terraform's deploy_targets with each service's family (what `targets` outputs,
+ * with region and base_url, from the stack's outputs). Images are built for every architecture
+ * an environment's tfvars names; a preview's for the architecture staging runs only.
  * plan prints what happens to each service and writes build, promote and deploy (JSON lists; in
  * preview mode also images, service => image) to $GITHUB_OUTPUT when that is set. images prints
  * (and outputs) what the environment runs, with digests: the next environment's --images.
@@ -38,7 +41,9 @@ import {
   ReleaseError,
   type ReleasePlan,
   readRunning,
+  type StackOutputs,
   type Targets,
+  targetsFrom,
 } from './lib/release.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -155,6 +160,7 @@ async function main(argv: string[]): Promise<number> {
       region: { type: 'string' },
       endpoint: { type: 'string' },
       timeout: { type: 'string', default: '900' },
+      outputs: { type: 'string' },
     },
   });
   const config = {
@@ -166,6 +172,16 @@ async function main(argv: string[]): Promise<number> {
   const log = (line: string) => process.stdout.write(`${line}\n`);
   const command = positionals[0];
 
+  if (command === 'targets') {
+    if (!values.outputs) throw new UsageError(`--outputs is required\n${USAGE}`);
+    const { region, baseUrl, targets } = targetsFrom(JSON.parse(readFileSync(values.outputs, 'utf8')) as StackOutputs);
+    for (const [name, t] of Object.entries(targets))
+      log(`${name}: ${t.cluster}/${t.service}, ${t.repository}, ${t.family}`);
+    output('region', region);
+    output('base_url', baseUrl);
+    output('targets', targets);
+    return 0;
+  }
   if (command === 'plan') {
     const targets = json<Targets>(values.targets, 'targets');
     const running = await readRunning(ecs, targets);
@@ -181,7 +197,9 @@ async function main(argv: string[]): Promise<number> {
       };
       if (values.mode === 'build') printPlan(planBuild(input));
       else {
-        const plan = planPreview(input);
+        // a preview runs on staging only: staging's architecture is enough
+        const platforms = platformsOf(Object.values(running).map((r) => r.cpuArchitecture));
+        const plan = planPreview({ ...input, platforms });
         printPlan(plan);
         output('images', plan.images);
       }
@@ -199,8 +217,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'promote') {
-    const plan = json<Pick<ReleasePlan, 'promote'>>(values.plan, 'plan');
-    await promote(plan.promote, { ecr, copy: skopeoCopy(ecr), log });
+    await promote(json<ReleasePlan['promote']>(values.plan, 'plan'), { ecr, copy: skopeoCopy(ecr), log });
     return 0;
   }
   if (command === 'rollout') {

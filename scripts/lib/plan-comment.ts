@@ -219,7 +219,7 @@ export function previewMarkdown(p: PreviewStatus): string {
   const what = {
     deploying: `Deploying to ${url} …`,
     deployed: `**${url}** (the smoke flow passed against it)`,
-    failed: `Deploying to ${url} failed: see the workflow run.`,
+    failed: `The preview's last run failed (${url}): see the workflow run. A preview of a closed pull request is removed by preview-sweep.yml at the latest the next day.`,
     removed: 'Removed: the pull request is closed.',
   }[p.status];
   lines.push('', what);

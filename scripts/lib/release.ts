@@ -40,6 +40,9 @@ export interface BuildItem {
   service: string;
   /** docker buildx --platform value, e.g. linux/amd64,linux/arm64 */
   platforms: string;
+  /** Where the image goes: repository URL and tag (the commit). */
+  repository: string;
+  tag: string;
 }
 export interface PromoteItem {
   service: string;
@@ -58,6 +61,32 @@ export interface ReleasePlan {
   deploy: DeployItem[];
   /** One line per service: what happens to it and why. */
   notes: string[];
+}
+
+/** The outputs of `terraform output -json` the release reads. */
+export interface StackOutputs {
+  region?: { value: string };
+  base_url?: { value: string };
+  deploy_targets?: { value: Record<string, Omit<Target, 'family'>> };
+  task_definition_families?: { value: Record<string, string> };
+}
+
+/** Per service its cluster, ECS service, repository and task definition family, from the stack's outputs. */
+export function targetsFrom(outputs: StackOutputs): { region: string; baseUrl: string; targets: Targets } {
+  const deploy = outputs.deploy_targets?.value;
+  const families = outputs.task_definition_families?.value;
+  if (!deploy || !families || !outputs.region || !outputs.base_url) {
+    throw new ReleaseError(
+      'the stack has no outputs region, base_url, deploy_targets and task_definition_families: was it applied?',
+    );
+  }
+  const targets: Targets = {};
+  for (const [name, t] of Object.entries(deploy)) {
+    const family = families[name];
+    if (!family) throw new ReleaseError(`no task definition family for ${name}`);
+    targets[name] = { ...t, family };
+  }
+  return { region: outputs.region.value, baseUrl: outputs.base_url.value, targets };
 }
 
 /** What ECS runs for a service, and the newest revision of its family. */
@@ -143,7 +172,7 @@ export function planBuild(o: BuildPlanInput): ReleasePlan {
       } else plan.notes.push(`${name}: up to date (${from.slice(0, 7)})`);
       continue;
     }
-    plan.build.push({ service: name, platforms: o.platforms });
+    plan.build.push({ service: name, platforms: o.platforms, repository: target.repository, tag: o.commit });
     plan.deploy.push({ service: name, image: `${target.repository}:${o.commit}` });
     plan.notes.push(
       `${name}: runs ${r.image ?? 'nothing'}: build and deploy ${o.commit.slice(0, 7)} for ${o.platforms}`,
@@ -214,7 +243,7 @@ export function planPreview(o: PreviewPlanInput): ReleasePlan & { images: Record
       plan.notes.push(`${name}: same code as staging runs (${from.slice(0, 7)}): its image`);
       continue;
     }
-    plan.build.push({ service: name, platforms: o.platforms });
+    plan.build.push({ service: name, platforms: o.platforms, repository: target.repository, tag: o.commit });
     plan.images[name] = `${target.repository}:${o.commit}`;
     plan.notes.push(`${name}: changed by the pull request: build ${o.commit.slice(0, 7)}`);
   }

@@ -24,6 +24,7 @@ import {
   readRunning,
   type Targets,
   tagOf,
+  targetsFrom,
 } from '../lib/release.ts';
 import { skopeoCopy } from '../release.ts';
 import { createStack, image, type Moto, REGION, SERVICES, type Stack, startMoto } from './ops-moto.ts';
@@ -70,8 +71,8 @@ describe('release decisions', () => {
       sameCode: (from, service) => from === A && service !== 'customer',
     });
     expect(plan.build).toEqual([
-      { service: 'customer', platforms: 'linux/amd64,linux/arm64' },
-      { service: 'shopping', platforms: 'linux/amd64,linux/arm64' },
+      { service: 'customer', platforms: 'linux/amd64,linux/arm64', repository: repo('staging', 'customer'), tag: B },
+      { service: 'shopping', platforms: 'linux/amd64,linux/arm64', repository: repo('staging', 'shopping'), tag: B },
     ]);
     expect(plan.deploy).toEqual([
       { service: 'customer', image: `${repo('staging', 'customer')}:${B}` },
@@ -80,6 +81,25 @@ describe('release decisions', () => {
     ]);
     expect(plan.promote).toEqual([]);
     expect(plan.notes.join('\n')).toMatch(/products: code as of aaaaaaa runs; Terraform registered a newer revision/);
+  });
+
+  it('targets: per service cluster, ECS service, repository and family, from the stack’s outputs', () => {
+    const outputs = {
+      region: { value: 'eu-west-1' },
+      base_url: { value: 'https://d1.cloudfront.net' },
+      deploy_targets: { value: { customer: { cluster: 'p', service: 'customer', repository: 'r/p/customer' } } },
+      task_definition_families: { value: { customer: 'p-customer' } },
+      database_endpoint: { value: 'db' },
+    };
+    expect(targetsFrom(outputs)).toEqual({
+      region: 'eu-west-1',
+      baseUrl: 'https://d1.cloudfront.net',
+      targets: { customer: { cluster: 'p', service: 'customer', repository: 'r/p/customer', family: 'p-customer' } },
+    });
+    expect(() => targetsFrom({ region: { value: 'eu-west-1' } })).toThrow(/was it applied\?/);
+    expect(() => targetsFrom({ ...outputs, task_definition_families: { value: {} } })).toThrow(
+      /no task definition family for customer/,
+    );
   });
 
   it('build: nothing to do once everything runs the current code on the latest revision', () => {
@@ -101,7 +121,9 @@ describe('release decisions', () => {
       platforms: 'linux/arm64',
       sameCode: (_from, service) => service !== 'products',
     });
-    expect(plan.build).toEqual([{ service: 'products', platforms: 'linux/arm64' }]);
+    expect(plan.build).toEqual([
+      { service: 'products', platforms: 'linux/arm64', repository: repo('staging', 'products'), tag: B },
+    ]);
     expect(plan.images).toEqual({
       customer: `${repo('staging', 'customer')}:${A}`,
       products: `${repo('staging', 'products')}:${B}`,
