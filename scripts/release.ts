@@ -3,7 +3,7 @@
  *
  *   node scripts/release.ts plan --mode build   --targets JSON --commit SHA --region R
  *   node scripts/release.ts plan --mode promote --targets JSON --images JSON --region R
- *   node scripts/release.ts plan --mode preview --targets JSON --commit SHA --region R
+ *   node scripts/release.ts plan --mode preview --targets JSON --commit SHA --pr N --region R
  *   node scripts/release.ts promote --plan PROMOTE_JSON --region R      (copies with skopeo)
  *   node scripts/release.ts rollout --plan DEPLOY_JSON --targets JSON --region R [--timeout 900]
  *   node scripts/release.ts images --targets JSON --region R
@@ -13,7 +13,8 @@
  * with region and base_url, from the stack's outputs). Images are built for every architecture
  * an environment's tfvars names; a preview's for the architecture staging runs only.
  * plan prints what happens to each service and writes build, promote and deploy (JSON lists; in
- * preview mode also images, service => image) to $GITHUB_OUTPUT when that is set. images prints
+ * preview mode also images, service => image, and builds, the services built into the pull
+ * request's own repositories) to $GITHUB_OUTPUT when that is set. images prints
  * (and outputs) what the environment runs, with digests: the next environment's --images.
  * rollout rolls every service of the plan out at once (scripts/lib/ecs-deploy.ts, as
  * deploy-ecs.ts does: 15 minutes, then back to the revision it ran before) and fails when one
@@ -161,6 +162,7 @@ async function main(argv: string[]): Promise<number> {
       endpoint: { type: 'string' },
       timeout: { type: 'string', default: '900' },
       outputs: { type: 'string' },
+      pr: { type: 'string' },
     },
   });
   const config = {
@@ -199,9 +201,12 @@ async function main(argv: string[]): Promise<number> {
       else {
         // a preview runs on staging only: staging's architecture is enough
         const platforms = platformsOf(Object.values(running).map((r) => r.cpuArchitecture));
-        const plan = planPreview({ ...input, platforms });
+        const pr = Number(values.pr);
+        if (!Number.isInteger(pr) || pr < 1) throw new UsageError(`--pr must be a pull request number\n${USAGE}`);
+        const plan = planPreview({ ...input, platforms, pr });
         printPlan(plan);
         output('images', plan.images);
+        output('builds', plan.builds);
       }
     } else if (values.mode === 'promote') {
       const images = json<Images>(values.images, 'images');

@@ -353,26 +353,38 @@ describe('GitHub workflows', () => {
   it('previews: built, applied and smoke-tested on a push; torn down on close and by the daily sweep', () => {
     const preview = workflows['preview.yml'];
     expect(preview.on.pull_request.types.sort()).toEqual(['closed', 'opened', 'reopened', 'synchronize']);
+    const prepare = steps(preview.jobs.prepare);
+    expect(prepare.find((s: Yaml) => s.id === 'release').run).toContain('release.ts plan --mode preview');
+    // the pull request's own repositories exist before its images are built
+    expect(prepare.at(-1)).toMatchObject({
+      if: "steps.release.outputs.builds != '[]'",
+      uses: './.github/actions/preview-stack',
+      with: { target: 'aws_ecr_repository_policy.preview', builds: expr('steps.release.outputs.builds') },
+    });
+    expect(preview.jobs.build.needs).toBe('prepare');
     expect(preview.jobs.deploy.needs).toEqual(['prepare', 'build']);
     const deploySteps = steps(preview.jobs.deploy);
-    const terraform = deploySteps.find((s: Yaml) => s.uses === './.github/actions/terraform');
-    expect(terraform.with).toMatchObject({
-      stacks: 'preview',
-      environment: 'staging',
-      preview: expr('github.event.pull_request.number'),
+    expect(deploySteps.at(-2)).toMatchObject({
+      uses: './.github/actions/preview-stack',
+      with: { images: expr('needs.prepare.outputs.images'), builds: expr('needs.prepare.outputs.builds') },
     });
-    expect(deploySteps.find((s: Yaml) => s.name === 'terraform apply').run).toContain('-var "images=$IMAGES"');
+    expect(deploySteps.at(-1).uses).toBe('./.github/actions/smoke');
     expect(deploySteps.at(-1).with['base-url']).toBe(expr('needs.prepare.outputs.url'));
-    expect(steps(preview.jobs.prepare).find((s: Yaml) => s.id === 'release').run).toContain(
-      'release.ts plan --mode preview',
-    );
     expect(preview.jobs.teardown.if).toContain("needs.gate.outputs.action == 'teardown'");
-    expect(steps(preview.jobs.teardown).at(-1).uses).toBe('./.github/actions/preview-teardown');
+    expect(steps(preview.jobs.teardown).at(-1)).toMatchObject({
+      uses: './.github/actions/preview-stack',
+      with: { 'remove-state': 'true' },
+    });
+    expect(steps(preview.jobs.teardown).at(-1).with.images).toBeUndefined(); // {}: nothing
     const sweep = workflows['preview-sweep.yml'];
     expect(Object.keys(sweep.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
-    expect(steps(sweep.jobs.teardown).at(-1).uses).toBe('./.github/actions/preview-teardown');
+    expect(steps(sweep.jobs.teardown).at(-1)).toMatchObject({
+      uses: './.github/actions/preview-stack',
+      with: { 'remove-state': 'true', pr: expr('matrix.pr') },
+    });
     expect(steps(sweep.jobs.find).at(-1).run).toContain('node scripts/preview.ts stale --keys "$keys"');
-    expect(actions['preview-teardown'].runs.steps[1].run).toContain("-var 'images={}'");
+    expect(actions['preview-stack'].inputs.images.default).toBe('{}');
+    expect(actions['preview-stack'].runs.steps[0].with).toMatchObject({ stacks: 'preview', environment: 'staging' });
   });
 
   it('terraform-lock: by hand only, providers lock for the five platforms in the four roots, then a pull request', () => {
@@ -660,6 +672,36 @@ describe('workflow scripts', () => {
     expect(again.code, again.log).toBe(0);
     expect(again.log).toContain('exists already'); // tags are immutable: a re-run builds nothing
     expect(callsOf(fake.calls).some((c) => c.startsWith('docker'))).toBe(false);
+  });
+
+  it('preview stack: applies the images (only the repositories first, when asked), and a teardown deletes the state', () => {
+    const script = actions['preview-stack'].runs.steps[1].run;
+    const fake = fakeBin({ terraform: 'exit 0', aws: 'exit 0' });
+    const apply = (env: Record<string, string>) => {
+      writeFileSync(fake.calls, '');
+      const run = runStep(script, {
+        PATH: fake.PATH,
+        PR: '42',
+        IMAGES: '{"customer":"r/platform-staging/pr42/customer:abc"}',
+        BUILDS: '["customer"]',
+        TARGET: '',
+        REMOVE_STATE: 'false',
+        BUCKET: 'b',
+        REGION: 'eu-west-1',
+        ...env,
+      });
+      expect(run.code, run.log).toBe(0);
+      return callsOf(fake.calls);
+    };
+    const vars = `-var pr_number=42 -var images={"customer":"r/platform-staging/pr42/customer:abc"} -var builds=["customer"] -var state_bucket=b -var region=eu-west-1`;
+    expect(apply({})).toEqual([`terraform apply -auto-approve -input=false -no-color -lock-timeout=10m ${vars}`]);
+    expect(apply({ TARGET: 'aws_ecr_repository_policy.preview' })).toEqual([
+      `terraform apply -auto-approve -input=false -no-color -lock-timeout=10m ${vars} -target=aws_ecr_repository_policy.preview`,
+    ]);
+    expect(apply({ IMAGES: '{}', BUILDS: '[]', REMOVE_STATE: 'true' })).toEqual([
+      'terraform apply -auto-approve -input=false -no-color -lock-timeout=10m -var pr_number=42 -var images={} -var builds=[] -var state_bucket=b -var region=eu-west-1',
+      'aws s3api delete-object --region eu-west-1 --bucket b --key previews/pr-42.tfstate',
+    ]);
   });
 
   it('plan comment: a section per environment, from each plan job’s artifact', () => {

@@ -46,6 +46,12 @@ export const ACCEPTED = [
   },
   {
     file: 'deploy-services.json',
+    issue: 'PERMISSIONS_MANAGEMENT_ACTIONS',
+    actions: ['ecr:setrepositorypolicy'],
+    why: "the preview environment's role (staging's) lets a service's execution role pull from the pull request's own repositories, <prefix>/pr*/* only (bootstrap/tests/policies.tftest.hcl)",
+  },
+  {
+    file: 'deploy-services.json',
     issue: 'CREDENTIALS_EXPOSURE',
     actions: ['ecr:getauthorizationtoken'],
     why: 'docker login, to push the images',

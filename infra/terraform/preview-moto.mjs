@@ -32,6 +32,7 @@ const provider = (tags = '') => `provider "aws" {
   skip_metadata_api_check     = true
   endpoints {
     ec2     = "${endpoint}"
+    ecr     = "${endpoint}"
     ecs     = "${endpoint}"
     elbv2   = "${endpoint}"
     s3      = "${endpoint}"
@@ -149,6 +150,18 @@ async function ecs(action, body) {
   if (!res.ok) throw new Error(`${action}: ${res.status} ${await res.text()}`);
   return res.json();
 }
+async function ecr(action, body) {
+  const res = await fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': `AmazonEC2ContainerRegistry_V20150921.${action}`,
+      authorization: 'AWS4-HMAC-SHA256 Credential=testing/20260101/eu-west-1/ecr/aws4_request',
+    },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json() };
+}
 async function elb(params) {
   const res = await fetch(endpoint, {
     method: 'POST',
@@ -224,7 +237,7 @@ data "terraform_remote_state" "environment" {
     return tf;
   };
   const image = (svc, sha) => `123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform-staging/${svc}:${sha.repeat(40)}`;
-  const apply = (tf, pr, images) =>
+  const apply = (tf, pr, images, builds = []) =>
     tf(
       'apply',
       '-auto-approve',
@@ -236,16 +249,21 @@ data "terraform_remote_state" "environment" {
       '-var',
       `images=${JSON.stringify(images)}`,
       '-var',
+      `builds=${JSON.stringify(builds)}`,
+      '-var',
       'wait_for_steady_state=false',
     );
 
   const pr42 = previewDir(42);
   const pr43 = previewDir(43);
-  apply(pr42, 42, {
-    customer: image('customer', '4'),
-    products: image('products', '4'),
-    shopping: image('shopping', '0'),
-  });
+  // 42 builds customer: into a repository of its own
+  const own = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform-staging/pr42/customer';
+  apply(
+    pr42,
+    42,
+    { customer: `${own}:${'4'.repeat(40)}`, products: image('products', '4'), shopping: image('shopping', '0') },
+    ['customer'],
+  );
   apply(pr43, 43, {
     customer: image('customer', '3'),
     products: image('products', '0'),
@@ -280,7 +298,18 @@ data "terraform_remote_state" "environment" {
   const td = (await ecs('DescribeTaskDefinition', { taskDefinition: customer.taskDefinition })).taskDefinition;
   const env = Object.fromEntries(td.containerDefinitions[0].environment.map((e) => [e.name, e.value]));
   check(td.family === 'platform-staging-pr42-customer', `task definition family ${td.family}`);
-  check(td.containerDefinitions[0].image === image('customer', '4'), "the pull request's image");
+  check(
+    td.containerDefinitions[0].image === `${own}:${'4'.repeat(40)}`,
+    "the pull request's image, from its own repository",
+  );
+  const repository = await ecr('DescribeRepositories', { repositoryNames: ['platform-staging/pr42/customer'] });
+  const policy = await ecr('GetRepositoryPolicy', { repositoryName: 'platform-staging/pr42/customer' });
+  check(
+    repository.body.repositories?.[0]?.imageTagMutability === 'IMMUTABLE' &&
+      JSON.parse(policy.body.policyText ?? '{}').Statement?.[0]?.Principal?.AWS ===
+        'arn:aws:iam::123456789012:role/platform-staging-customer-execution',
+    "its repository exists, immutable, pullable by staging's customer execution role",
+  );
   check(
     env.MONGO_URL === 'mongodb://docdb:27017/pr42_customer?tls=true&retryWrites=false' &&
       env.AMQP_EXCHANGE === 'pr42.events' &&
@@ -310,6 +339,11 @@ data "terraform_remote_state" "environment" {
   });
   const still = after.services.filter((s) => s.status === 'ACTIVE').map((s) => s.serviceName);
   check(still.join() === 'pr43-customer', `ECS services still active: ${still.join(', ')}`);
+  const gone = await ecr('DescribeRepositories', { repositoryNames: ['platform-staging/pr42/customer'] });
+  check(
+    gone.status === 400 && /RepositoryNotFound/.test(JSON.stringify(gone.body)),
+    "42's repository is gone, with its images",
+  );
   const left = JSON.parse(pr42('show', '-json')).values?.root_module?.resources ?? [];
   check(
     left.filter((r) => r.mode === 'managed').length === 0,

@@ -216,9 +216,20 @@ export async function planPromotion(o: PromotionPlanInput): Promise<ReleasePlan>
   return plan;
 }
 
+/**
+ * The repository of a pull request's own for a service's preview images (infra/terraform/preview
+ * creates it): beside the environment's, <registry>/<prefix>/pr<N>/<service>.
+ */
+export function previewRepository(repository: string, pr: number): string {
+  const slash = repository.lastIndexOf('/');
+  return `${repository.slice(0, slash)}/pr${pr}${repository.slice(slash)}`;
+}
+
 export interface PreviewPlanInput {
-  /** The preview environment's repositories (staging's): images are built and kept there. */
+  /** The environment's targets (staging's): its images are reused where the code is the same. */
   targets: Targets;
+  /** The pull request: what it builds goes to repositories of its own (previewRepository). */
+  pr: number;
   /** What staging runs, by service. */
   running: Record<string, Running>;
   commit: string;
@@ -226,14 +237,19 @@ export interface PreviewPlanInput {
   sameCode: (from: string, service: string) => boolean;
 }
 
-/** A pull request's preview: staging's image where the code is staging's, else a build of the head. */
-export function planPreview(o: PreviewPlanInput): ReleasePlan & { images: Record<string, string> } {
+/**
+ * A pull request's preview: staging's image where the code is staging's, else a build of the
+ * pull request into a repository of its own (staging's keep their 30 latest images only: previews
+ * pushing there would expire the ones staging runs).
+ */
+export function planPreview(o: PreviewPlanInput): ReleasePlan & { images: Record<string, string>; builds: string[] } {
   const plan = {
     build: [] as BuildItem[],
     promote: [],
     deploy: [],
     notes: [] as string[],
     images: {} as Record<string, string>,
+    builds: [] as string[],
   };
   for (const [name, target] of Object.entries(o.targets)) {
     const image = o.running[name]?.image;
@@ -243,9 +259,11 @@ export function planPreview(o: PreviewPlanInput): ReleasePlan & { images: Record
       plan.notes.push(`${name}: same code as staging runs (${from.slice(0, 7)}): its image`);
       continue;
     }
-    plan.build.push({ service: name, platforms: o.platforms, repository: target.repository, tag: o.commit });
-    plan.images[name] = `${target.repository}:${o.commit}`;
-    plan.notes.push(`${name}: changed by the pull request: build ${o.commit.slice(0, 7)}`);
+    const repository = previewRepository(target.repository, o.pr);
+    plan.build.push({ service: name, platforms: o.platforms, repository, tag: o.commit });
+    plan.builds.push(name);
+    plan.images[name] = `${repository}:${o.commit}`;
+    plan.notes.push(`${name}: changed by the pull request: build ${o.commit.slice(0, 7)} into ${repository}`);
   }
   return plan;
 }

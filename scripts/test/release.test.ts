@@ -118,15 +118,17 @@ describe('release decisions', () => {
       targets: targetsOf('staging'),
       running: Object.fromEntries(SERVICES.map((s) => [s, running(`${repo('staging', s)}:${A}`)])),
       commit: B,
+      pr: 42,
       platforms: 'linux/arm64',
       sameCode: (_from, service) => service !== 'products',
     });
-    expect(plan.build).toEqual([
-      { service: 'products', platforms: 'linux/arm64', repository: repo('staging', 'products'), tag: B },
-    ]);
+    // what it builds goes to its own repository: staging's keep their 30 latest images only
+    const own = `${registry}/platform-staging/pr42/products`;
+    expect(plan.build).toEqual([{ service: 'products', platforms: 'linux/arm64', repository: own, tag: B }]);
+    expect(plan.builds).toEqual(['products']);
     expect(plan.images).toEqual({
       customer: `${repo('staging', 'customer')}:${A}`,
-      products: `${repo('staging', 'products')}:${B}`,
+      products: `${own}:${B}`,
       shopping: `${repo('staging', 'shopping')}:${A}`,
     });
   });

@@ -61,6 +61,36 @@ locals {
   ports = { for s in local.services : s => try(local.containers[s][index(local.containers[s][*].name, s)].portMappings[0].containerPort, 8080) }
 }
 
+# The images the pull request builds go to repositories of its own: the environment's keep their
+# 30 latest images, and a busy pull request pushing there would expire the image the environment
+# runs. Only the service's execution role (the environment's) may pull; gone with the preview.
+resource "aws_ecr_repository" "preview" {
+  #checkov:skip=CKV_AWS_136:a preview's throwaway images, encrypted at rest with AES-256; the environment's own repositories use its KMS key
+  for_each             = var.builds
+  name                 = "${local.env.prefix}/${local.preview}/${each.key}"
+  image_tag_mutability = "IMMUTABLE"
+  force_delete         = true
+  tags                 = { Service = each.key }
+
+  image_scanning_configuration {
+    scan_on_push = true
+  }
+}
+
+resource "aws_ecr_repository_policy" "preview" {
+  for_each   = var.builds
+  repository = aws_ecr_repository.preview[each.key].name
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "TheServiceStartsItsPreview"
+      Effect    = "Allow"
+      Principal = { AWS = data.aws_ecs_task_definition.environment[each.key].execution_role_arn }
+      Action    = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    }]
+  })
+}
+
 # The environment's latest revision of each service's family: what deploy-ecs.ts last rolled out.
 data "aws_ecs_task_definition" "environment" {
   for_each        = toset(local.services)
@@ -188,6 +218,6 @@ resource "aws_ecs_service" "service" {
     update = "15m"
   }
 
-  # a service whose target group no listener uses fails to create
-  depends_on = [aws_lb_listener_rule.service]
+  # a service whose target group no listener uses fails to create; its image must be pullable
+  depends_on = [aws_lb_listener_rule.service, aws_ecr_repository_policy.preview]
 }

@@ -15,3 +15,8 @@ output "services" {
     }
   }
 }
+
+output "repositories" {
+  description = "The preview's own repository URL per service it builds (the build pushes there)."
+  value       = { for s, r in aws_ecr_repository.preview : s => r.repository_url }
+}

@@ -51,6 +51,17 @@ variable "images" {
   }
 }
 
+variable "builds" {
+  description = "The services whose images the pull request builds: each gets a repository of the preview's own, <prefix>/pr<N>/<service> (staging's keep only their 30 latest images: previews pushing there would expire staging's), removed with the preview."
+  type        = set(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for s in var.builds : contains(keys(var.images), s)])
+    error_message = "builds names services of images."
+  }
+}
+
 variable "desired_count" {
   description = "Tasks per preview service."
   type        = number

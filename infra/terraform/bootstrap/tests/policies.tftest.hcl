@@ -118,7 +118,7 @@ run "deploy_roles_cannot_escalate" {
   assert {
     condition = alltrue([for env in ["staging", "production"] : alltrue([for st in concat(jsondecode(output.deploy_policy_jsons[env].services).Statement, jsondecode(output.deploy_policy_jsons[env].data).Statement) : (
       st.Effect == "Deny" || !anytrue([for a in try(st.Action, []) : can(regex("^(ecr:(Put|Upload|Complete|Initiate|BatchDelete|Delete|Create)|ecs:(RunTask|StartTask|ExecuteCommand|UpdateService|CreateService)|secretsmanager:(GetSecretValue|PutSecretValue)|rds:(Delete|Modify|Create)|logs:(Delete|Put))", a))]) ||
-      alltrue([for r in st.Resource : can(regex(":(repository/platform-${env}/\\*|cluster/platform-${env}|service/platform-${env}/\\*|task/platform-${env}/\\*|task-definition/platform-${env}-\\*:\\*|secret:platform-${env}/\\*|cluster:platform-${env}|cluster-pg:platform-${env}-\\*|cluster-snapshot:platform-${env}-\\*|db:platform-${env}-\\*|subgrp:platform-${env}|og:\\*|log-group:/(ecs|vpc|aws/docdb)/platform-${env}/\\*(:\\*)?|log-group:/aws/amazonmq/broker/\\*(:\\*)?)$", r))])
+      alltrue([for r in st.Resource : can(regex(":(repository/platform-${env}/\\*|repository/platform-${env}/pr\\*/\\*|cluster/platform-${env}|service/platform-${env}/\\*|task/platform-${env}/\\*|task-definition/platform-${env}-\\*:\\*|secret:platform-${env}/\\*|cluster:platform-${env}|cluster-pg:platform-${env}-\\*|cluster-snapshot:platform-${env}-\\*|db:platform-${env}-\\*|subgrp:platform-${env}|og:\\*|log-group:/(ecs|vpc|aws/docdb)/platform-${env}/\\*(:\\*)?|log-group:/aws/amazonmq/broker/\\*(:\\*)?)$", r))])
     )])])
     error_message = "images, tasks, databases, log groups and secret values are each environment's own: pushing, starting tasks, changing databases and reading or writing secrets only on <name>-<env>... resources"
   }
@@ -146,6 +146,16 @@ run "deploy_roles_cannot_escalate" {
       toset(try(st.NotAction, [])) == toset(["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"])
     )])])
     error_message = "deploy uses the state's key and can neither delete it nor change its policy or alias"
+  }
+
+  assert {
+    condition = [for st in jsondecode(output.deploy_policy_jsons.staging.services).Statement : st if contains(try(st.Action, []), "ecr:SetRepositoryPolicy") || contains(try(st.Action, []), "ecr:DeleteRepositoryPolicy")] == [{
+      Sid      = "PreviewRepositoryPolicies"
+      Effect   = "Allow"
+      Action   = ["ecr:DeleteRepositoryPolicy", "ecr:SetRepositoryPolicy"]
+      Resource = ["arn:aws:ecr:eu-west-1:123456789012:repository/platform-staging/pr*/*"]
+    }] && !strcontains(output.deploy_policy_jsons.production.services, "SetRepositoryPolicy")
+    error_message = "repository policies only for the previews' own repositories, by the preview environment's role only"
   }
 
   assert {

@@ -419,6 +419,17 @@ locals {
           }
         },
         ],
+        env != var.preview_environment ? [] : [
+          {
+            # A pull request's preview keeps the images it builds in repositories of its own,
+            # <prefix>/pr<N>/<service>, which the service's execution role may pull (a repository
+            # policy): the environment's own repositories' policies stay out of reach.
+            Sid      = "PreviewRepositoryPolicies"
+            Effect   = "Allow"
+            Action   = ["ecr:DeleteRepositoryPolicy", "ecr:SetRepositoryPolicy"]
+            Resource = ["${local.arn}:ecr:${local.region}:${local.account}:repository/${local.prefixes[env]}/pr*/*"]
+          },
+        ],
         local.promoted_from[env] == null ? [] : [
           {
             # Promotion: the previous environment's images, read only, copied with their digests.

@@ -258,6 +258,36 @@ run "preview" {
   }
 }
 
+run "the_images_it_builds_go_to_repositories_of_its_own" {
+  command = apply
+  variables {
+    builds = ["products"]
+  }
+
+  assert {
+    condition     = keys(aws_ecr_repository.preview) == ["products"] && aws_ecr_repository.preview["products"].name == "platform-staging/pr42/products" && aws_ecr_repository.preview["products"].force_delete && aws_ecr_repository.preview["products"].image_tag_mutability == "IMMUTABLE"
+    error_message = "a repository per service the pull request builds, under staging's prefix (staging's role manages <prefix>/*), removed with its images"
+  }
+
+  assert {
+    condition = jsondecode(aws_ecr_repository_policy.preview["products"].policy).Statement == [{
+      Sid       = "TheServiceStartsItsPreview"
+      Effect    = "Allow"
+      Principal = { AWS = "arn:aws:iam::123456789012:role/platform-staging-products-execution" }
+      Action    = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    }] && aws_ecr_repository_policy.preview["products"].repository == aws_ecr_repository.preview["products"].name
+    error_message = "only the service's execution role (staging's, which may pull its own repository only) may pull, nothing else"
+  }
+}
+
+run "rejects_a_build_of_a_service_without_an_image" {
+  command = plan
+  variables {
+    builds = ["shopping"]
+  }
+  expect_failures = [var.builds]
+}
+
 run "teardown_is_an_empty_images_map" {
   command = plan
   variables {
@@ -265,8 +295,8 @@ run "teardown_is_an_empty_images_map" {
   }
 
   assert {
-    condition     = length(aws_ecs_service.service) == 0 && length(aws_lb_listener_rule.service) == 0 && length(data.aws_ecs_task_definition.environment) == 0
-    error_message = "images = {} leaves nothing (and reads no task definition: a teardown works whatever staging runs)"
+    condition     = length(aws_ecs_service.service) == 0 && length(aws_lb_listener_rule.service) == 0 && length(aws_ecr_repository.preview) == 0 && length(data.aws_ecs_task_definition.environment) == 0
+    error_message = "images = {} leaves nothing, its repositories neither (and reads no task definition: a teardown works whatever staging runs)"
   }
 }
 
