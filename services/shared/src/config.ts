@@ -78,6 +78,14 @@ export const baseConfigSchema = z.object({
     .regex(/^amqps?:\/\//, 'must start with amqp:// or amqps://')
     .optional(),
   AMQP_EXCHANGE: z.string().min(1).default('platform.events'),
+  /**
+   * A path in front of the service's own prefix, e.g. /pr-42 for a pull request's preview that
+   * shares a load balancer: the service then also answers under /pr-42/<service>/.
+   */
+  BASE_PATH: z
+    .string()
+    .regex(/^(\/[a-z0-9][a-z0-9._-]*)+$/, 'must be /segment[/segment...] (lower case) without a trailing slash')
+    .optional(),
   AMQP_PREFETCH: int(1, 1000, 32),
   /** The HS256 key new tokens are signed with. */
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),

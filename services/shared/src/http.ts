@@ -58,6 +58,8 @@ export interface ServiceAppOptions {
   userWritesPerSecond?: number | undefined;
   /** Proxies in front that append to X-Forwarded-For (see clientAddressOf). */
   trustedProxyHops?: number | undefined;
+  /** BASE_PATH: the routes are also served under <basePath>/<service> (a preview's /pr-42). */
+  basePath?: string | undefined;
   routes: Route[];
   readiness: ReadinessProbe;
   info: ApiInfo;
@@ -75,6 +77,7 @@ export type HttpOptions = Pick<
   | 'admins'
   | 'userWritesPerSecond'
   | 'trustedProxyHops'
+  | 'basePath'
 >;
 
 export function httpOptionsFrom(config: BaseConfig): HttpOptions {
@@ -86,6 +89,7 @@ export function httpOptionsFrom(config: BaseConfig): HttpOptions {
     admins: config.ADMIN_EMAILS.length > 0 ? config.ADMIN_EMAILS : undefined,
     userWritesPerSecond: config.USER_WRITES_PER_SECOND,
     trustedProxyHops: config.TRUSTED_PROXY_HOPS,
+    basePath: config.BASE_PATH,
   };
 }
 
@@ -226,7 +230,8 @@ export function createServiceApp(o: ServiceAppOptions): Hono<{ Variables: { requ
 
   const inner = new Hono({ strict: false });
   const prefix = `/${o.service}`;
-  const document = openApiDocument(o.info, prefix, o.routes);
+  // the document names the paths clients use: behind a BASE_PATH, those under it
+  const document = openApiDocument(o.info, `${o.basePath ?? ''}${prefix}`, o.routes);
   inner.get('/health', (c) => c.json({ status: 'ok', service: o.service }));
   inner.get('/ready', async (c) => {
     const checks = await o.readiness();
@@ -237,6 +242,7 @@ export function createServiceApp(o: ServiceAppOptions): Hono<{ Variables: { requ
   for (const path of ['/health', '/ready', '/openapi.json']) allowOnly(inner, path, ['GET']);
   registerRoutes(inner, o.routes, guards);
 
+  if (o.basePath) app.route(`${o.basePath}${prefix}`, inner);
   app.route(prefix, inner);
   app.route('/', inner);
   return app;

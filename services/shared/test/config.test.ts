@@ -28,6 +28,16 @@ describe('parseConfig', () => {
     }
   });
 
+  it('takes a BASE_PATH (a preview’s /pr-42), and refuses one that is no path', () => {
+    expect(parseConfig(baseConfigSchema, { JWT_SECRET: secret, BASE_PATH: '/pr-42' }).BASE_PATH).toBe('/pr-42');
+    expect(parseConfig(baseConfigSchema, { JWT_SECRET: secret }).BASE_PATH).toBeUndefined();
+    for (const BASE_PATH of ['pr-42', '/pr-42/', '/PR-42', '/pr 42', '//x']) {
+      expect(() => parseConfig(baseConfigSchema, { JWT_SECRET: secret, BASE_PATH })).toThrowError(
+        /^invalid configuration: BASE_PATH must be \/segment\[\/segment\.\.\.\] \(lower case\) without a trailing slash$/,
+      );
+    }
+  });
+
   it('refuses numbers spelt any other way, and out of range', () => {
     for (const PORT of ['abc', '0x50', '8e3', '80.5', '70000', '-1']) {
       expect(() => parseConfig(baseConfigSchema, { JWT_SECRET: secret, PORT })).toThrowError(

@@ -227,6 +227,41 @@ describe('service app', () => {
     }
   });
 
+  it('behind a BASE_PATH (a preview’s /pr-42) it also answers under it, and its document names those paths', async () => {
+    const preview = createServiceApp({
+      service: 'things',
+      logger: createLogger({ level: 'silent' }),
+      tokens,
+      bodyLimitBytes: 1024,
+      basePath: '/pr-42',
+      readiness: async () => ({ store: true, broker: true }),
+      info: { title: 'things', version: '1' },
+      routes: [
+        route({
+          method: 'get',
+          path: '/things/:id',
+          summary: 'get',
+          params: z.object({ id: z.string() }),
+          responses: { 200: { description: 'thing' } },
+          handler: (c, { params }) => c.json({ id: params.id }),
+        }),
+      ],
+    });
+    for (const path of ['/pr-42/things/things/7', '/things/things/7', '/things/7']) {
+      const res = await preview.request(path);
+      expect(res.status, path).toBe(200);
+      expect(await res.json()).toEqual({ id: '7' });
+    }
+    expect((await preview.request('/pr-42/things/health')).status).toBe(200); // the load balancer's check
+    expect((await preview.request('/pr-43/things/things/7')).status).toBe(404); // another preview's path
+    const doc = (await (await preview.request('/pr-42/things/openapi.json')).json()) as Json;
+    expect(Object.keys(doc.paths)).toEqual(['/pr-42/things/things/{id}']);
+    // without one, nothing changes
+    expect(Object.keys(((await (await app.request('/things/openapi.json')).json()) as Json).paths)).not.toContain(
+      '/pr-42/things/things/{id}',
+    );
+  });
+
   it('serves an OpenAPI 3.1 document with prefixed paths, schemas and security', async () => {
     const doc = (await (await app.request('/things/openapi.json')).json()) as Json;
     expect(doc.openapi).toBe('3.1.0');
