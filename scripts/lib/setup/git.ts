@@ -58,14 +58,14 @@ export interface Remote {
   url: string;
 }
 
+/** The remotes as configured (remote.NAME.url, before any url.*.insteadOf rewriting). */
 export async function remotes(cwd: string): Promise<Remote[]> {
-  const out = (await tryGit(['remote', '-v'], cwd)) ?? '';
-  const seen = new Map<string, string>();
-  for (const line of out.split('\n')) {
-    const [name, url] = line.split(/\s+/);
-    if (name && url && !seen.has(name)) seen.set(name, url);
-  }
-  return [...seen].map(([name, url]) => ({ name, url }));
+  const out = (await tryGit(['config', '--get-regexp', '^remote\\..*\\.url$'], cwd)) ?? '';
+  return out
+    .split('\n')
+    .map((line) => line.match(/^remote\.(.+)\.url\s+(\S+)$/))
+    .filter((m): m is RegExpMatchArray => !!m)
+    .map((m) => ({ name: m[1] ?? '', url: m[2] ?? '' }));
 }
 
 /** The GitHub repository of `origin` (else of the first remote that names one). */

@@ -23,7 +23,7 @@ export const RULES = {
   environment: {
     pattern: /^[a-z][a-z0-9]{1,11}$/,
     expected: '2-12 lower-case letters or digits, starting with a letter',
-    reserved: { github: '<name>-github-* are the bootstrap roles' },
+    reserved: { github: '<name>-github-* are the bootstrap roles', deploy: '<name>-deploy-* are the deploy roles' },
   },
   // variables.tf has no rule for `region`; AWS's region names: eu-west-1, us-gov-west-1, ap-southeast-5
   region: {

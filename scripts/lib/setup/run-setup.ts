@@ -107,19 +107,9 @@ export async function runSetup(flags: SetupFlags, io: SetupIo): Promise<number> 
     if (me) reviewers = [{ type: 'User', id: me.id, login: me.login }];
   }
 
-  // --- the environment files ---------------------------------------------------------------
-  report.section('Environment files (infra/terraform/environments)');
-  for (const c of configs) {
-    if (!base.environments.includes(c.env))
-      report.line(
-        'warn',
-        `${c.env}.tfvars is not one of the environments: left alone (delete it, or add it with --environments)`,
-      );
-  }
+  // --- what changes locally and in AWS: planned, shown, then made ------------------------------
   const admins = [...new Set([base.adminEmail, smoke.smokeEmail])];
   const tfvars = await tfvarsChanges(p, base.environments, { name: base.name, region: base.region, admins });
-
-  // --- bootstrap: plan, then ask --------------------------------------------------------------
   report.note('terraform init + plan of infra/terraform/bootstrap ...');
   await initBootstrap(p.bootstrap);
   const plan = await planBootstrap(p.bootstrap, {
@@ -133,6 +123,11 @@ export async function runSetup(flags: SetupFlags, io: SetupIo): Promise<number> 
     create_oidc_provider: pre.createOidcProvider,
   });
   try {
+    if (tfvars.length > 0 || plan.changes) {
+      report.section('To do');
+      for (const c of tfvars) report.note(`${c.file}: ${c.created ? 'create' : c.what.join(', ')}`);
+      if (plan.changes) report.note(`bootstrap: ${plan.summary}`);
+    }
     if (plan.destroys.length > 0) {
       report.line(
         'warn',
@@ -141,21 +136,33 @@ export async function runSetup(flags: SetupFlags, io: SetupIo): Promise<number> 
       const allowed = flags.allowDestroy || (io.asker.interactive && (await io.asker.confirm('Destroy them?', false)));
       if (!allowed) {
         report.plain('\nNothing was changed (pass --allow-destroy if this is really what you want).');
+        plan.discard();
         return 1;
       }
     }
-    if (tfvars.length > 0 || plan.changes) {
-      report.plain(`\nTo do: ${tfvars.length} environment file(s) to write; bootstrap: ${plan.summary}`);
-      if (io.asker.interactive && !flags.yes && !(await io.asker.confirm('Go ahead?', true))) {
-        report.plain('Nothing was changed.');
-        return 1;
-      }
+    if (
+      (tfvars.length > 0 || plan.changes) &&
+      io.asker.interactive &&
+      !flags.yes &&
+      !(await io.asker.confirm('Go ahead?', true))
+    ) {
+      report.plain('Nothing was changed.');
+      plan.discard();
+      return 1;
     }
   } catch (err) {
     plan.discard();
     throw err;
   }
 
+  report.section('Environment files (infra/terraform/environments)');
+  for (const c of configs) {
+    if (!base.environments.includes(c.env))
+      report.line(
+        'warn',
+        `${c.env}.tfvars is not one of the environments: left alone (delete it, or add it with --environments)`,
+      );
+  }
   for (const c of tfvars) writeChange(p, c);
   fileLines(report, tfvars);
   if (tfvars.length === 0)
@@ -163,7 +170,7 @@ export async function runSetup(flags: SetupFlags, io: SetupIo): Promise<number> 
 
   report.section('Bootstrap (infra/terraform/bootstrap: state bucket, GitHub OIDC roles)');
   if (plan.changes) {
-    report.note(`${plan.summary} terraform apply ...`);
+    report.note('terraform apply ...');
     const started = Date.now();
     report.line('set', `${await plan.apply()} (${Math.round((Date.now() - started) / 1000)} s)`);
   } else {
