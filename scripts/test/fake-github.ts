@@ -64,6 +64,16 @@ export interface FakeGitHub {
   secret(env: string, name: string): string | undefined;
   /** Requests that changed something (not GET). */
   writes(): Recorded[];
+  /** An environment as a setup would leave it (for tests that start from a set-up repository). */
+  seedEnvironment(
+    name: string,
+    o: {
+      reviewers?: number[];
+      branches?: string[] | null;
+      variables?: Record<string, string>;
+      secrets?: Record<string, string>;
+    },
+  ): void;
   close(): Promise<void>;
 }
 
@@ -437,6 +447,19 @@ export async function startFakeGitHub(
     repo,
     secret: (env, name) => repo.environments.get(env)?.secrets.get(name)?.value,
     writes: () => requests.filter((r) => r.method !== 'GET'),
+    seedEnvironment: (name, e) => {
+      const at = new Date().toISOString();
+      repo.environments.set(name, {
+        id: nextId++,
+        name,
+        reviewers: (e.reviewers ?? []).map((id) => ({ type: 'User', id })),
+        deployment_branch_policy:
+          e.branches === null ? null : { protected_branches: false, custom_branch_policies: true },
+        branchPolicies: (e.branches ?? []).map((b) => ({ id: nextId++, name: b, type: 'branch' })),
+        variables: new Map(Object.entries(e.variables ?? {})),
+        secrets: new Map(Object.entries(e.secrets ?? {}).map(([k, value]) => [k, { value, updated_at: at }])),
+      });
+    },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
