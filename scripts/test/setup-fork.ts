@@ -97,7 +97,7 @@ export interface RunOptions {
   started?: (child: ChildProcess) => void;
 }
 
-export function run(script: 'setup' | 'doctor', fork: Fork, args: string[], o: RunOptions = {}): Promise<Run> {
+function childEnv(fork: Fork, extra: RunOptions['env']): Record<string, string> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: fork.home,
@@ -108,10 +108,15 @@ export function run(script: 'setup' | 'doctor', fork: Fork, args: string[], o: R
     AWS_EC2_METADATA_DISABLED: 'true',
     ...GIT_IDENTITY,
   };
-  for (const [k, v] of Object.entries(o.env ?? {})) {
+  for (const [k, v] of Object.entries(extra ?? {})) {
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
+  return env;
+}
+
+export function run(script: 'setup' | 'doctor', fork: Fork, args: string[], o: RunOptions = {}): Promise<Run> {
+  const env = childEnv(fork, o.env);
   const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(repoRoot, 'scripts', `${script}.ts`), ...args], {
@@ -164,4 +169,48 @@ export function everythingOnDisk(fork: Fork): Array<{ file: string; text: string
     out.push({ file: `${gitDir} (objects)`, text: objects.toString('latin1') });
   }
   return out;
+}
+
+const shellWord = (w: string) => `'${w.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * setup on a terminal: run inside `script` (util-linux), which gives it a pseudo-terminal, so
+ * stdin and stdout are TTYs as on a laptop. Each answer is typed once its question appears; the
+ * transcript is what the user saw (the terminal echoes what they type, unless setup turned the
+ * echo off).
+ */
+export function runInTerminal(
+  fork: Fork,
+  args: string[],
+  o: { env?: RunOptions['env']; answers: Array<[question: string, answer: string]>; timeoutMs?: number },
+): Promise<{ code: number | null; transcript: string; unanswered: string[] }> {
+  const command = [process.execPath, join(repoRoot, 'scripts', 'setup.ts'), ...args].map(shellWord).join(' ');
+  const child = spawn('script', ['--quiet', '--return', '--flush', '--command', command, '/dev/null'], {
+    cwd: fork.dir,
+    env: { ...childEnv(fork, o.env), TERM: 'dumb' },
+    stdio: 'pipe',
+  });
+  let transcript = '';
+  let searchFrom = 0;
+  let next = 0;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs ?? 120_000);
+    const onData = (d: Buffer) => {
+      transcript += d.toString('utf8');
+      const pending = o.answers[next];
+      if (!pending) return;
+      const at = transcript.indexOf(pending[0], searchFrom);
+      if (at < 0) return;
+      searchFrom = at + pending[0].length;
+      next++;
+      // typed a moment after the question, as a person would (the prompt has set up the terminal by then)
+      setTimeout(() => child.stdin.write(`${pending[1]}\r`), 50);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, transcript, unanswered: o.answers.slice(next).map(([q]) => q) });
+    });
+  });
 }

@@ -7,7 +7,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeGitHub, startFakeGitHub } from './fake-github.ts';
 import { type Moto, startMoto } from './ops-moto.ts';
-import { createFork, type Fork, run } from './setup-fork.ts';
+import { createFork, type Fork, run, runInTerminal } from './setup-fork.ts';
 
 let moto: Moto;
 let github: FakeGitHub | undefined;
@@ -112,4 +112,51 @@ describe("the repository's plan", () => {
     expect(d.code).toBe(1);
     expect(d.stdout).toContain('FIX   acme/shop is private on GitHub Free');
   });
+});
+
+describe('on a terminal', () => {
+  it('asks each value with what it detected as the answer Enter gives, re-asks a bad one, reads passwords without echo, and changes nothing when told no', async () => {
+    const f = fork({ gitEmail: 'dev@example.com' });
+    github = await startFakeGitHub({ owner: 'acme', name: 'shop', id: 42, ownerId: 7 });
+    const env = {
+      AWS_ENDPOINT_URL: moto.endpoint,
+      GITHUB_API_URL: github.url,
+      GH_TOKEN: github.token,
+      AWS_REGION: 'eu-central-1',
+    };
+    const password = 'typed-but-never-shown-9f3a';
+    const session = await runInTerminal(f, [], {
+      env,
+      answers: [
+        ['GitHub repository (git remote) [acme/shop]: ', ''],
+        ['Environments, in promotion order (environments/*.tfvars) [staging,production]: ', ''],
+        ['Project name (prefix of every AWS resource) (the repository name) [shop]: ', 'Bad_Name'],
+        ['Project name (prefix of every AWS resource) (the repository name) [shop]: ', ''],
+        ['AWS region (AWS_REGION) [eu-central-1]: ', ''],
+        ['(git config user.email) [dev@example.com]: ', ''],
+        [
+          "Email of the smoke flow's admin (it signs up on the first deploy) (your email, +smoke) [dev+smoke@example.com]: ",
+          '',
+        ],
+        ['SMOKE_ADMIN_PASSWORD for staging (not shown; Enter: generate a random one): ', 'short'],
+        ['SMOKE_ADMIN_PASSWORD for staging (not shown; Enter: generate a random one): ', password],
+        ['SMOKE_ADMIN_PASSWORD for production (not shown; Enter: generate a random one): ', ''],
+        ['Go ahead? [Y/n]: ', 'n'],
+      ],
+    });
+    expect(session.unanswered, session.transcript).toEqual([]);
+    expect(session.code).toBe(1);
+    expect(session.transcript).toContain('Bad_Name'); // echoed: an ordinary question
+    expect(session.transcript).toContain('"Bad_Name" is not 2-13 lower-case letters');
+    expect(session.transcript).toContain('at least 12 characters, or Enter to generate one');
+    expect(session.transcript).not.toContain(password);
+    expect(session.transcript).not.toContain('short\r');
+    expect(session.transcript).toContain(
+      'platform setup: acme/shop, name shop, region eu-central-1, environments staging, production, admin dev@example.com',
+    );
+    expect(session.transcript).toContain('bootstrap: Plan: ');
+    expect(session.transcript).toContain('Nothing was changed.');
+    expect(github.writes()).toEqual([]);
+    unchanged(f);
+  }, 120_000);
 });

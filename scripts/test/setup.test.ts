@@ -6,13 +6,20 @@
  * a password can come on stdin.
  */
 
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeGitHub, startFakeGitHub } from './fake-github.ts';
+import { startPolicyShim } from './moto-policy-shim.ts';
 import { type Moto, startMoto } from './ops-moto.ts';
 import { createFork, everythingOnDisk, type Fork, type Run, run } from './setup-fork.ts';
 
@@ -40,6 +47,7 @@ const deployRole = (env: string) =>
   perEnvironmentRoles ? `shop-deploy-${env}` : env === 'production' ? 'shop-github-deploy' : undefined;
 
 let moto: Moto;
+let aws: Awaited<ReturnType<typeof startPolicyShim>>;
 let fork: Fork;
 let github: FakeGitHub;
 let env: Record<string, string | undefined>;
@@ -51,6 +59,7 @@ const lines = (r: Run, mark: string) => r.stdout.split('\n').filter((l) => l.sta
 
 beforeAll(async () => {
   moto = await startMoto();
+  aws = await startPolicyShim(moto.endpoint);
   fork = createFork('acme/shop');
   github = await startFakeGitHub({
     owner: 'acme',
@@ -63,13 +72,14 @@ beforeAll(async () => {
       { path: '.github/workflows/deploy.yml', state: 'disabled_fork' },
     ],
   });
-  env = { AWS_ENDPOINT_URL: moto.endpoint, AWS_REGION: REGION, GITHUB_API_URL: github.url, GH_TOKEN: github.token };
+  env = { AWS_ENDPOINT_URL: aws.url, AWS_REGION: REGION, GITHUB_API_URL: github.url, GH_TOKEN: github.token };
   first = await run('setup', fork, ['--yes', '--admin-email', ADMIN], { env, input: '' });
   runs.push(first);
 }, 300_000);
 
 afterAll(async () => {
   await github?.close();
+  await aws?.close();
   moto?.close();
   fork?.cleanup();
 });
@@ -107,8 +117,16 @@ describe('npm run setup in a fresh fork', () => {
 
   it("applies the bootstrap in the account, with the repository's and the owner's ids in the roles' trust", async () => {
     expect(first.stdout).toMatch(/set {3}Apply complete! Resources: \d+ added, 0 changed, 0 destroyed/);
-    const s3 = new S3Client({ endpoint: moto.endpoint, region: REGION, credentials, forcePathStyle: true });
-    await s3.send(new HeadBucketCommand({ Bucket: `shop-tfstate-123456789012-${REGION}` }));
+    const bucket = `shop-tfstate-123456789012-${REGION}`;
+    const s3 = new S3Client({ endpoint: aws.url, region: REGION, credentials, forcePathStyle: true });
+    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+    expect(JSON.parse(aws.policies.get(bucket) ?? '{}').Statement.map((st: { Sid: string }) => st.Sid)).toContain(
+      'DenyInsecureTransport',
+    );
+    // the bootstrap's own state: local, and a copy in the bucket for the next machine
+    const copy = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'bootstrap/terraform.tfstate' }));
+    expect(await copy.Body?.transformToString()).toBe(fork.read('infra/terraform/bootstrap/terraform.tfstate'));
+    expect(first.stdout).toContain(`set   the bootstrap's state copied to s3://${bucket}/bootstrap/terraform.tfstate`);
     const iam = new IAMClient({ endpoint: moto.endpoint, region: REGION, credentials });
     const trust = async (role: string) =>
       decodeURIComponent((await iam.send(new GetRoleCommand({ RoleName: role }))).Role?.AssumeRolePolicyDocument ?? '');
@@ -187,6 +205,46 @@ describe('running it again', () => {
     expect(ENV_FILES.map((f) => fork.read(f))).toEqual(files);
     expect(fork.git('--git-dir', fork.gitDir, 'rev-parse', 'platform-setup')).toBe(branch);
   }, 180_000);
+
+  it('on another machine (no bootstrap state there) finds the state in the bucket, and changes nothing', async () => {
+    const state = join(fork.dir, 'infra/terraform/bootstrap/terraform.tfstate');
+    const before = readFileSync(state, 'utf8');
+    rmSync(state);
+    rmSync(join(fork.dir, 'infra/terraform/bootstrap/.terraform'), { recursive: true, force: true });
+    const writesBefore = github.writes().length;
+    const again = await run('setup', fork, ['--yes'], { env, input: '' });
+    runs.push(again);
+    expect(again.stdout).toContain(
+      "ok    the bootstrap's state came from the bucket (bootstrap/terraform.tfstate): this machine had none",
+    );
+    expect(again.stdout).toContain('ok    the account is as the bootstrap describes it (no changes)');
+    expect(lines(again, 'set')).toEqual([]);
+    expect(github.writes().slice(writesBefore)).toEqual([]);
+    expect(readFileSync(state, 'utf8')).toBe(before);
+  }, 180_000);
+
+  it('with no state here nor in the bucket, but the roles in the account: stops, changing nothing', async () => {
+    const state = join(fork.dir, 'infra/terraform/bootstrap/terraform.tfstate');
+    const before = readFileSync(state, 'utf8');
+    const s3 = new S3Client({ endpoint: aws.url, region: REGION, credentials, forcePathStyle: true });
+    const bucket = `shop-tfstate-123456789012-${REGION}`;
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'bootstrap/terraform.tfstate' }));
+    rmSync(state);
+    try {
+      const writesBefore = github.writes().length;
+      const r = await run('setup', fork, ['--yes'], { env, input: '' });
+      runs.push(r);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain(
+        `FIX   the bootstrap was applied in account 123456789012 before (role shop-github-plan exists), but this machine has no state for it and s3://${bucket}/bootstrap/terraform.tfstate neither`,
+      );
+      expect(existsSync(state)).toBe(false);
+      expect(github.writes().slice(writesBefore)).toEqual([]);
+    } finally {
+      writeFileSync(state, before);
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'bootstrap/terraform.tfstate', Body: before }));
+    }
+  }, 120_000);
 
   it('doctor finds nothing to fix', async () => {
     const doctor = await run('doctor', fork, [], { env });

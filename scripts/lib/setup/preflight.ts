@@ -22,14 +22,14 @@ import {
 } from './github-state.ts';
 import type { Paths } from './project.ts';
 import type { Report } from './report.ts';
-import { bootstrapOwnsOidcProvider, requiredTerraform, terraformVersion, versionAtLeast } from './terraform.ts';
+import { requiredTerraform, terraformVersion, versionAtLeast } from './terraform.ts';
 
 export interface Preflight {
   ok: boolean;
   aws?: Aws;
   identity?: Identity;
-  /** Whether the bootstrap must create GitHub's OIDC provider (false: the account has one it did not create). */
-  createOidcProvider: boolean;
+  /** Whether the account has GitHub's OIDC provider (the bootstrap's own, or another). */
+  oidcProviderExists: boolean;
   gh: GitHub;
   token: Token | NoToken;
   repo?: RepoInfo;
@@ -56,11 +56,10 @@ export async function preflight(
   const aws = awsClients(o.region);
   const token = await findToken(o.env);
   const gh = new GitHub(apiBase(o.env), hasToken(token) ? token.value : undefined);
-  const ownsOidc = bootstrapOwnsOidcProvider(p.bootstrap);
   const [version, who, oidc, repo, viewer] = await Promise.all([
     terraformVersion(),
     settle(identity(aws)),
-    settle(ownsOidc ? Promise.resolve(false) : hasGithubOidcProvider(aws)),
+    settle(hasGithubOidcProvider(aws)),
     settle(readRepo(gh, o.repository)),
     settle(readViewer(gh)),
   ]);
@@ -91,13 +90,11 @@ export async function preflight(
 
   const result: Preflight = {
     ok,
-    createOidcProvider: ownsOidc || oidc.value !== true,
+    oidcProviderExists: oidc.value === true,
     gh,
     token,
     ...(who.value && { aws, identity: who.value }),
   };
-  if (oidc.value === true)
-    report.line('ok', "AWS: the account has GitHub's OIDC provider already: the bootstrap uses it");
 
   if (!repo.value) {
     report.line('FIX', `GitHub: ${describeError(repo.error)}`);

@@ -5,6 +5,8 @@
  * request. Each step says what it found and what it changed; a run that changes nothing says so.
  */
 
+import { roleFacts } from './aws.ts';
+import { BOOTSTRAP_STATE_KEY, backupBootstrapState, restoreBootstrapState } from './bootstrap-state.ts';
 import { desiredSettings, environmentsMissingSecret } from './desired.ts';
 import { describeError, SetupError } from './errors.ts';
 import { backendChanges, type FileChange, tfvarsChanges, writeChange } from './files.ts';
@@ -14,12 +16,18 @@ import { githubChanges } from './github-changes.ts';
 import type { Reviewer } from './github-state.ts';
 import { Inputs, splitList } from './inputs.ts';
 import { preflight } from './preflight.ts';
-import { environmentFiles, environmentNames, paths, readEnvironment } from './project.ts';
+import { environmentFiles, environmentNames, isPlaceholder, paths, readEnvironment } from './project.ts';
 import type { Asker } from './prompt.ts';
 import { proposePullRequest } from './pull-request.ts';
 import { Report } from './report.ts';
 import { loadSettings } from './settings.ts';
-import { bootstrapOutputs, deployRoleArns, initBootstrap, planBootstrap } from './terraform.ts';
+import {
+  bootstrapOutputs,
+  bootstrapOwnsOidcProvider,
+  deployRoleArns,
+  initBootstrap,
+  planBootstrap,
+} from './terraform.ts';
 import { type Password, resolveBase, resolveSmoke, type SetupFlags } from './values.ts';
 
 export interface SetupIo {
@@ -110,6 +118,31 @@ export async function runSetup(flags: SetupFlags, io: SetupIo): Promise<number> 
   // --- what changes locally and in AWS: planned, shown, then made ------------------------------
   const admins = [...new Set([base.adminEmail, smoke.smokeEmail])];
   const tfvars = await tfvarsChanges(p, base.environments, { name: base.name, region: base.region, admins });
+  // a machine without the bootstrap's state (a teammate, a new laptop): the copy in the bucket
+  let restored = false;
+  if (!outputsBefore && pre.aws && pre.identity) {
+    const named = configs.flatMap((c) => c.backends).find((b) => !isPlaceholder(b.bucket))?.bucket;
+    const bucket = named ?? `${base.name}-tfstate-${pre.identity.account}-${base.region}`;
+    restored = await restoreBootstrapState(pre.aws, bucket, p.bootstrap).catch(() => false);
+    // applied elsewhere, its state nowhere to be found: applying again would collide with it
+    const plan = await roleFacts(pre.aws, `arn:aws:iam::${pre.identity.account}:role/${base.name}-github-plan`).catch(
+      () => undefined,
+    );
+    if (!restored && plan?.exists) {
+      report.line(
+        'FIX',
+        `the bootstrap was applied in account ${pre.identity.account} before (role ${base.name}-github-plan exists), but this machine has no state for it and s3://${bucket}/${BOOTSTRAP_STATE_KEY} neither: copy infra/terraform/bootstrap/terraform.tfstate from the machine that applied it, then run setup again`,
+      );
+      report.plain('\nNothing was changed.');
+      return 1;
+    }
+  }
+  if (restored)
+    report.line('ok', `the bootstrap's state came from the bucket (${BOOTSTRAP_STATE_KEY}): this machine had none`);
+  // the provider is the bootstrap's to manage if it created it; one made otherwise is only used
+  const createOidcProvider = bootstrapOwnsOidcProvider(p.bootstrap) || !pre.oidcProviderExists;
+  if (!createOidcProvider)
+    report.line('ok', "AWS: the account has GitHub's OIDC provider already: the bootstrap uses it");
   report.note('terraform init + plan of infra/terraform/bootstrap ...');
   await initBootstrap(p.bootstrap);
   const plan = await planBootstrap(p.bootstrap, {
@@ -120,7 +153,7 @@ export async function runSetup(flags: SetupFlags, io: SetupIo): Promise<number> 
     github_owner_id: String(repo.ownerId),
     environments: base.environments,
     preview_environment: base.environments.includes('staging') ? 'staging' : null,
-    create_oidc_provider: pre.createOidcProvider,
+    create_oidc_provider: createOidcProvider,
   });
   try {
     if (tfvars.length > 0 || plan.changes) {
@@ -177,6 +210,8 @@ export async function runSetup(flags: SetupFlags, io: SetupIo): Promise<number> 
     plan.discard();
     report.line('ok', 'the account is as the bootstrap describes it (no changes)');
   }
+  if (restored)
+    report.line('ok', `the bootstrap's state came from the bucket (${BOOTSTRAP_STATE_KEY}): this machine had none`);
   const outputsRaw = bootstrapOutputs(p.bootstrap);
   if (!outputsRaw)
     throw new SetupError(
@@ -192,6 +227,20 @@ export async function runSetup(flags: SetupFlags, io: SetupIo): Promise<number> 
       );
   }
   report.line('ok', `state bucket ${outputs.state_bucket}, plan role ${outputs.plan_role_arn}`);
+  if (pre.aws) {
+    const copied = await backupBootstrapState(pre.aws, String(outputs.state_bucket), p.bootstrap).catch((err) => {
+      report.line(
+        'warn',
+        `could not copy the bootstrap's state into the bucket (${describeError(err)}): keep infra/terraform/bootstrap/terraform.tfstate safe`,
+      );
+      return false;
+    });
+    if (copied)
+      report.line(
+        'set',
+        `the bootstrap's state copied to s3://${outputs.state_bucket}/${BOOTSTRAP_STATE_KEY} (setup on another machine finds it there)`,
+      );
+  }
 
   const backends = backendChanges(p, base.environments, String(outputs.state_bucket), String(outputs.region));
   for (const c of backends) writeChange(p, c);
