@@ -16,6 +16,7 @@ import { smokeAddress } from '../lib/setup/inputs.ts';
 import { RULES, violation } from '../lib/setup/rules.ts';
 import { sealSecret } from '../lib/setup/seal.ts';
 import { parseSource } from '../lib/setup/settings.ts';
+import { deployRoleArns, keptRoleNames } from '../lib/setup/terraform.ts';
 
 const terraform = join(import.meta.dirname, '..', '..', 'infra', 'terraform');
 const read = (f: string) => readFileSync(join(terraform, f), 'utf8');
@@ -203,5 +204,34 @@ describe('the sealed box', () => {
     expect(await sealSecret(sodium.to_base64(keys.publicKey, sodium.base64_variants.ORIGINAL), 'x')).not.toBe(
       await sealSecret(sodium.to_base64(keys.publicKey, sodium.base64_variants.ORIGINAL), 'x'),
     );
+  });
+});
+
+describe("the bootstrap's deploy roles", () => {
+  const arn = (role: string) => `arn:aws:iam::123456789012:role/${role}`;
+
+  it("a map per environment, or the one role of a bootstrap from before the list of environments (production's)", () => {
+    expect(deployRoleArns({ deploy_role_arns: { staging: arn('p-deploy-staging') } })).toEqual({
+      staging: arn('p-deploy-staging'),
+    });
+    expect(deployRoleArns({ deploy_role_arn: arn('p-github-deploy') })).toEqual({ production: arn('p-github-deploy') });
+    expect(deployRoleArns({})).toEqual({});
+  });
+
+  it('keeps the name of a role that is not <name>-deploy-<env> (the upgraded production role), and only of listed environments', () => {
+    expect(keptRoleNames({ deploy_role_arn: arn('p-github-deploy') }, 'p', ['staging', 'production'])).toEqual({
+      production: 'p-github-deploy',
+    });
+    expect(
+      keptRoleNames(
+        {
+          deploy_role_arns: { staging: arn('p-deploy-staging'), production: arn('p-github-deploy'), qa: arn('old-qa') },
+        },
+        'p',
+        ['staging', 'production'],
+      ),
+    ).toEqual({ production: 'p-github-deploy' });
+    expect(keptRoleNames({ deploy_role_arns: { staging: arn('p-deploy-staging') } }, 'p', ['staging'])).toEqual({});
+    expect(keptRoleNames(undefined, 'p', ['staging'])).toEqual({});
   });
 });

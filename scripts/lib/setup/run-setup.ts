@@ -26,6 +26,7 @@ import {
   bootstrapOwnsOidcProvider,
   deployRoleArns,
   initBootstrap,
+  keptRoleNames,
   planBootstrap,
 } from './terraform.ts';
 import { type Password, resolveBase, resolveSmoke, type SetupFlags } from './values.ts';
@@ -154,6 +155,7 @@ export async function runSetup(flags: SetupFlags, io: SetupIo): Promise<number> 
     environments: base.environments,
     preview_environment: base.environments.includes('staging') ? 'staging' : null,
     create_oidc_provider: createOidcProvider,
+    deploy_role_names: keptRoleNames(bootstrapOutputs(p.bootstrap), base.name, base.environments),
   });
   try {
     if (tfvars.length > 0 || plan.changes) {

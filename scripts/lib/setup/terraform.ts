@@ -92,6 +92,8 @@ export interface BootstrapVariables {
   environments: string[];
   preview_environment: string | null;
   create_oidc_provider: boolean;
+  /** Deploy roles whose name is not <name>-deploy-<env> (one from an older bootstrap): kept as they are. */
+  deploy_role_names: Record<string, string>;
 }
 
 export interface BootstrapPlan {
@@ -181,4 +183,23 @@ export function deployRoleArns(outputs: Record<string, unknown>): Record<string,
     return Object.fromEntries(Object.entries(map).filter((e): e is [string, string] => typeof e[1] === 'string'));
   }
   return typeof outputs.deploy_role_arn === 'string' ? { production: outputs.deploy_role_arn } : {};
+}
+
+/**
+ * The deploy roles to keep under the name they have: a bootstrap from before the list of
+ * environments named production's `<name>-github-deploy`, and its moved.tf keeps that role (and
+ * the ARN in GitHub) only while deploy_role_names says so; without it the role would be replaced.
+ */
+export function keptRoleNames(
+  outputs: Record<string, unknown> | undefined,
+  name: string,
+  environments: string[],
+): Record<string, string> {
+  if (!outputs) return {};
+  const kept: Record<string, string> = {};
+  for (const [env, arn] of Object.entries(deployRoleArns(outputs))) {
+    const role = arn.split('/').pop() ?? '';
+    if (environments.includes(env) && role && role !== `${name}-deploy-${env}`) kept[env] = role;
+  }
+  return kept;
 }
