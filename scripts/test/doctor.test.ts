@@ -306,6 +306,14 @@ describe('doctor names each mistake', () => {
     );
   });
 
+  it("a repository variable of an environment's name, seen by every environment", async () => {
+    await expectFix(
+      () => void github.repo.variables.set('AWS_DEPLOY_ROLE_ARN', outputs.deploy_role_arns.production ?? ''),
+      () => void github.repo.variables.delete('AWS_DEPLOY_ROLE_ARN'),
+      /^ {2}FIX {3}repository variable AWS_DEPLOY_ROLE_ARN is seen by every environment without its own: remove it/,
+    );
+  });
+
   it('secrets: one missing (named, never read)', async () => {
     const secrets = github.repo.environments.get('production')?.secrets;
     const kept = secrets?.get('SMOKE_ADMIN_PASSWORD');

@@ -211,6 +211,10 @@ export async function startFakeGitHub(
         repo.variables.set(variable[1], String(body.value));
         return {};
       }
+      if (method === 'DELETE') {
+        repo.variables.delete(variable[1]);
+        return {};
+      }
     }
     // --- environments
     if (method === 'GET' && rest === '/environments') {

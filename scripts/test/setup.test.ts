@@ -301,6 +301,49 @@ describe('secrets', () => {
   });
 });
 
+describe('previews, and a repository set up before environments', () => {
+  it('--previews: PREVIEWS=true and every branch may deploy to staging; the old repository-wide variables go; --no-previews undoes it', async () => {
+    // a fork set up by hand with the single-environment FORKING.md: both at the repository level
+    github.repo.variables.set('AWS_DEPLOY_ROLE_ARN', 'arn:aws:iam::123456789012:role/shop-github-deploy');
+    github.repo.variables.set('SMOKE_ADMIN_EMAIL', SMOKE);
+    const on = await run('setup', fork, ['--yes', '--previews', '--no-pull-request'], { env, input: '' });
+    runs.push(on);
+    expect(github.repo.variables.get('PREVIEWS')).toBe('true');
+    expect(github.repo.environments.get('staging')?.deployment_branch_policy).toBeNull();
+    expect(github.repo.environments.get('production')?.deployment_branch_policy).toEqual({
+      protected_branches: false,
+      custom_branch_policies: true,
+    });
+    expect(github.repo.environments.get('production')?.reviewers).toEqual([{ type: 'User', id: 7 }]);
+    expect(lines(on, 'set')).toEqual(
+      expect.arrayContaining([
+        '  set   repository variable PREVIEWS = true',
+        '  set   environment staging: every branch may deploy (pull-request previews)',
+        ...(perEnvironmentRoles
+          ? ['  set   repository variable AWS_DEPLOY_ROLE_ARN removed (each environment has its own)']
+          : []),
+        '  set   repository variable SMOKE_ADMIN_EMAIL removed (each environment has its own)',
+      ]),
+    );
+    expect(github.repo.variables.has('SMOKE_ADMIN_EMAIL')).toBe(false);
+    if (perEnvironmentRoles) expect(github.repo.variables.has('AWS_DEPLOY_ROLE_ARN')).toBe(false);
+    const doctor = await run('doctor', fork, [], { env });
+    expect(doctor.stdout).toContain(
+      'ok    environment staging: every branch may deploy (PREVIEWS=true: pull-request previews run in it)',
+    );
+
+    const off = await run('setup', fork, ['--yes', '--no-previews', '--no-pull-request'], { env, input: '' });
+    runs.push(off);
+    expect(github.repo.variables.get('PREVIEWS')).toBe('false');
+    expect(github.repo.environments.get('staging')?.deployment_branch_policy).toEqual({
+      protected_branches: false,
+      custom_branch_policies: true,
+    });
+    expect(github.repo.environments.get('staging')?.branchPolicies.map((b) => b.name)).toEqual(['main']);
+    github.repo.variables.delete('AWS_DEPLOY_ROLE_ARN');
+  }, 240_000);
+});
+
 describe('without a GitHub token', () => {
   it('prints the gh commands for every GitHub setting (no secret in them) and changes nothing on GitHub', async () => {
     const writes = github.writes().length;

@@ -18,6 +18,8 @@ export interface DesiredInputs {
   passwords: Record<string, Password>;
   reviewers: Reviewer[];
   protectBranch: boolean;
+  /** Pull-request previews on (PREVIEWS=true): their environment lets every branch deploy. */
+  previewEnvironment: string | undefined;
 }
 
 export interface Unfilled {
@@ -73,10 +75,19 @@ export function desiredSettings(i: DesiredInputs): { desired: Desired; unfilled:
       variables: vars,
       secrets,
       reviewers: env === APPROVED_ENVIRONMENT ? i.reviewers : [],
-      branches: [i.repo.defaultBranch],
+      branches: env === i.previewEnvironment ? null : [i.repo.defaultBranch],
     };
   });
-  return { desired: { repo: i.repo, variables, environments, protectBranch: i.protectBranch }, unfilled };
+  return {
+    desired: {
+      repo: i.repo,
+      variables,
+      environments,
+      protectBranch: i.protectBranch,
+      environmentVariables: i.settings.environments.variables.map((s) => s.name),
+    },
+    unfilled,
+  };
 }
 
 /** The environments whose secret setup sets is missing (all of them without a state). */

@@ -7,7 +7,7 @@
 import { type Aws, bucketFacts, identity, roleFacts } from './aws.ts';
 import type { Line } from './doctor-types.ts';
 import { describeError } from './errors.ts';
-import { APPROVED_ENVIRONMENT, REQUIRED_CHECK } from './github-changes.ts';
+import { APPROVED_ENVIRONMENT, PREVIEW_ENVIRONMENT, REQUIRED_CHECK } from './github-changes.ts';
 import type { PlanVerdict, RepoInfo, RepoState } from './github-state.ts';
 import type { EnvironmentConfig } from './project.ts';
 import { bootstrapValue, type GithubSettings, parseSource } from './settings.ts';
@@ -142,6 +142,16 @@ export function githubLines(i: GithubCheckInputs): Line[] {
     } else lines.push({ mark: 'ok', text: `repository variable ${s.name} = ${has}` });
   }
 
+  for (const s of i.settings.environments.variables) {
+    if (state.variables[s.name] !== undefined) {
+      lines.push({
+        mark: 'FIX',
+        text: `repository variable ${s.name} is seen by every environment without its own: remove it, each environment has its own (npm run setup removes it)`,
+      });
+    }
+  }
+  const previews = state.variables.PREVIEWS === 'true';
+
   // environments: the ones the tfvars name, and no other that deploys
   for (const extra of state.environmentNames.filter((e) => !envs.includes(e))) {
     lines.push({
@@ -158,7 +168,12 @@ export function githubLines(i: GithubCheckInputs): Line[] {
       });
       continue;
     }
-    if (!e.branchPolicy?.custom_branch_policies || !e.branches.includes(repo.defaultBranch)) {
+    if (!e.branchPolicy && previews && c.env === PREVIEW_ENVIRONMENT) {
+      lines.push({
+        mark: 'ok',
+        text: `environment ${c.env}: every branch may deploy (PREVIEWS=true: pull-request previews run in it)`,
+      });
+    } else if (!e.branchPolicy?.custom_branch_policies || !e.branches.includes(repo.defaultBranch)) {
       lines.push({
         mark: 'FIX',
         text: `environment ${c.env}: any branch may deploy to it (pull requests could use its role): allow ${repo.defaultBranch} only (npm run setup)`,

@@ -15,6 +15,8 @@ import { sealSecret } from './seal.ts';
 export const REQUIRED_CHECK = 'ci-ok';
 /** The environment whose jobs wait for an approval (the promotion of the staging images). */
 export const APPROVED_ENVIRONMENT = 'production';
+/** The environment pull-request previews run in (bootstrap's preview_environment, preview.yml). */
+export const PREVIEW_ENVIRONMENT = 'staging';
 
 export interface DesiredSecret {
   name: string;
@@ -31,8 +33,8 @@ export interface DesiredEnvironment {
   secrets: DesiredSecret[];
   /** Required reviewers to add (by id); empty: none asked for. */
   reviewers: Reviewer[];
-  /** Branches allowed to deploy to it. */
-  branches: string[];
+  /** Branches allowed to deploy to it; null: every branch (staging, while previews are on). */
+  branches: string[] | null;
 }
 
 export interface Desired {
@@ -41,6 +43,8 @@ export interface Desired {
   environments: DesiredEnvironment[];
   /** Protect the default branch: pull requests and the CI check. */
   protectBranch: boolean;
+  /** The names of the per-environment variables (none of them belongs at the repository level). */
+  environmentVariables: string[];
 }
 
 export interface Change {
@@ -95,19 +99,26 @@ function environmentChanges(
   const path = `/repos/${repo.fullName}/environments/${seg(want.name)}`;
   const changes: Change[] = [];
   const restricted = has?.branchPolicy?.custom_branch_policies === true;
+  const open = has?.exists === true && !has.branchPolicy;
+  const policyRight = want.branches === null ? open : restricted;
   const knownReviewers = new Set((has?.reviewers ?? []).map((r) => `${r.type}:${r.id}`));
   const addReviewers =
     verdict.reviewers === false ? [] : want.reviewers.filter((r) => !knownReviewers.has(`${r.type}:${r.id}`));
-  if (!has?.exists || !restricted || addReviewers.length > 0) {
+  if (!has?.exists || !policyRight || addReviewers.length > 0) {
     // PUT sets every protection rule at once: keep the reviewers it has
     const reviewers = [...(has?.reviewers ?? []), ...addReviewers];
     const body = {
       ...(reviewers.length > 0 && { reviewers: reviewers.map((r) => ({ type: r.type, id: r.id })) }),
-      deployment_branch_policy: { protected_branches: false, custom_branch_policies: true },
+      deployment_branch_policy:
+        want.branches === null ? null : { protected_branches: false, custom_branch_policies: true },
     };
     const parts = [
       !has?.exists ? 'created' : undefined,
-      !restricted ? `deploys from ${want.branches.join(', ')} only` : undefined,
+      policyRight
+        ? undefined
+        : want.branches === null
+          ? 'every branch may deploy (pull-request previews)'
+          : `deploys from ${want.branches.join(', ')} only`,
       addReviewers.length > 0 ? `required reviewers ${reviewers.map((r) => r.login).join(', ')}` : undefined,
     ].filter(Boolean);
     const byHand = {
@@ -126,7 +137,7 @@ function environmentChanges(
       ),
     });
   }
-  const missingBranches = want.branches.filter((b) => !(restricted && has?.branches.includes(b)));
+  const missingBranches = (want.branches ?? []).filter((b) => !(restricted && has?.branches.includes(b)));
   for (const branch of missingBranches) {
     changes.push({
       what: `environment ${want.name}: branch ${branch} may deploy`,
@@ -236,6 +247,18 @@ export function githubChanges(d: Desired, state: RepoState | undefined, verdict:
   for (const [name, value] of Object.entries(d.variables)) {
     const change = variableChange(d.repo, name, value, state?.variables[name]);
     if (change) changes.push(change);
+  }
+  // a repository variable of an environment's name (a setup from before environments) is seen by
+  // every environment that lacks its own: removed once each has its own
+  for (const name of d.environmentVariables) {
+    if (state?.variables[name] === undefined || !d.environments.every((e) => e.variables[name] !== undefined)) continue;
+    changes.push({
+      what: `repository variable ${name} removed (each environment has its own)`,
+      apply: async (gh) => {
+        await gh.ok('DELETE', `/repos/${d.repo.fullName}/actions/variables/${seg(name)}`);
+      },
+      commands: [`gh variable delete ${name} ${repoFlag(d.repo)}`],
+    });
   }
   if (verdict.environments !== false) {
     for (const env of d.environments)

@@ -12,7 +12,7 @@ import { describeError, SetupError } from './errors.ts';
 import { backendChanges, type FileChange, tfvarsChanges, writeChange } from './files.ts';
 import { detectRepository, repositoryRoot } from './git.ts';
 import { seg } from './github.ts';
-import { githubChanges } from './github-changes.ts';
+import { githubChanges, PREVIEW_ENVIRONMENT } from './github-changes.ts';
 import type { Reviewer } from './github-state.ts';
 import { Inputs, splitList } from './inputs.ts';
 import { preflight } from './preflight.ts';
@@ -153,7 +153,7 @@ export async function runSetup(flags: SetupFlags, io: SetupIo): Promise<number> 
     github_repository_id: String(repo.id),
     github_owner_id: String(repo.ownerId),
     environments: base.environments,
-    preview_environment: base.environments.includes('staging') ? 'staging' : null,
+    preview_environment: base.environments.includes(PREVIEW_ENVIRONMENT) ? PREVIEW_ENVIRONMENT : null,
     create_oidc_provider: createOidcProvider,
     deploy_role_names: keptRoleNames(bootstrapOutputs(p.bootstrap), base.name, base.environments),
   });
@@ -263,6 +263,11 @@ export async function runSetup(flags: SetupFlags, io: SetupIo): Promise<number> 
     passwords,
     reviewers,
     protectBranch: flags.branchProtection,
+    // previews run in staging's environment from pull-request branches (preview.yml)
+    previewEnvironment:
+      base.environments.includes(PREVIEW_ENVIRONMENT) && (flags.previews ?? pre.state?.variables.PREVIEWS === 'true')
+        ? PREVIEW_ENVIRONMENT
+        : undefined,
   });
   for (const u of unfilled) report.line('todo', `${u.setting.name}${u.env ? ` (${u.env})` : ''}: ${u.why}`);
   if (pre.verdict.reviewers === false && reviewers.length > 0) {
