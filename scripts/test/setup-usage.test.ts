@@ -27,6 +27,16 @@ afterAll(() => {
   for (const f of forks) f.cleanup();
 });
 
+/** The fake GitHub (acme/shop, ids 42 and 7) and the environment pointing setup at it and at moto. */
+async function githubAndAws(o: { private?: boolean; plan?: string }, region: string) {
+  const gh = await startFakeGitHub({ owner: 'acme', name: 'shop', id: 42, ownerId: 7, ...o });
+  github = gh;
+  return {
+    gh,
+    env: { AWS_ENDPOINT_URL: moto.endpoint, GITHUB_API_URL: gh.url, GH_TOKEN: gh.token, AWS_REGION: region },
+  };
+}
+
 function fork(o: { gitEmail?: string } = {}) {
   const f = createFork('acme/shop', o);
   forks.push(f);
@@ -42,17 +52,11 @@ function unchanged(f: Fork) {
 describe('without a terminal', () => {
   it('a missing value: exit 2 with the flag to pass, without waiting for stdin, before any call', async () => {
     const f = fork();
-    github = await startFakeGitHub({ owner: 'acme', name: 'shop', id: 42, ownerId: 7 });
-    const env = {
-      AWS_ENDPOINT_URL: moto.endpoint,
-      GITHUB_API_URL: github.url,
-      GH_TOKEN: github.token,
-      AWS_REGION: 'eu-west-1',
-    };
+    const { gh, env } = await githubAndAws({}, 'eu-west-1');
     const r = await run('setup', f, ['--yes'], { env, timeoutMs: 20_000 }); // stdin stays open
     expect(r.code, r.stdout + r.stderr).toBe(2);
     expect(r.stderr.trim()).toBe('error: no terminal to ask: pass --admin-email EMAIL');
-    expect(github.requests).toEqual([]);
+    expect(gh.requests).toEqual([]);
     unchanged(f);
   });
 
@@ -88,13 +92,7 @@ describe('without a terminal', () => {
 describe("the repository's plan", () => {
   it('a private repository on GitHub Free: stops before any change and says to make it public or upgrade', async () => {
     const f = fork();
-    github = await startFakeGitHub({ owner: 'acme', name: 'shop', id: 42, ownerId: 7, private: true, plan: 'free' });
-    const env = {
-      AWS_ENDPOINT_URL: moto.endpoint,
-      GITHUB_API_URL: github.url,
-      GH_TOKEN: github.token,
-      AWS_REGION: 'eu-west-1',
-    };
+    const { gh, env } = await githubAndAws({ private: true, plan: 'free' }, 'eu-west-1');
     const r = await run('setup', f, ['--yes', '--admin-email', 'me@example.com'], { env, timeoutMs: 60_000 });
     expect(r.code, r.stdout + r.stderr).toBe(1);
     expect(r.stdout).toContain(
@@ -104,7 +102,7 @@ describe("the repository's plan", () => {
       'or upgrade to GitHub Pro (environments, no approvals) or GitHub Enterprise (approvals too)',
     );
     expect(r.stdout).toContain('Nothing was changed.');
-    expect(github.writes()).toEqual([]);
+    expect(gh.writes()).toEqual([]);
     unchanged(f);
 
     // doctor says the same
@@ -117,13 +115,7 @@ describe("the repository's plan", () => {
 describe('on a terminal', () => {
   it('asks each value with what it detected as the answer Enter gives, re-asks a bad one, reads passwords without echo, and changes nothing when told no', async () => {
     const f = fork({ gitEmail: 'dev@example.com' });
-    github = await startFakeGitHub({ owner: 'acme', name: 'shop', id: 42, ownerId: 7 });
-    const env = {
-      AWS_ENDPOINT_URL: moto.endpoint,
-      GITHUB_API_URL: github.url,
-      GH_TOKEN: github.token,
-      AWS_REGION: 'eu-central-1',
-    };
+    const { gh, env } = await githubAndAws({}, 'eu-central-1');
     const password = 'typed-but-never-shown-9f3a';
     const session = await runInTerminal(f, [], {
       env,
@@ -156,7 +148,7 @@ describe('on a terminal', () => {
     );
     expect(session.transcript).toContain('bootstrap: Plan: ');
     expect(session.transcript).toContain('Nothing was changed.');
-    expect(github.writes()).toEqual([]);
+    expect(gh.writes()).toEqual([]);
     unchanged(f);
   }, 120_000);
 });
