@@ -160,10 +160,12 @@ function environmentChanges(
         const encrypted_value = await sealSecret(key.key, await secret.value());
         await gh.ok('PUT', `${path}/secrets/${seg(secret.name)}`, { encrypted_value, key_id: key.key_id });
       },
+      // only where it is missing: a new password would lock the smoke flow out of the admin it signed up
       commands: [
+        `gh secret list --env ${want.name} ${repoFlag(repo)} | grep -q '^${secret.name}\\s' ||`,
         secret.origin === 'generated'
-          ? `openssl rand -base64 32 | gh secret set ${secret.name} --env ${want.name} ${repoFlag(repo)}`
-          : `gh secret set ${secret.name} --env ${want.name} ${repoFlag(repo)}   # asks for the value`,
+          ? `  openssl rand -base64 32 | gh secret set ${secret.name} --env ${want.name} ${repoFlag(repo)}`
+          : `  gh secret set ${secret.name} --env ${want.name} ${repoFlag(repo)}   # asks for the value`,
       ],
     });
   }

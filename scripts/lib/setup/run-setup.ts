@@ -158,7 +158,8 @@ export async function runSetup(flags: SetupFlags, io: SetupIo): Promise<number> 
     deploy_role_names: keptRoleNames(bootstrapOutputs(p.bootstrap), base.name, base.environments),
   });
   try {
-    if (tfvars.length > 0 || plan.changes) {
+    const ask = io.asker.interactive && !flags.yes && (tfvars.length > 0 || plan.changes);
+    if (ask) {
       report.section('To do');
       for (const c of tfvars) report.note(`${c.file}: ${c.created ? 'create' : c.what.join(', ')}`);
       if (plan.changes) report.note(`bootstrap: ${plan.summary}`);
@@ -175,12 +176,7 @@ export async function runSetup(flags: SetupFlags, io: SetupIo): Promise<number> 
         return 1;
       }
     }
-    if (
-      (tfvars.length > 0 || plan.changes) &&
-      io.asker.interactive &&
-      !flags.yes &&
-      !(await io.asker.confirm('Go ahead?', true))
-    ) {
+    if (ask && !(await io.asker.confirm('Go ahead?', true))) {
       report.plain('Nothing was changed.');
       plan.discard();
       return 1;

@@ -174,9 +174,13 @@ export async function resolveSmoke(o: {
   readStdin: () => Promise<string>;
 }): Promise<{ smokeEmail: string; passwords: Record<string, Password> }> {
   const { flags, inputs, base, state } = o;
+  // the environments' own, else the repository-wide one of a setup from before environments
+  const perEnvironment = base.environments.map((e) => state?.environments[e]?.variables.SMOKE_ADMIN_EMAIL);
   const current = [
     ...new Set(
-      base.environments.map((e) => state?.environments[e]?.variables.SMOKE_ADMIN_EMAIL).filter((v): v is string => !!v),
+      (perEnvironment.some(Boolean) ? perEnvironment : [state?.variables.SMOKE_ADMIN_EMAIL]).filter(
+        (v): v is string => !!v,
+      ),
     ),
   ];
   const smoke = await inputs.resolve({
