@@ -28,8 +28,10 @@ try {
     { cwd: process.cwd(), env: process.env, out: (t) => process.stdout.write(t) },
   );
 } catch (err) {
-  const code = err instanceof SetupError ? err.exitCode : 1;
+  // parseArgs' own refusals (an unknown option, a missing value) are bad usage too
+  const usage = String((err as { code?: string }).code ?? '').startsWith('ERR_PARSE_ARGS');
+  const code = err instanceof SetupError ? err.exitCode : usage ? 2 : 1;
   if (code === 0) process.stdout.write(`${(err as Error).message}\n`);
-  else process.stderr.write(`error: ${describeError(err)}\n`);
+  else process.stderr.write(`error: ${usage ? (err as Error).message : describeError(err)}\n`);
   process.exitCode = code;
 }

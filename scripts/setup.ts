@@ -93,9 +93,11 @@ try {
     readStdin,
   });
 } catch (err) {
-  const code = err instanceof SetupError ? err.exitCode : 1;
+  // parseArgs' own refusals (an unknown option, a missing value) are bad usage too
+  const usage = String((err as { code?: string }).code ?? '').startsWith('ERR_PARSE_ARGS');
+  const code = err instanceof SetupError ? err.exitCode : usage ? 2 : 1;
   if (code === 0) process.stdout.write(`${(err as Error).message}\n`);
-  else process.stderr.write(`error: ${describeError(err)}\n`);
+  else process.stderr.write(`error: ${usage ? (err as Error).message : describeError(err)}\n`);
   if (process.env.SETUP_DEBUG && code !== 0) process.stderr.write(`${(err as Error).stack}\n`);
   process.exitCode = code;
 }

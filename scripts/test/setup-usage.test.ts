@@ -79,6 +79,7 @@ describe('without a terminal', () => {
       [['--admin-email', 'me at example.com'], '--admin-email: "me at example.com" is not an email address'],
       [['--environments', 'staging,github'], '--environments: "github" is reserved'],
       [['--repo', 'acme'], '--repo: "acme" is not owner/name of a GitHub repository'],
+      [['--regoin', 'eu-west-1'], "error: Unknown option '--regoin'"],
     ];
     for (const [args, message] of cases) {
       const r = await run('setup', f, ['--yes', '--admin-email', 'me@example.com', ...args], { timeoutMs: 20_000 });
