@@ -32,7 +32,9 @@ export async function startPlatform(
   o: { capture?: boolean; discard?: boolean } = {},
 ): Promise<Platform> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'scripts', 'start.ts')], {
+  // BENCH_PLATFORM_DIR: another checkout's npm start, driven by this bench (before/after figures)
+  const platformDir = process.env.BENCH_PLATFORM_DIR ?? join(import.meta.dirname, '..');
+  const child = spawn(process.execPath, [join(platformDir, 'scripts', 'start.ts')], {
     env: {
       PATH: process.env.PATH ?? '',
       PORT: String(port),

@@ -12,7 +12,8 @@
  *
  * Prints tables, writes bench/results.json. Knobs: BENCH_DURATION (s, default 10),
  * BENCH_CONNECTIONS (default 32), BENCH_RATES (orders/s, default 25,100), BENCH_PIPELINE_SECONDS (20),
- * BENCH_ONLY (some of pipeline,http,services; default all).
+ * BENCH_ONLY (some of pipeline,http,services; default all), BENCH_PLATFORM_DIR (another checkout
+ * whose npm start to drive: before/after figures in one run of this bench).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
