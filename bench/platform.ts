@@ -25,10 +25,16 @@ export interface Platform {
 
 export async function startPlatform(
   env: Record<string, string> = {},
-  o: { capture?: boolean } = {},
+  /**
+   * capture: keep what it writes (output()); discard: read it and drop it, as a terminal or a log
+   * shipper would (the process pays for writing its logs); else it goes to this process's output.
+   */
+  o: { capture?: boolean; discard?: boolean } = {},
 ): Promise<Platform> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'scripts', 'start.ts')], {
+  // BENCH_PLATFORM_DIR: another checkout's npm start, driven by this bench (before/after figures)
+  const platformDir = process.env.BENCH_PLATFORM_DIR ?? join(import.meta.dirname, '..');
+  const child = spawn(process.execPath, [join(platformDir, 'scripts', 'start.ts')], {
     env: {
       PATH: process.env.PATH ?? '',
       PORT: String(port),
@@ -39,11 +45,14 @@ export async function startPlatform(
       ...(process.env.BENCH_NODE_OPTIONS && { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS }),
       ...env,
     },
-    stdio: o.capture ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
+    stdio: o.capture || o.discard ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],
   });
   const chunks: string[] = [];
-  child.stdout?.on('data', (d) => chunks.push(String(d)));
-  child.stderr?.on('data', (d) => chunks.push(String(d)));
+  const keep = (d: Buffer) => {
+    if (o.capture) chunks.push(String(d));
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   const url = `http://127.0.0.1:${port}`;
   await eventually(
     async () => (await fetch(`${url}/shopping/ready`).catch(() => undefined))?.status === 200,

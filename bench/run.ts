@@ -12,7 +12,8 @@
  *
  * Prints tables, writes bench/results.json. Knobs: BENCH_DURATION (s, default 10),
  * BENCH_CONNECTIONS (default 32), BENCH_RATES (orders/s, default 25,100), BENCH_PIPELINE_SECONDS (20),
- * BENCH_ONLY (some of pipeline,http,services; default all).
+ * BENCH_ONLY (some of pipeline,http,services; default all), BENCH_PLATFORM_DIR (another checkout
+ * whose npm start to drive: before/after figures in one run of this bench).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -451,8 +452,9 @@ try {
     const hello = await helloCeiling();
     log(`  ${Math.round(hello.requestsPerSec)} /s, p50 ${hello.latencyP50} ms, p99 ${hello.latencyP99} ms`);
 
-    log('\nnpm start, embedded store and bus');
-    const embeddedPlatform = await startPlatform();
+    // as a user runs it: the default log level (every request's access log line written)
+    log('\nnpm start, embedded store and bus, LOG_LEVEL=info (the default)');
+    const embeddedPlatform = await startPlatform({ LOG_LEVEL: 'info' }, { discard: true });
     const embedded = await httpSuite(embeddedPlatform, 'embedded');
     await embeddedPlatform.stop();
 

@@ -17,6 +17,7 @@ import {
   PRICES,
   PRICES_DATE,
   type Profile,
+  tfvarsPath,
   USAGE,
 } from './lib/costs.ts';
 
@@ -51,7 +52,7 @@ function table(e: Estimate): string[] {
   return [
     `### ${e.profile.environment}`,
     '',
-    `\`infra/terraform/environments/${e.profile.environment}.tfvars\`${e.profile.schedule ? `, working hours ${e.profile.schedule.start} to ${e.profile.schedule.stop} (${e.profile.schedule.timezone ?? 'UTC'})` : ''}.`,
+    `\`infra/terraform/${tfvarsPath(terraformDir, e.profile.environment)}\`${e.profile.schedule ? `, working hours ${e.profile.schedule.start} to ${e.profile.schedule.stop} (${e.profile.schedule.timezone ?? 'UTC'})` : ''}.`,
     '',
     '| Item | What | USD / month |',
     '| --- | --- | ---: |',
@@ -122,7 +123,7 @@ export function costsMarkdown(all: Estimate[]): string {
     '',
     '## The dev profile',
     '',
-    '`environments/dev.tfvars` is the cheapest environment that stays private and secure: no public address anywhere, no NAT gateway, TLS and encryption as everywhere else, the same roles and boundary. What it changes, and why it is safe for development:',
+    "`profiles/dev.tfvars` is the cheapest environment that stays private and secure: no public address anywhere, no NAT gateway, TLS and encryption as everywhere else, the same roles and boundary. It is a profile, not one of the environments the workflows plan and deploy: to run it, copy `profiles/dev.*` into `environments/` and add `dev` to bootstrap's `environments` (docs/ENVIRONMENTS.md, adding an environment). What it changes, and why it is safe for development:",
     '',
     '- **One task per service on Fargate Spot** (`fargate_capacity = "SPOT"`; Spot runs x86 tasks only). A reclaimed task is replaced within a minute or two; the services reconnect and the outbox publishes what waited.',
     '- **Working hours** (`schedule`): outside them every service scales to zero (Application Auto Scaling scheduled actions) and DocumentDB is stopped (EventBridge Scheduler, with a role that may stop and start that cluster only). At start the tasks come back and reconnect once DocumentDB is up, a few minutes later. An apply at night scales the services up until the next stop; AWS starts a cluster stopped for 7 days by itself, and the next stop stops it again.',
@@ -161,7 +162,7 @@ export function readmeBlock(all: Estimate[]): string {
     BEGIN,
     '| Environment | USD / month |',
     '| --- | ---: |',
-    ...all.map((e) => `| \`${e.profile.environment}.tfvars\` | ${usd(e.total)} |`),
+    ...all.map((e) => `| \`${tfvarsPath(terraformDir, e.profile.environment)}\` | ${usd(e.total)} |`),
     END,
   ].join('\n');
 }

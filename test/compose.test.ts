@@ -13,12 +13,19 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadManifests } from '../scripts/lib/services.ts';
-import { parseConfig } from '../services/shared/src/config.ts';
+import { parseConfig, tracesExporterOf } from '../services/shared/src/config.ts';
 import { configSchemaOf } from '../services/shared/src/service.ts';
 
 const root = join(import.meta.dirname, '..');
 const run = promisify(execFile);
-const IMAGE_VARIABLES = ['NODE_BUILD_IMAGE', 'NODE_RUNTIME_IMAGE', 'RABBITMQ_IMAGE', 'MONGO_IMAGE', 'NGINX_IMAGE'];
+const IMAGE_VARIABLES = [
+  'NODE_BUILD_IMAGE',
+  'NODE_RUNTIME_IMAGE',
+  'RABBITMQ_IMAGE',
+  'MONGO_IMAGE',
+  'NGINX_IMAGE',
+  'JAEGER_IMAGE',
+];
 // biome-ignore lint/suspicious/noExplicitAny: the resolved compose project, checked field by field
 type Project = any;
 
@@ -35,6 +42,7 @@ async function resolve(env: Record<string, string> = {}): Promise<Project> {
 
 let project: Project;
 let overridden: Project;
+let traced: Project;
 const standIns = {
   NODE_BUILD_IMAGE: 'platform-standin/node-build:24',
   NODE_RUNTIME_IMAGE: 'platform-standin/distroless-node:24',
@@ -48,6 +56,7 @@ beforeAll(async () => {
   if (!go) throw new Error('the Compose check needs Go (https://go.dev/dl) to build tools/compose-check');
   project = await resolve();
   overridden = await resolve(standIns);
+  traced = await resolve({ COMPOSE_PROFILES: 'tracing', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318' });
 }, 300_000);
 
 const manifests = await loadManifests();
@@ -120,6 +129,14 @@ describe('docker-compose.yml', () => {
       expect(service.environment.SERVICE_NAME).toBe(name);
     });
   }
+
+  it('traces go to Jaeger with --profile tracing and the endpoint set; without them, nowhere', () => {
+    expect(traced.services.jaeger.image).toMatch(/^jaegertracing\/jaeger:2\.\d+\.\d+$/);
+    for (const [name, schema] of Object.entries(apps)) {
+      expect(tracesExporterOf(parseConfig(schema, traced.services[name].environment)), name).toBe('otlp');
+      expect(tracesExporterOf(parseConfig(schema, project.services[name].environment)), name).toBe('none');
+    }
+  });
 
   it('nginx fronts the services with the template the tests run', () => {
     const nginx = project.services.nginx;

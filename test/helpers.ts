@@ -7,6 +7,7 @@ import type { DomainEvent } from '../services/shared/src/events.ts';
 import { silentLogger } from '../services/shared/src/log.ts';
 import { type RunningService, startService } from '../services/shared/src/runtime.ts';
 import { configSchemaOf, type ServiceManifest } from '../services/shared/src/service.ts';
+import type { Tracing } from '../services/shared/src/tracing.ts';
 import { eventually } from './eventually.ts';
 import { TEST_JWT_SECRET } from './processes.ts';
 import { restartServer } from './servers.ts';
@@ -37,7 +38,7 @@ export const restartDatabase = (o: { hard: boolean; downMs?: number }) => restar
  */
 export async function startRealService<C extends BaseConfig, S, D>(
   manifest: ServiceManifest<C, S, D>,
-  o: { exchange: string; database: string; env?: Record<string, string>; deps?: Partial<D> },
+  o: { exchange: string; database: string; env?: Record<string, string>; deps?: Partial<D>; tracing?: Tracing },
 ): Promise<RunningService<S>> {
   const env = {
     MONGO_URL: backends().mongoUrl,
@@ -54,6 +55,7 @@ export async function startRealService<C extends BaseConfig, S, D>(
     database: o.database,
     logger: silentLogger,
     ...(o.deps && { deps: o.deps }),
+    ...(o.tracing && { tracing: o.tracing }),
   });
   await eventually(() => service.bus.isConnected(), 20_000, `${manifest.name} connected to the broker`);
   return service;

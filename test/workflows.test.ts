@@ -1,14 +1,17 @@
 /**
  * The GitHub workflows, read as a reviewer would: actionlint passes, every external action is
  * pinned to a commit with its version beside it, every job has least-privilege permissions and a
- * timeout, no event data or step output is pasted into a script, AWS is reached through OIDC only,
- * no plan file travels between jobs (apply plans again and applies only the reviewed plan, by its
- * digest), pull-request plans never take the state lock. And their scripts run: the gates, the
- * digest comparison, the broker's log retention, the aggregate check and the choice of what to
- * build and deploy, with a fake AWS CLI and a git repository of their own.
+ * timeout, no event data or step output is pasted into a script, AWS is reached through OIDC only
+ * (the plan role from pull requests, each environment's deploy role from jobs of that GitHub
+ * environment, never for a fork's pull request), no plan file travels between jobs (apply plans
+ * again and applies only the reviewed plan, by its digest), pull-request plans never take a state
+ * lock, staging deploys on merge and production promotes staging's images (the digests checked
+ * before its rollout), one deploy per environment at a time. And their scripts run: the gates,
+ * the state keys, the digest comparison, the broker's log retention, the image build, the smoke
+ * flow's guards and the comments, with fake terraform, aws, docker and node commands.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -25,6 +28,9 @@ const workflows: Record<string, Yaml> = Object.fromEntries(
 );
 const actionsDir = join(root, '.github', 'actions');
 const actionFiles = readdirSync(actionsDir).map((a) => join(actionsDir, a, 'action.yml'));
+const actions: Record<string, Yaml> = Object.fromEntries(
+  readdirSync(actionsDir).map((a) => [a, parse(readFileSync(join(actionsDir, a, 'action.yml'), 'utf8'))]),
+);
 const steps = (job: Yaml): Yaml[] => job.steps ?? [];
 const jobsOf = (file: string): Array<[string, Yaml]> => Object.entries(workflows[file].jobs);
 /** A workflow expression as written in the YAML. */
@@ -33,10 +39,15 @@ const expr = (e: string) => `\${{ ${e} }}`;
 /** Does the job get AWS credentials (the OIDC token's only use here)? */
 const assumesRole = (job: Yaml) =>
   steps(job).some(
-    (s) =>
-      String(s.uses ?? '').startsWith('aws-actions/configure-aws-credentials@') ||
-      (s.uses === './.github/actions/terraform' && s.with?.['role-arn']),
+    (s) => String(s.uses ?? '').startsWith('aws-actions/configure-aws-credentials@') || Boolean(s.with?.['role-arn']),
   );
+/** The role a job assumes (the expression of its role-arn / role-to-assume). */
+const roleOf = (job: Yaml) =>
+  steps(job)
+    .map((s) => s.with?.['role-arn'] ?? s.with?.['role-to-assume'])
+    .find(Boolean);
+/** Jobs calling a reusable workflow. */
+const calls = (job: Yaml) => typeof job.uses === 'string';
 
 describe('GitHub workflows', () => {
   it('pass actionlint (with shellcheck on every script, when it is installed, as on the runners)', async () => {
@@ -54,25 +65,27 @@ describe('GitHub workflows', () => {
   });
 
   it('pin every external action to a full commit SHA with its version in a comment', () => {
+    let external = 0;
     for (const file of [...files.map((f) => join(dir, f)), ...actionFiles]) {
       const uses = [...readFileSync(file, 'utf8').matchAll(/uses:\s*([^\s#]+)(.*)$/gm)];
-      expect(uses.length, file).toBeGreaterThan(0);
+      external += uses.filter(([, ref]) => !ref?.startsWith('./')).length;
       for (const [, ref, rest] of uses) {
         if (ref?.startsWith('./')) continue;
         expect(ref, `${file}: ${ref}`).toMatch(/^[\w.-]+\/[\w.-]+(\/[\w./-]+)?@[0-9a-f]{40}$/);
         expect(rest, `${file}: ${ref}`).toMatch(/# v\d+\.\d+\.\d+/);
       }
     }
+    expect(external).toBeGreaterThan(30);
   });
 
   it('deny everything at the top; each job has a timeout and only the permissions it uses', () => {
     for (const [file, wf] of Object.entries(workflows)) {
       expect(wf.permissions, file).toEqual({});
-      expect(wf.concurrency?.group, file).toBeTruthy();
       expect(Object.keys(wf.on), file).not.toContain('pull_request_target');
       for (const [name, job] of jobsOf(file)) {
         const where = `${file}:${name}`;
-        expect(job['timeout-minutes'], where).toBeGreaterThan(0);
+        // a job calling a reusable workflow has no steps of its own: the called jobs have timeouts
+        if (!calls(job)) expect(job['timeout-minutes'], where).toBeGreaterThan(0);
         expect(job.permissions, where).toBeDefined();
         const permissions = job.permissions as Record<string, string>;
         for (const [scope, level] of Object.entries(permissions)) {
@@ -81,15 +94,38 @@ describe('GitHub workflows', () => {
         }
         // contents only where the lock files are pushed, for a pull request
         expect(permissions.contents === 'write', `${where}: contents`).toBe(file === 'terraform-lock.yml');
-        // the OIDC token only where a role is assumed, and the other way round
-        expect(permissions['id-token'] === 'write', `${where}: id-token`).toBe(assumesRole(job));
-        // pull requests only from the plan comment job and the lock files job, neither with AWS access
+        // the OIDC token only where a role is assumed (here, or in the workflow it calls), and the other way round
+        expect(permissions['id-token'] === 'write', `${where}: id-token`).toBe(assumesRole(job) || calls(job));
+        // pull requests only from the comment jobs and the lock files job, none with AWS access
         const writesPullRequest = permissions['pull-requests'] === 'write';
         expect(writesPullRequest, `${where}: pull-requests`).toBe(
-          (file === 'plan.yml' && name === 'comment') || file === 'terraform-lock.yml',
+          (['plan.yml', 'preview.yml'].includes(file) && name === 'comment') || file === 'terraform-lock.yml',
         );
         if (writesPullRequest) expect(assumesRole(job), where).toBe(false);
       }
+    }
+  });
+
+  it('one run at a time where it matters: per pull request, per environment, per preview', () => {
+    const group = (wf: Yaml) => wf.concurrency?.group;
+    expect(group(workflows['plan.yml'])).toBe(`terraform-plan-${expr('github.event.pull_request.number')}`);
+    expect(group(workflows['preview.yml'])).toBe(`preview-${expr('github.event.pull_request.number')}`);
+    expect(workflows['preview.yml'].concurrency['cancel-in-progress']).toBe(false); // never halfway through an apply
+    // deploys: one per environment, never cancelled; the reusable workflow takes its caller's
+    expect(Object.keys(workflows['environment.yml'].on)).toEqual(['workflow_call']);
+    for (const env of ['staging', 'production']) {
+      expect(workflows['deploy.yml'].jobs[env].concurrency, env).toEqual({
+        group: `deploy-${env}`,
+        'cancel-in-progress': false,
+      });
+    }
+    // the sweep tears a preview down in its pull request's group
+    expect(workflows['preview-sweep.yml'].jobs.teardown.concurrency.group).toBe(`preview-${expr('matrix.pr')}`);
+    // the two comment writers of a pull request take turns
+    expect(workflows['plan.yml'].jobs.comment.concurrency).toEqual(workflows['preview.yml'].jobs.comment.concurrency);
+    for (const [file, wf] of Object.entries(workflows)) {
+      if (['deploy.yml', 'environment.yml'].includes(file)) continue;
+      expect(group(wf), file).toBeTruthy();
     }
   });
 
@@ -100,29 +136,42 @@ describe('GitHub workflows', () => {
         for (const step of steps(job)) if (step.run) scripts.push([`${file}:${name}`, step.run]);
       }
     }
-    for (const file of actionFiles) {
-      for (const step of parse(readFileSync(file, 'utf8')).runs.steps ?? [])
-        if (step.run) scripts.push([file, step.run]);
+    for (const [name, action] of Object.entries(actions)) {
+      for (const step of action.runs.steps ?? []) if (step.run) scripts.push([name, step.run]);
     }
-    expect(scripts.length).toBeGreaterThan(10);
+    expect(scripts.length).toBeGreaterThan(20);
     for (const [where, script] of scripts) expect(script, where).not.toContain(`\${{`);
   });
 
-  it('reach AWS through OIDC roles only: the plan role from pull requests, the deploy role from the production environment', () => {
+  it('reach AWS through OIDC roles only: the plan role from pull requests, each deploy role from its GitHub environment', () => {
     for (const file of [...files.map((f) => join(dir, f)), ...actionFiles]) {
       expect(readFileSync(file, 'utf8')).not.toMatch(/aws-access-key-id|AWS_SECRET_ACCESS_KEY|secrets\.AWS_/);
     }
-    for (const [name, job] of jobsOf('deploy.yml')) {
-      if (!assumesRole(job)) continue;
-      expect(JSON.stringify(job), name).toContain('vars.AWS_DEPLOY_ROLE_ARN');
-      expect(job.environment, name).toBe('production');
+    let deployJobs = 0;
+    for (const [file, wf] of Object.entries(workflows)) {
+      for (const [name, job] of Object.entries<Yaml>(wf.jobs)) {
+        if (!assumesRole(job)) continue;
+        const where = `${file}:${name}`;
+        const role = roleOf(job);
+        if (role === expr('vars.AWS_PLAN_ROLE_ARN')) {
+          // the plan role trusts pull_request jobs: no environment, pull requests only
+          expect(Object.keys(wf.on), where).toEqual(['pull_request']);
+          expect(job.environment, where).toBeUndefined();
+        } else {
+          expect(role, where).toBe(expr('vars.AWS_DEPLOY_ROLE_ARN'));
+          expect(job.environment, where).toBeDefined(); // the role trusts that environment's jobs only
+          deployJobs++;
+        }
+      }
     }
-    const plan = workflows['plan.yml'];
-    expect(Object.keys(plan.on)).toEqual(['pull_request']);
-    expect(JSON.stringify(plan.jobs.plan.steps)).toContain('vars.AWS_PLAN_ROLE_ARN');
-    expect(plan.jobs.plan.environment).toBeUndefined(); // the plan role trusts pull_request jobs
-    expect(workflows['deploy.yml'].concurrency['cancel-in-progress']).toBe(false);
-    // the credentials stack's state (the broker password) is initialised with the deploy role only
+    expect(deployJobs).toBeGreaterThanOrEqual(10);
+    // previews, and their sweep, are staging's
+    for (const file of ['preview.yml', 'preview-sweep.yml']) {
+      for (const [name, job] of jobsOf(file))
+        if (assumesRole(job)) expect(job.environment, `${file}:${name}`).toBe('staging');
+    }
+    for (const [name, job] of jobsOf('environment.yml')) expect(job.environment, name).toBe(expr('inputs.environment'));
+    // the credentials stack's state (the broker password) is initialised with a deploy role only
     for (const [file, wf] of Object.entries(workflows)) {
       for (const [name, job] of Object.entries<Yaml>(wf.jobs)) {
         for (const s of steps(job)) {
@@ -133,40 +182,63 @@ describe('GitHub workflows', () => {
     }
   });
 
-  it('pull-request plans never take the state lock and publish text only', () => {
-    const runs = steps(workflows['plan.yml'].jobs.plan)
-      .map((s) => s.run ?? '')
-      .join('\n');
-    const planCommand = runs.match(/terraform plan [^\n]*/)?.[0] ?? '';
-    expect(planCommand).toContain('-lock=false');
-    expect(planCommand).not.toContain('-lock-timeout');
-    const uploads = steps(workflows['plan.yml'].jobs.plan).filter((s) =>
-      String(s.uses).startsWith('actions/upload-artifact@'),
-    );
-    expect(uploads.map((u) => u.with.path)).toEqual(['infra/terraform/plan.txt']);
-  });
-
-  it('no workflow passes a plan file, or any file, between jobs of a deploy', () => {
-    const deploy = readFileSync(join(dir, 'deploy.yml'), 'utf8');
-    expect(deploy).not.toMatch(/upload-artifact|download-artifact/);
-    for (const [file, wf] of Object.entries(workflows)) {
-      for (const [name, job] of Object.entries<Yaml>(wf.jobs)) {
-        for (const s of steps(job).filter((x) => String(x.uses).startsWith('actions/upload-artifact@')))
-          expect(String(s.with.path), `${file}:${name}`).toMatch(/\.txt$/);
+  it('a fork’s pull request gets no AWS job: every job that reaches AWS waits for its gate', () => {
+    const gated = (file: string, name: string): boolean => {
+      const job = workflows[file].jobs[name];
+      if (String(job.if ?? '').includes("needs.gate.outputs.aws == 'true'")) return true;
+      // a job that needs a gated job's success (its default, or said so) is gated too
+      const needs = [job.needs ?? []].flat() as string[];
+      const cond = String(job.if ?? '');
+      return needs.some(
+        (n) =>
+          n !== 'gate' &&
+          gated(file, n) &&
+          (!/!cancelled\(\)|always\(\)/.test(cond) || cond.includes(`needs.${n}.result == 'success'`)),
+      );
+    };
+    for (const file of ['plan.yml', 'preview.yml', 'preview-sweep.yml', 'deploy.yml']) {
+      for (const [name, job] of jobsOf(file)) {
+        if (assumesRole(job) || calls(job)) expect(gated(file, name), `${file}:${name}`).toBe(true);
       }
     }
   });
 
-  it('plan comment: every AWS step of the plan job waits for the gate; the comment job only for a plan', () => {
+  it('pull-request plans never take a state lock, plan every environment, and publish text only', () => {
     const plan = workflows['plan.yml'].jobs.plan;
-    const [gate, ...rest] = steps(plan);
-    expect(gate.id).toBe('gate');
-    for (const step of rest) expect(String(step.if), step.name ?? step.uses).toMatch(/steps\.(gate|plan)\./);
+    expect(plan.strategy.matrix.environment).toBe(expr('fromJSON(needs.gate.outputs.environments)'));
+    const runs = steps(plan)
+      .map((s) => s.run ?? '')
+      .join('\n');
+    const planCommand = runs.match(/terraform plan [^\n]*/)?.[0] ?? '';
+    expect(planCommand).toContain('-lock=false');
+    expect(planCommand).toContain('-var-file="environments/$ENVIRONMENT.tfvars"');
+    expect(planCommand).not.toContain('-lock-timeout');
+    const uploads = steps(plan).filter((s) => String(s.uses).startsWith('actions/upload-artifact@'));
+    expect(uploads.map((u) => u.with.path.trim().split('\n'))).toEqual([
+      ['infra/terraform/plan.txt', 'infra/terraform/exit-code.txt'],
+    ]);
+  });
+
+  it('no workflow passes a plan file, or any file, between jobs of a deploy', () => {
+    for (const file of ['deploy.yml', 'environment.yml']) {
+      expect(readFileSync(join(dir, file), 'utf8'), file).not.toMatch(/upload-artifact|download-artifact/);
+    }
+    for (const [file, wf] of Object.entries(workflows)) {
+      for (const [name, job] of Object.entries<Yaml>(wf.jobs)) {
+        for (const s of steps(job).filter((x) => String(x.uses).startsWith('actions/upload-artifact@')))
+          for (const path of String(s.with.path).trim().split('\n')) expect(path, `${file}:${name}`).toMatch(/\.txt$/);
+      }
+    }
+  });
+
+  it('plan comment: one section per environment, written by a job without AWS after every plan', () => {
     const comment = workflows['plan.yml'].jobs.comment;
-    expect(comment.needs).toBe('plan');
-    expect(comment.if).toContain("needs.plan.outputs.aws == 'true'");
+    expect(comment.needs).toEqual(['gate', 'plan']);
+    expect(comment.if).toContain("needs.gate.outputs.aws == 'true'");
     expect(comment.if).toContain('!cancelled()'); // a failed plan is commented on too
-    expect(JSON.stringify(comment.steps)).toContain('scripts/plan-comment.ts');
+    const run = steps(comment).at(-1).run;
+    expect(run).toContain('node scripts/plan-comment.ts --pr "$PR_NUMBER"');
+    expect(run).toContain('plans+=(--plan "$env=$RUNNER_TEMP/plans/plan-text-$env")'); // run below
   });
 
   it('CI: one aggregate job that needs every other job and runs whatever happened to them', () => {
@@ -191,18 +263,37 @@ describe('GitHub workflows', () => {
     for (const job of Object.values<Yaml>(ci.jobs)) expect(job['runs-on']).toBe('ubuntu-24.04');
   });
 
-  it('deploy: apply plans again and applies only the reviewed plan (by digest); then the credentials stack, build, deploy, smoke', () => {
+  it('deploy: staging on merge, then production promotes what staging runs (no rebuild)', () => {
     const deploy = workflows['deploy.yml'];
+    expect(Object.keys(deploy.on).sort()).toEqual(['push', 'workflow_dispatch']);
+    expect(deploy.on.push.branches).toEqual(['main']);
+    expect(deploy.jobs.staging).toMatchObject({
+      needs: 'gate',
+      uses: './.github/workflows/environment.yml',
+      with: { environment: 'staging', release: 'build' },
+    });
+    expect(deploy.jobs.production).toMatchObject({
+      needs: 'staging',
+      uses: './.github/workflows/environment.yml',
+      with: { environment: 'production', release: 'promote', images: expr('needs.staging.outputs.images') },
+    });
+    // the images staging runs after its release, with their digests
+    expect(workflows['environment.yml'].on.workflow_call.outputs.images.value).toBe(
+      expr('jobs.release.outputs.images'),
+    );
+  });
+
+  it('an environment: apply plans again and applies only the reviewed plan (by digest); then the credentials stack, the release, the smoke flow', () => {
+    const env = workflows['environment.yml'];
     const runs = (job: string) =>
-      steps(deploy.jobs[job])
+      steps(env.jobs[job])
         .map((s) => s.run ?? '')
         .join('\n');
-    expect(runs('plan')).toMatch(/terraform plan .*-out=tfplan/);
+    expect(runs('plan')).toMatch(/terraform plan .*-var-file="environments\/\$ENVIRONMENT.tfvars" -out=tfplan/);
     expect(runs('plan')).toMatch(/plan-comment\.ts --plan-file plan\.txt --digest/);
-    expect(deploy.jobs.plan.outputs.digest).toBe(expr('steps.digest.outputs.digest'));
-    expect(deploy.jobs.apply.needs).toBe('plan');
-    expect(deploy.jobs.apply.environment).toBe('production');
-    const applySteps = steps(deploy.jobs.apply);
+    expect(env.jobs.plan.outputs.digest).toBe(expr('steps.digest.outputs.digest'));
+    expect(env.jobs.apply.needs).toBe('plan');
+    const applySteps = steps(env.jobs.apply);
     const at = (match: (s: Yaml) => boolean) => applySteps.findIndex(match);
     const replan = at((s) => s.id === 'replan');
     const compare = at((s) => s.env?.REVIEWED !== undefined);
@@ -210,6 +301,7 @@ describe('GitHub workflows', () => {
     const credentials = at(
       (s) => s['working-directory'] === 'infra/terraform/credentials' && /terraform apply/.test(String(s.run)),
     );
+    const release = at((s) => s.id === 'release');
     expect(applySteps[replan].run).toMatch(/terraform plan .*-out=tfplan[\s\S]*--digest/);
     expect(applySteps[compare].env).toEqual({
       REVIEWED: expr('needs.plan.outputs.digest'),
@@ -219,27 +311,83 @@ describe('GitHub workflows', () => {
     expect(compare).toBeGreaterThan(replan);
     expect(apply).toBeGreaterThan(compare);
     expect(credentials).toBeGreaterThan(apply); // it reads what the main stack just applied
-    expect(deploy.jobs.apply.steps.find((s: Yaml) => s.uses === './.github/actions/terraform').with.stacks).toBe(
-      'platform credentials',
+    expect(applySteps[credentials].run).toContain('-var "environment=$ENVIRONMENT"');
+    expect(release).toBeGreaterThan(credentials);
+    expect(applySteps[release].run).toContain('node scripts/release.ts plan --mode "$MODE"');
+    expect(applySteps[release].env.MODE).toBe(expr('inputs.release'));
+    const terraform = applySteps.find((s: Yaml) => s.uses === './.github/actions/terraform');
+    expect(terraform.with).toMatchObject({ stacks: 'platform credentials', environment: expr('inputs.environment') });
+    // the images: built in staging only (production's plan has none to build), with the one Dockerfile
+    expect(env.jobs.build.needs).toBe('apply');
+    expect(steps(env.jobs.build).at(-1).uses).toBe('./.github/actions/image');
+    expect(actions.image.runs.steps[0].run).toMatch(
+      /docker buildx build --platform "\$PLATFORMS" --file Dockerfile --build-arg "SERVICE=\$SERVICE"/,
     );
-    expect(runs('build')).toMatch(/image="\$repository:\$GITHUB_SHA"/);
-    expect(runs('build')).toMatch(/docker build --platform "\$PLATFORM"/);
-    // the one Dockerfile, for the service the matrix names
-    expect(runs('build')).toMatch(/--file Dockerfile --build-arg "SERVICE=\$SERVICE"/);
-    expect(deploy.jobs.build.needs).toBe('apply');
-    expect(deploy.jobs.deploy.needs).toEqual(['apply', 'build']);
-    expect(runs('deploy')).toMatch(/node scripts\/deploy-ecs\.ts .*--rollback-on-timeout/s);
-    expect(deploy.jobs.smoke.needs).toEqual(['apply', 'build', 'deploy']);
-    expect(runs('smoke')).toContain('node scripts/smoke.ts --base-url');
-    expect(steps(deploy.jobs.smoke).at(-1).env.BASE_URL).toBe(expr('needs.apply.outputs.base_url'));
-    for (const job of ['deploy', 'smoke']) {
-      expect(deploy.jobs[job].if, job).toContain('!cancelled()');
-      expect(deploy.jobs[job].if, job).toContain("needs.apply.result == 'success'");
-      expect(deploy.jobs[job].if, job).toContain("needs.build.result == 'success' || needs.build.result == 'skipped'");
+    for (const job of ['release']) {
+      expect(env.jobs[job].if, job).toContain('!cancelled()');
+      expect(env.jobs[job].if, job).toContain("needs.apply.result == 'success'");
+      expect(env.jobs[job].if, job).toContain("needs.build.result == 'success' || needs.build.result == 'skipped'");
     }
   });
 
-  it('terraform-lock: by hand only, providers lock for the five platforms in the three roots, then a pull request', () => {
+  it('production rolls out only images whose digest it checked equal to staging’s, then runs the smoke flow', () => {
+    const release = steps(workflows['environment.yml'].jobs.release);
+    const index = (match: RegExp) => release.findIndex((s) => match.test(String(s.run ?? s.uses)));
+    const promote = index(/release\.ts promote/);
+    const rollout = index(/release\.ts rollout/);
+    const images = index(/release\.ts images/);
+    const smoke = index(/\.\/\.github\/actions\/smoke/);
+    expect(promote).toBeGreaterThan(-1);
+    expect(rollout).toBeGreaterThan(promote); // scripts/lib/release.ts promote() throws unless the digests are equal
+    expect(images).toBeGreaterThan(rollout);
+    expect(smoke).toBeGreaterThan(images);
+    // no step after the promotion runs when it failed
+    for (const s of release.slice(promote + 1))
+      expect(String(s.if ?? ''), s.name ?? s.uses).not.toMatch(/always\(\)|failure\(\)|cancelled\(\)/);
+    expect(release[promote].run).toContain('skopeo'); // byte-for-byte copies, so the same digests
+    expect(release[rollout].run).toContain('--timeout 900');
+    expect(release[smoke].with['base-url']).toBe(expr('needs.apply.outputs.base_url'));
+    expect(release[smoke].with['admin-password']).toBe(expr('secrets.SMOKE_ADMIN_PASSWORD'));
+  });
+
+  it('previews: built, applied and smoke-tested on a push; torn down on close and by the daily sweep', () => {
+    const preview = workflows['preview.yml'];
+    expect(preview.on.pull_request.types.sort()).toEqual(['closed', 'opened', 'reopened', 'synchronize']);
+    const prepare = steps(preview.jobs.prepare);
+    expect(prepare.find((s: Yaml) => s.id === 'release').run).toContain('release.ts plan --mode preview');
+    // the pull request's own repositories exist before its images are built
+    expect(prepare.at(-1)).toMatchObject({
+      if: "steps.release.outputs.builds != '[]'",
+      uses: './.github/actions/preview-stack',
+      with: { target: 'aws_ecr_repository_policy.preview', builds: expr('steps.release.outputs.builds') },
+    });
+    expect(preview.jobs.build.needs).toBe('prepare');
+    expect(preview.jobs.deploy.needs).toEqual(['prepare', 'build']);
+    const deploySteps = steps(preview.jobs.deploy);
+    expect(deploySteps.at(-2)).toMatchObject({
+      uses: './.github/actions/preview-stack',
+      with: { images: expr('needs.prepare.outputs.images'), builds: expr('needs.prepare.outputs.builds') },
+    });
+    expect(deploySteps.at(-1).uses).toBe('./.github/actions/smoke');
+    expect(deploySteps.at(-1).with['base-url']).toBe(expr('needs.prepare.outputs.url'));
+    expect(preview.jobs.teardown.if).toContain("needs.gate.outputs.action == 'teardown'");
+    expect(steps(preview.jobs.teardown).at(-1)).toMatchObject({
+      uses: './.github/actions/preview-stack',
+      with: { 'remove-state': 'true' },
+    });
+    expect(steps(preview.jobs.teardown).at(-1).with.images).toBeUndefined(); // {}: nothing
+    const sweep = workflows['preview-sweep.yml'];
+    expect(Object.keys(sweep.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
+    expect(steps(sweep.jobs.teardown).at(-1)).toMatchObject({
+      uses: './.github/actions/preview-stack',
+      with: { 'remove-state': 'true', pr: expr('matrix.pr') },
+    });
+    expect(steps(sweep.jobs.find).at(-1).run).toContain('node scripts/preview.ts stale --keys "$keys"');
+    expect(actions['preview-stack'].inputs.images.default).toBe('{}');
+    expect(actions['preview-stack'].runs.steps[0].with).toMatchObject({ stacks: 'preview', environment: 'staging' });
+  });
+
+  it('terraform-lock: by hand only, providers lock for the five platforms in the four roots, then a pull request', () => {
     const lock = workflows['terraform-lock.yml'];
     expect(Object.keys(lock.on)).toEqual(['workflow_dispatch']);
     const runs = steps(lock.jobs.lock)
@@ -247,7 +395,9 @@ describe('GitHub workflows', () => {
       .join('\n');
     const platforms = [...runs.matchAll(/-platform=(\w+)/g)].map((m) => m[1]);
     expect(platforms.sort()).toEqual(['darwin_amd64', 'darwin_arm64', 'linux_amd64', 'linux_arm64', 'windows_amd64']);
-    expect(runs).toContain('for dir in infra/terraform infra/terraform/bootstrap infra/terraform/credentials');
+    expect(runs).toContain(
+      'for dir in infra/terraform infra/terraform/bootstrap infra/terraform/credentials infra/terraform/preview',
+    );
     expect(runs).toContain('gh pr create');
     expect(assumesRole(lock.jobs.lock)).toBe(false);
   });
@@ -313,9 +463,22 @@ function runStep(script: string, env: Record<string, string>, cwd = root) {
   return { code, log, outputs };
 }
 
+/** A directory of fake commands: name => shell script body (each records its arguments). */
+function fakeBin(commands: Record<string, string>): { bin: string; calls: string; PATH: string } {
+  const bin = mkdtempSync(join(tmpdir(), 'bin-'));
+  const calls = join(bin, 'calls.log');
+  writeFileSync(calls, '');
+  for (const [name, body] of Object.entries(commands)) {
+    writeFileSync(join(bin, name), `#!/bin/bash\necho "${name} $*" >> ${JSON.stringify(calls)}\n${body}\n`);
+    chmodSync(join(bin, name), 0o755);
+  }
+  return { bin, calls, PATH: `${bin}:${process.env.PATH}` };
+}
+const callsOf = (calls: string) => readFileSync(calls, 'utf8').trim().split('\n').filter(Boolean);
+
 describe('workflow scripts', () => {
   it('plan gate: AWS only for pull requests of this repository with the three variables set', () => {
-    const gate = step('plan.yml', 'plan', (s) => s.id === 'gate').run;
+    const gate = step('plan.yml', 'gate', (s) => s.id === 'gate').run;
     const base = {
       HEAD_REPO: 'acme/platform',
       THIS_REPO: 'acme/platform',
@@ -338,12 +501,45 @@ describe('workflow scripts', () => {
     }
   });
 
-  it('deploy gate: only main, only with the variables set', () => {
+  it('plan: the environments are the tfvars files', () => {
+    const script = step('plan.yml', 'gate', (s) => s.id === 'environments').run;
+    const run = runStep(script, {});
+    expect(run.code, run.log).toBe(0);
+    expect(JSON.parse(run.outputs.environments ?? '')).toEqual(['production', 'staging']);
+  });
+
+  it('deploy gate: only main, only with the repository variables set', () => {
     const gate = step('deploy.yml', 'gate', (s) => s.id === 'gate').run;
-    const base = { REF: 'refs/heads/main', ROLE: 'arn:role', REGION: 'eu-west-1', BUCKET: 'b' };
+    const base = { REF: 'refs/heads/main', REGION: 'eu-west-1', BUCKET: 'b' };
     expect(runStep(gate, base).outputs.aws).toBe('true');
     expect(runStep(gate, { ...base, REF: 'refs/heads/feature' }).outputs.aws).toBe('false');
-    expect(runStep(gate, { ...base, ROLE: '' }).outputs.aws).toBe('false');
+    expect(runStep(gate, { ...base, BUCKET: '' }).outputs.aws).toBe('false');
+  });
+
+  it('preview gate: PREVIEWS=true and a branch of this repository, never a fork; closing tears down', () => {
+    const gate = step('preview.yml', 'gate', (s) => s.id === 'gate').run;
+    const base = {
+      PREVIEWS: 'true',
+      HEAD_REPO: 'acme/platform',
+      THIS_REPO: 'acme/platform',
+      REGION: 'eu-west-1',
+      BUCKET: 'b',
+      EVENT: 'synchronize',
+    };
+    expect(runStep(gate, base).outputs).toEqual({ aws: 'true', action: 'deploy' });
+    expect(runStep(gate, { ...base, EVENT: 'closed' }).outputs).toEqual({ aws: 'true', action: 'teardown' });
+    for (const [name, env] of Object.entries({
+      'previews off': { ...base, PREVIEWS: '' },
+      'previews "1"': { ...base, PREVIEWS: '1' },
+      fork: { ...base, HEAD_REPO: 'mallory/platform' },
+      'closed fork': { ...base, HEAD_REPO: 'mallory/platform', EVENT: 'closed' },
+      'no bucket': { ...base, BUCKET: '' },
+    })) {
+      const run = runStep(gate, env);
+      expect(run.code, name).toBe(0);
+      expect(run.outputs.aws, name).toBe('false');
+      expect(run.log, name).toContain('::notice::');
+    }
   });
 
   it('ci-ok fails when a job it needs failed, was cancelled or skipped', () => {
@@ -356,25 +552,63 @@ describe('workflow scripts', () => {
     }
   });
 
-  it('smoke refuses to run without the admin credentials (smoke.ts would use its development password), or over http', () => {
-    const script = step('deploy.yml', 'smoke', (s) => String(s.run).includes('smoke.ts')).run;
-    const run = runStep(script, { BASE_URL: 'https://d1.cloudfront.net', SMOKE_ADMIN_EMAIL: 'ops@example.com' });
+  it('terraform init: each environment’s own state keys, a preview’s under previews/, nothing else', () => {
+    const script = actions.terraform.runs.steps.find((s: Yaml) => s.name === 'terraform init').run;
+    const fake = fakeBin({ terraform: 'exit 0' });
+    const init = (env: Record<string, string>) => {
+      writeFileSync(fake.calls, '');
+      const run = runStep(script, { PATH: fake.PATH, BUCKET: 'b', REGION: 'eu-west-1', PREVIEW: '', ...env });
+      return { ...run, calls: callsOf(fake.calls) };
+    };
+    const staging = init({ ENVIRONMENT: 'staging', STACKS: 'platform credentials' });
+    expect(staging.code, staging.log).toBe(0);
+    expect(staging.calls.map((c) => c.match(/key=(\S+)/)?.[1])).toEqual([
+      'platform/staging.tfstate',
+      'credentials/staging.tfstate',
+    ]);
+    expect(staging.calls[0]).toContain('-chdir=infra/terraform init');
+    const preview = init({ ENVIRONMENT: 'staging', STACKS: 'preview', PREVIEW: '42' });
+    expect(preview.calls).toHaveLength(1);
+    expect(preview.calls[0]).toMatch(/-chdir=infra\/terraform\/preview init .*key=previews\/pr-42\.tfstate/);
+    for (const [name, env] of Object.entries<Record<string, string>>({
+      'no environment': { ENVIRONMENT: '', STACKS: 'platform' },
+      'a path for an environment': { ENVIRONMENT: '../production', STACKS: 'platform' },
+      'a preview without a number': { ENVIRONMENT: 'staging', STACKS: 'preview', PREVIEW: 'x' },
+      'an unknown stack': { ENVIRONMENT: 'staging', STACKS: 'bootstrap' },
+    })) {
+      const run = init(env);
+      expect(run.code, name).toBe(1);
+      expect(run.log, name).toContain('::error::');
+    }
+  });
+
+  it('a job of an environment without AWS_DEPLOY_ROLE_ARN stops with what to set', () => {
+    const check = actions.terraform.runs.steps.find((s: Yaml) => s.name === 'The environment has its deploy role');
+    expect(check.if).toBe("inputs.role-arn == '' && inputs.environment != ''");
+    const run = runStep(check.run, { ENVIRONMENT: 'staging' });
     expect(run.code).toBe(1);
-    expect(run.log).toContain('SMOKE_ADMIN_PASSWORD');
-    const bin = mkdtempSync(join(tmpdir(), 'node-'));
-    writeFileSync(join(bin, 'node'), '#!/bin/sh\necho "node $*"\n');
-    chmodSync(join(bin, 'node'), 0o755);
-    const env = { PATH: `${bin}:${process.env.PATH}`, SMOKE_ADMIN_EMAIL: 'ops@example.com', SMOKE_ADMIN_PASSWORD: 'x' };
+    expect(run.log).toContain('the GitHub environment staging has no variable AWS_DEPLOY_ROLE_ARN');
+    expect(run.log).toContain('deploy_role_arns["staging"]');
+  });
+
+  it('smoke refuses to run without the admin credentials (smoke.ts would use its development password), or over http', () => {
+    const script = actions.smoke.runs.steps[0].run;
+    const base = { ENVIRONMENT: 'production', SMOKE_ADMIN_EMAIL: 'ops@example.com' };
+    const run = runStep(script, { ...base, BASE_URL: 'https://d1.cloudfront.net' });
+    expect(run.code).toBe(1);
+    expect(run.log).toContain('SMOKE_ADMIN_PASSWORD of the GitHub environment production');
+    const fake = fakeBin({ node: 'exit 0' });
+    const env = { ...base, PATH: fake.PATH, SMOKE_ADMIN_PASSWORD: 'x' };
     const http = runStep(script, { ...env, BASE_URL: 'http://p-alb-1.eu-west-1.elb.amazonaws.com' });
     expect(http.code).toBe(1);
     expect(http.log).toContain('not https');
-    const https = runStep(script, { ...env, BASE_URL: 'https://d1.cloudfront.net' });
+    const https = runStep(script, { ...env, BASE_URL: 'https://d1.cloudfront.net/pr-42' });
     expect(https.code, https.log).toBe(0);
-    expect(https.log).toContain('node scripts/smoke.ts --base-url https://d1.cloudfront.net');
+    expect(callsOf(fake.calls)).toEqual(['node scripts/smoke.ts --base-url https://d1.cloudfront.net/pr-42']);
   });
 
   it('apply stops unless its plan has the digest of the reviewed one', () => {
-    const script = step('deploy.yml', 'apply', (s) => s.env?.REVIEWED !== undefined).run;
+    const script = step('environment.yml', 'apply', (s) => s.env?.REVIEWED !== undefined).run;
     const digest = 'a'.repeat(64);
     expect(runStep(script, { REVIEWED: digest, PLANNED: digest }).code).toBe(0);
     const changed = runStep(script, { REVIEWED: digest, PLANNED: 'b'.repeat(64) });
@@ -384,17 +618,13 @@ describe('workflow scripts', () => {
   });
 
   it("the broker's log group gets the retention and the platform key, once Amazon MQ has created it", () => {
-    const script = step('deploy.yml', 'apply', (s) => String(s.run).includes('put-retention-policy')).run;
-    const bin = mkdtempSync(join(tmpdir(), 'aws-'));
-    const calls = join(bin, 'calls.log');
+    const script = step('environment.yml', 'apply', (s) => String(s.run).includes('put-retention-policy')).run;
     const group = '/aws/amazonmq/broker/b-1234/general';
-    writeFileSync(
-      join(bin, 'aws'),
-      `#!/bin/sh\necho "$*" >> ${JSON.stringify(calls)}\n[ "$2" = describe-log-groups ] && [ -n "$EXISTS" ] && echo ${JSON.stringify(group)}\nexit 0\n`,
-    );
-    chmodSync(join(bin, 'aws'), 0o755);
+    const fake = fakeBin({
+      aws: `[ "$2" = describe-log-groups ] && [ -n "$EXISTS" ] && echo ${JSON.stringify(group)}\nexit 0`,
+    });
     const env = {
-      PATH: `${bin}:${process.env.PATH}`,
+      PATH: fake.PATH,
       BROKER_ID: 'b-1234',
       RETENTION: '30',
       KMS_KEY: 'arn:aws:kms:eu-west-1:1:key/k',
@@ -403,194 +633,118 @@ describe('workflow scripts', () => {
     const later = runStep(script, env);
     expect(later.code, later.log).toBe(0);
     expect(later.log).toContain('does not exist yet');
-    writeFileSync(calls, '');
+    writeFileSync(fake.calls, '');
     const run = runStep(script, { ...env, EXISTS: '1' });
     expect(run.code, run.log).toBe(0);
-    expect(readFileSync(calls, 'utf8').trim().split('\n').slice(1)).toEqual([
-      `logs put-retention-policy --region eu-west-1 --log-group-name ${group} --retention-in-days 30`,
-      `logs associate-kms-key --region eu-west-1 --log-group-name ${group} --kms-key-id arn:aws:kms:eu-west-1:1:key/k`,
+    expect(callsOf(fake.calls).slice(1)).toEqual([
+      `aws logs put-retention-policy --region eu-west-1 --log-group-name ${group} --retention-in-days 30`,
+      `aws logs associate-kms-key --region eu-west-1 --log-group-name ${group} --kms-key-id arn:aws:kms:eu-west-1:1:key/k`,
     ]);
   });
 
-  it('apply outputs: region, base URL, and per service its cluster, service, repository and family', () => {
-    const bin = mkdtempSync(join(tmpdir(), 'terraform-'));
-    const outputs = {
-      region: { value: 'eu-west-1' },
-      base_url: { value: 'https://d1.cloudfront.net' },
-      deploy_targets: {
-        value: { customer: { cluster: 'p', service: 'customer', repository: 'r/p/customer' } },
-      },
-      task_definition_families: { value: { customer: 'p-customer' } },
-      database_endpoint: { value: 'db' },
-    };
-    writeFileSync(join(bin, 'outputs.json'), JSON.stringify(outputs));
-    writeFileSync(
-      join(bin, 'terraform'),
-      `#!/bin/sh\n[ "$1 $2" = "output -json" ] && exec cat ${JSON.stringify(join(bin, 'outputs.json'))}\nexit 2\n`,
-    );
-    chmodSync(join(bin, 'terraform'), 0o755);
-    const script = step('deploy.yml', 'apply', (s) => s.id === 'out').run;
-    const run = runStep(script, {
-      PATH: `${bin}:${process.env.PATH}`,
-      RUNNER_TEMP: mkdtempSync(join(tmpdir(), 'runner-temp-')),
+  it('image: built once per tag, for every platform asked, pushed to the environment’s repository', () => {
+    const script = actions.image.runs.steps[0].run;
+    const fake = fakeBin({
+      aws: '[ "$2" = describe-images ] && [ -n "$EXISTS" ] && exit 0\n[ "$2" = describe-images ] && exit 254\necho token',
+      docker: 'cat >/dev/null; exit 0',
     });
-    expect(run.code, run.log).toBe(0);
-    expect(run.outputs.region).toBe('eu-west-1');
-    expect(run.outputs.base_url).toBe('https://d1.cloudfront.net');
-    expect(JSON.parse(run.outputs.targets ?? '')).toEqual({
-      customer: { cluster: 'p', service: 'customer', repository: 'r/p/customer', family: 'p-customer' },
-    });
-  });
-
-  it("deploy: runs deploy-ecs for the service, with the commit's image or --keep-image", () => {
-    const bin = mkdtempSync(join(tmpdir(), 'node-'));
-    writeFileSync(join(bin, 'node'), '#!/bin/sh\nprintf "%s\\n" "$@"\n'); // one argument a line
-    chmodSync(join(bin, 'node'), 0o755);
-    const script = step('deploy.yml', 'deploy', (s) => String(s.run).includes('deploy-ecs.ts')).run;
-    const targets = {
-      products: { cluster: 'p', service: 'products', repository: 'r/p/products', family: 'p-products' },
-    };
     const env = {
-      PATH: `${bin}:${process.env.PATH}`,
+      PATH: fake.PATH,
       SERVICE: 'products',
-      TARGETS: JSON.stringify(targets),
+      PLATFORMS: 'linux/amd64,linux/arm64',
+      REPOSITORY: '1.dkr.ecr.eu-west-1.amazonaws.com/platform-staging/products',
+      TAG: 'a'.repeat(40),
       REGION: 'eu-west-1',
-      GITHUB_SHA: 'a'.repeat(40),
+      GITHUB_STEP_SUMMARY: join(mkdtempSync(join(tmpdir(), 'summary-')), 's.md'),
     };
-    const args = (image: string) =>
-      runStep(script, { ...env, NEW_IMAGE: image })
-        .log.trim()
-        .split('\n');
-    const common = ['scripts/deploy-ecs.ts', '--region', 'eu-west-1', '--cluster', 'p', '--service', 'products'];
-    expect(args('true')).toEqual([
-      ...common,
-      '--container',
-      'products',
-      '--image',
-      `r/p/products:${'a'.repeat(40)}`,
-      '--timeout',
-      '900',
-      '--rollback-on-timeout',
+    const built = runStep(script, env);
+    expect(built.code, built.log).toBe(0);
+    const calls = callsOf(fake.calls);
+    expect(calls[0]).toBe(
+      `aws ecr describe-images --region eu-west-1 --repository-name platform-staging/products --image-ids imageTag=${'a'.repeat(40)}`,
+    );
+    expect(calls).toContain('docker login --username AWS --password-stdin 1.dkr.ecr.eu-west-1.amazonaws.com');
+    expect(calls.at(-1)).toBe(
+      `docker buildx build --platform linux/amd64,linux/arm64 --file Dockerfile --build-arg SERVICE=products --tag ${env.REPOSITORY}:${env.TAG} --label org.opencontainers.image.revision=${env.TAG} --provenance=false --push .`,
+    );
+    writeFileSync(fake.calls, '');
+    const again = runStep(script, { ...env, EXISTS: '1' });
+    expect(again.code, again.log).toBe(0);
+    expect(again.log).toContain('exists already'); // tags are immutable: a re-run builds nothing
+    expect(callsOf(fake.calls).some((c) => c.startsWith('docker'))).toBe(false);
+  });
+
+  it('preview stack: applies the images (only the repositories first, when asked), and a teardown deletes the state', () => {
+    const script = actions['preview-stack'].runs.steps[1].run;
+    const fake = fakeBin({ terraform: 'exit 0', aws: 'exit 0' });
+    const apply = (env: Record<string, string>) => {
+      writeFileSync(fake.calls, '');
+      const run = runStep(script, {
+        PATH: fake.PATH,
+        PR: '42',
+        IMAGES: '{"customer":"r/platform-staging/pr42/customer:abc"}',
+        BUILDS: '["customer"]',
+        TARGET: '',
+        REMOVE_STATE: 'false',
+        BUCKET: 'b',
+        REGION: 'eu-west-1',
+        ...env,
+      });
+      expect(run.code, run.log).toBe(0);
+      return callsOf(fake.calls);
+    };
+    const vars = `-var pr_number=42 -var images={"customer":"r/platform-staging/pr42/customer:abc"} -var builds=["customer"] -var state_bucket=b -var region=eu-west-1`;
+    expect(apply({})).toEqual([`terraform apply -auto-approve -input=false -no-color -lock-timeout=10m ${vars}`]);
+    expect(apply({ TARGET: 'aws_ecr_repository_policy.preview' })).toEqual([
+      `terraform apply -auto-approve -input=false -no-color -lock-timeout=10m ${vars} -target=aws_ecr_repository_policy.preview`,
     ]);
-    expect(args('false')).toEqual([
-      ...common,
-      '--container',
-      'products',
-      '--keep-image',
-      '--timeout',
-      '900',
-      '--rollback-on-timeout',
+    expect(apply({ IMAGES: '{}', BUILDS: '[]', REMOVE_STATE: 'true' })).toEqual([
+      'terraform apply -auto-approve -input=false -no-color -lock-timeout=10m -var pr_number=42 -var images={} -var builds=[] -var state_bucket=b -var region=eu-west-1',
+      'aws s3api delete-object --region eu-west-1 --bucket b --key previews/pr-42.tfstate',
     ]);
   });
 
-  it('release: builds what is not built from the current code, redeploys what Terraform reconfigured', () => {
-    // a repository whose service code changes after the first commit
-    const repo = mkdtempSync(join(tmpdir(), 'release-'));
-    const git = (...args: string[]) =>
-      execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], {
-        cwd: repo,
-        encoding: 'utf8',
-      }).trim();
-    git('init', '-q');
-    for (const svc of ['customer', 'products', 'shopping', 'shared']) {
-      mkdirSync(join(repo, 'services', svc, 'src'), { recursive: true });
-      writeFileSync(join(repo, 'services', svc, 'src', 'main.ts'), `// ${svc}\n`);
-    }
-    writeFileSync(join(repo, 'package-lock.json'), '{}\n');
-    git('add', '.');
-    git('commit', '-qm', 'first');
-    const first = git('rev-parse', 'HEAD');
-    writeFileSync(join(repo, 'services', 'customer', 'src', 'main.ts'), '// customer, changed\n');
-    mkdirSync(join(repo, 'docs'));
-    writeFileSync(join(repo, 'docs', 'notes.md'), 'docs do not make images\n');
-    git('add', '.');
-    git('commit', '-qm', 'second');
-    const head = git('rev-parse', 'HEAD');
-
-    // what ECS runs: customer and products from the first commit, shopping never deployed (ARM64);
-    // Terraform registered products:3 after products:2 that runs
-    const td = (family: string, revision: number, image: string, arch = 'X86_64') => ({
-      taskDefinitionArn: `arn:aws:ecs:eu-west-1:1:task-definition/${family}:${revision}`,
-      runtimePlatform: { cpuArchitecture: arch },
-      containerDefinitions: [{ name: family.split('-').pop(), image }],
+  it('plan comment: a section per environment, from each plan job’s artifact', () => {
+    const script = step('plan.yml', 'comment', (s) => String(s.run).includes('plan-comment.ts')).run;
+    const fake = fakeBin({ node: 'exit 0' });
+    const run = runStep(script, {
+      PATH: fake.PATH,
+      RUNNER_TEMP: '/tmp/r',
+      PR_NUMBER: '7',
+      ENVIRONMENTS: '["production","staging"]',
+      RUN_URL: 'https://github.com/acme/platform/actions/runs/1',
+      HEAD_SHA: 'abc',
     });
-    const repoUrl = (svc: string) => `1.dkr.ecr.eu-west-1.amazonaws.com/p/${svc}`;
-    const definitions = [
-      td('p-customer', 5, `${repoUrl('customer')}:${first}`),
-      td('p-products', 2, `${repoUrl('products')}:${first}`),
-      td('p-products', 3, `${repoUrl('products')}:bootstrap`),
-      td('p-shopping', 1, `${repoUrl('shopping')}:bootstrap`, 'ARM64'),
-    ];
-    const state = {
-      services: {
-        customer: definitions[0]?.taskDefinitionArn,
-        products: definitions[1]?.taskDefinitionArn,
-        shopping: definitions[3]?.taskDefinitionArn,
-      },
-      definitions,
-    };
-    const bin = mkdtempSync(join(tmpdir(), 'aws-'));
-    writeFileSync(join(bin, 'state.json'), JSON.stringify(state));
-    // the two calls the step makes, as the AWS CLI answers them
-    writeFileSync(
-      join(bin, 'aws'),
-      `#!/usr/bin/env node
-const state = JSON.parse(require('node:fs').readFileSync(${JSON.stringify(join(bin, 'state.json'))}, 'utf8'));
-const args = process.argv.slice(2);
-const arg = (name) => args[args.indexOf(name) + 1];
-if (args[1] === 'describe-services') {
-  if (arg('--query') !== 'services[0].taskDefinition' || arg('--output') !== 'text') process.exit(3);
-  console.log(state.services[arg('--services')]);
-} else if (args[1] === 'describe-task-definition') {
-  const wanted = arg('--task-definition');
-  const found = state.definitions.filter((d) => d.taskDefinitionArn === wanted || d.taskDefinitionArn.includes('/' + wanted + ':')).at(-1);
-  if (!found) { console.error('not found: ' + wanted); process.exit(254); }
-  console.log(JSON.stringify({ taskDefinition: found }));
-} else process.exit(2);
-`,
-    );
-    chmodSync(join(bin, 'aws'), 0o755);
-    const targets = Object.fromEntries(
-      ['customer', 'products', 'shopping'].map((svc) => [
-        svc,
-        { cluster: 'p', service: svc, repository: repoUrl(svc), family: `p-${svc}` },
-      ]),
-    );
-    const script = step('deploy.yml', 'apply', (s) => s.id === 'release').run;
-    const run = runStep(
-      script,
-      {
-        PATH: `${bin}:${process.env.PATH}`,
-        TARGETS: JSON.stringify(targets),
-        REGION: 'eu-west-1',
-        GITHUB_SHA: head,
-      },
-      repo,
-    );
     expect(run.code, run.log).toBe(0);
-    expect(JSON.parse(run.outputs.build ?? '')).toEqual([
-      { service: 'customer', platform: 'linux/amd64' },
-      { service: 'shopping', platform: 'linux/arm64' },
+    expect(callsOf(fake.calls)).toEqual([
+      'node scripts/plan-comment.ts --pr 7 --plan production=/tmp/r/plans/plan-text-production --plan staging=/tmp/r/plans/plan-text-staging --run-url https://github.com/acme/platform/actions/runs/1 --commit abc',
     ]);
-    expect(JSON.parse(run.outputs.deploy ?? '')).toEqual([
-      { service: 'customer', image: true },
-      { service: 'products', image: false },
-      { service: 'shopping', image: true },
-    ]);
+  });
 
-    // once everything runs the current code on the latest revisions: nothing to do
-    const latest = ['customer', 'products', 'shopping'].map((svc) => td(`p-${svc}`, 9, `${repoUrl(svc)}:${head}`));
-    const current = {
-      services: Object.fromEntries(latest.map((d) => [d.containerDefinitions[0]?.name, d.taskDefinitionArn])),
-      definitions: latest,
+  it('preview comment: deployed, removed, or failed, with the URL and images', () => {
+    const script = step('preview.yml', 'comment', (s) => String(s.run).includes('plan-comment.ts')).run;
+    const fake = fakeBin({ node: 'exit 0' });
+    const status = (env: Record<string, string>) => {
+      writeFileSync(fake.calls, '');
+      const run = runStep(script, {
+        PATH: fake.PATH,
+        PR_NUMBER: '7',
+        URL: 'https://d1.cloudfront.net/pr-7',
+        IMAGES: '{"customer":"r:1"}',
+        RUN_URL: 'u',
+        HEAD_SHA: 'abc',
+        ...env,
+      });
+      expect(run.code, run.log).toBe(0);
+      return callsOf(fake.calls)[0]?.match(/--preview (\S+)/)?.[1];
     };
-    writeFileSync(join(bin, 'state.json'), JSON.stringify(current));
-    const again = runStep(
-      script,
-      { PATH: `${bin}:${process.env.PATH}`, TARGETS: JSON.stringify(targets), REGION: 'eu-west-1', GITHUB_SHA: head },
-      repo,
+    expect(status({ ACTION: 'deploy', DEPLOYED: 'success', REMOVED: 'skipped' })).toBe('deployed');
+    expect(status({ ACTION: 'deploy', DEPLOYED: 'failure', REMOVED: 'skipped' })).toBe('failed');
+    expect(status({ ACTION: 'deploy', DEPLOYED: 'skipped', REMOVED: 'skipped' })).toBe('failed'); // the build failed
+    expect(status({ ACTION: 'teardown', DEPLOYED: 'skipped', REMOVED: 'success' })).toBe('removed');
+    expect(status({ ACTION: 'teardown', DEPLOYED: 'skipped', REMOVED: 'failure' })).toBe('failed');
+    expect(callsOf(fake.calls)[0]).toContain(
+      '--preview-url https://d1.cloudfront.net/pr-7 --preview-images {"customer":"r:1"}',
     );
-    expect(again.code, again.log).toBe(0);
-    expect(again.outputs).toEqual({ build: '[]', deploy: '[]' });
   });
 });

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Every offline check of infra/terraform, from any directory:
-#   fmt, init + validate (the three roots: the stack, bootstrap, credentials; each module),
-#   terraform test (the three roots, with a mocked AWS provider; the dev profile with its own
+#   fmt, init + validate (the four roots: the stack, bootstrap, credentials, preview; each module),
+#   terraform test (the four roots, with a mocked AWS provider; the dev profile with its own
 #   tfvars), the cost tables (docs/COSTS.md computed from the tfvars), the resource order the tests
 #   cannot see (dependency graph), the provider schema check (where ../shared/tools has it), checkov (with
 #   the platform's own policies in .checkov/policies), parliament on the GitHub roles' and the
 #   permissions boundary's policy documents (iam-lint.mjs), where secret values end up with the
-#   real provider against moto (state-secrets.mjs) and tflint.
+#   real provider against moto (state-secrets.mjs), two pull-request previews applied and torn
+#   down against moto (preview-moto.mjs) and tflint.
 # Prints a table of what ran. A missing tool is SKIPPED, unless INFRA_CHECKS_REQUIRED=1 (CI),
 # where it is a failure. Exits non-zero when any check failed.
 set -uo pipefail
@@ -49,11 +50,11 @@ run_check() {
 
 tf_validate_all() {
   local dir
-  for dir in "$here" "$here/bootstrap" "$here/credentials" "$here"/modules/*; do
+  for dir in "$here" "$here/bootstrap" "$here/credentials" "$here/preview" "$here"/modules/*; do
     echo "== $dir"
     case "$dir" in
-      # the three roots commit their lock files: init must not need to change them
-      "$here" | "$here/bootstrap" | "$here/credentials") terraform -chdir="$dir" init -backend=false -input=false -lockfile=readonly >/dev/null || return 1 ;;
+      # the four roots commit their lock files: init must not need to change them
+      "$here" | "$here/bootstrap" | "$here/credentials" | "$here/preview") terraform -chdir="$dir" init -backend=false -input=false -lockfile=readonly >/dev/null || return 1 ;;
       *) terraform -chdir="$dir" init -backend=false -input=false >/dev/null || return 1 ;;
     esac
     # A module that takes an aliased provider (modules/edge: aws.us_east_1) cannot be validated on
@@ -70,10 +71,11 @@ tf_validate_all() {
 
 tf_test_all() {
   terraform -chdir="$here" test -no-color &&
-    # each environments/<env>.tfvars that has a profile test, with its own variables
-    terraform -chdir="$here" test -no-color -test-directory=tests/profiles -var-file=environments/dev.tfvars &&
+    # each profiles/<env>.tfvars that has a profile test, with its own variables
+    terraform -chdir="$here" test -no-color -test-directory=tests/profiles -var-file=profiles/dev.tfvars &&
     terraform -chdir="$here/bootstrap" test -no-color &&
-    terraform -chdir="$here/credentials" test -no-color
+    terraform -chdir="$here/credentials" test -no-color &&
+    terraform -chdir="$here/preview" test -no-color
 }
 
 # Orders a terraform test cannot see, read from the dependency graph of the root stack (built from
@@ -100,7 +102,7 @@ resource_order() {
   return "$missing"
 }
 
-# The provider lock files: the same hashes in the three roots, and every platform's. The zh: hashes
+# The provider lock files: the same hashes in the four roots, and every platform's. The zh: hashes
 # are the SHA-256 of each platform's zip of hashicorp/aws 5.100.0 (the registry's signed SHA256SUMS,
 # 15 platforms, darwin, linux and windows on amd64 and arm64 among them): with them `terraform init`
 # verifies the download on any platform. h1: hashes are per platform; the linux_amd64 one is
@@ -126,7 +128,7 @@ zh:ff461571e3f233699bf690db319dfe46aec75e58726636a0d97dd9ac6e32fb70
 lock_files() {
   local f hashes expected status=0
   expected="$(tr ' ' '\n' <<<"$LOCKED_ZIP_HASHES" | grep . | sort)"
-  for f in "$here/.terraform.lock.hcl" "$here/bootstrap/.terraform.lock.hcl" "$here/credentials/.terraform.lock.hcl"; do
+  for f in "$here/.terraform.lock.hcl" "$here/bootstrap/.terraform.lock.hcl" "$here/credentials/.terraform.lock.hcl" "$here/preview/.terraform.lock.hcl"; do
     hashes="$(grep -o '"zh:[0-9a-f]*"' "$f" | tr -d '"' | sort)"
     if [ "$hashes" = "$expected" ] && grep -q '"h1:edXOJWE4ORX8Fm+dpVpICzMZJat4AX0VRCAy/xkcOc0="' "$f" && grep -q 'version     = "5.100.0"' "$f"; then
       echo "ok: $f ($(wc -l <<<"$hashes") zip hashes, $(grep -c '"h1:' "$f") h1)"
@@ -156,6 +158,7 @@ run_check "checkov" checkov checkov -d "$here" --framework terraform --quiet --c
   --external-checks-dir "$here/.checkov/policies"
 run_check "iam (parliament)" parliament node "$here/iam-lint.mjs"
 run_check "secrets out of state" moto_server node "$here/state-secrets.mjs"
+run_check "previews (moto)" moto_server node "$here/preview-moto.mjs"
 run_check "module READMEs" node node "$here/gen-docs.mjs" --check
 run_check "cost tables" node node "$repo/scripts/costs.ts" --check
 run_check "tflint" tflint tflint --chdir="$here" --recursive --config="$here/.tflint.hcl"

@@ -11,6 +11,7 @@ const dirs = [
   root,
   join(root, 'bootstrap'),
   join(root, 'credentials'),
+  join(root, 'preview'),
   ...readdirSync(join(root, 'modules')).map((m) => join(root, 'modules', m)),
 ];
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Lints the IAM documents of modules/iam-policies (plan role, deploy role, the stack's permissions
-// boundary, the state bucket) with parliament and its community auditors (privilege escalation,
+// Lints the IAM documents of modules/iam-policies (plan role, each environment's deploy role, the
+// stack's permissions boundary, the state bucket) with parliament and its community auditors (privilege escalation,
 // credentials exposure, permissions management, ...), MEDIUM severity and above.
 //
 //   node infra/terraform/iam-lint.mjs            renders the documents with terraform, then lints
@@ -8,7 +8,8 @@
 //
 // The documents are rendered by `terraform apply` of the module alone (it has no provider), in a
 // temporary copy, with the example inputs below. A finding fails the run unless it is one of
-// ACCEPTED: each names the file, the issue and the exact actions, and why the role needs them;
+// ACCEPTED: each names the file (deploy-<policy>.json for that policy of every environment's deploy
+// role, rendered as deploy-<env>-<policy>.json), the issue and the exact actions, and why the role needs them;
 // an accepted finding that no longer occurs fails too, so the list cannot go stale. (parliament's
 // own ignore_locations setting never matches in 1.6.4, hence this list.)
 import { execFileSync } from 'node:child_process';
@@ -38,10 +39,23 @@ export const ACCEPTED = [
     why: "the deploy role manages the stack's own roles, only with the permissions boundary (asserted in bootstrap/tests/policies.tftest.hcl)",
   },
   {
+    file: 'deploy-data.json',
+    issue: 'PERMISSIONS_MANAGEMENT_ACTIONS',
+    actions: [
+      'kms:createkey',
+      'kms:creategrant',
+      'kms:putkeypolicy',
+      'kms:retiregrant',
+      'sns:createtopic',
+      'sns:settopicattributes',
+    ],
+    why: "the deploy role creates the stack's KMS key with its key policy, and DocumentDB and ECR take grants on it; it creates its environment's alarm topic (named <name>-<env>-...) with its policy, which lets this account's CloudWatch alarms and budgets publish",
+  },
+  {
     file: 'deploy-services.json',
     issue: 'PERMISSIONS_MANAGEMENT_ACTIONS',
-    actions: ['kms:createkey', 'kms:creategrant', 'kms:putkeypolicy', 'kms:retiregrant', 'sns:createtopic', 'sns:settopicattributes'],
-    why: "the deploy role creates the stack's KMS key with its key policy, and DocumentDB and ECR take grants on it; it creates the alarm topic (named <name>-...) with its policy, which lets this account's CloudWatch alarms and budgets publish",
+    actions: ['ecr:setrepositorypolicy'],
+    why: "the preview environment's role (staging's) lets a service's execution role pull from the pull request's own repositories, <prefix>/pr*/* only (bootstrap/tests/policies.tftest.hcl)",
   },
   {
     file: 'deploy-services.json',
@@ -92,7 +106,11 @@ function render(dir) {
       plan: out.plan_policy_json.value,
       boundary: out.boundary_policy_json.value,
       bucket: out.state_bucket_policy_json.value,
-      ...Object.fromEntries(Object.entries(out.deploy_policy_jsons.value).map(([k, v]) => [`deploy-${k}`, v])),
+      ...Object.fromEntries(
+        Object.entries(out.deploy_policy_jsons.value).flatMap(([env, policies]) =>
+          Object.entries(policies).map(([k, v]) => [`deploy-${env}-${k}`, v]),
+        ),
+      ),
     };
     for (const [name, json] of Object.entries(docs)) writeFileSync(join(dir, `${name}.json`), json);
   } finally {
@@ -141,7 +159,11 @@ export function judge(findings) {
   const seen = new Set();
   const unexpected = [];
   for (const f of findings) {
-    const file = (f.location?.filepath ?? '').split('/').pop();
+    // every environment's deploy-<env>-<policy>.json is judged as deploy-<policy>.json
+    const file = (f.location?.filepath ?? '')
+      .split('/')
+      .pop()
+      .replace(/^deploy-[a-z0-9]+-(?=[a-z]+\.json$)/, 'deploy-');
     const sid = f.location?.actions ? undefined : sidAt(f.location);
     const k = key(file, f.issue, f.location?.actions ?? [], sid);
     if (accepted.has(k)) seen.add(k);

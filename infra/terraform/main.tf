@@ -135,7 +135,6 @@ module "ecs" {
   private_subnet_ids          = module.vpc.private_subnet_ids
   s3_prefix_list_id           = module.vpc.s3_prefix_list_id
   alb_security_group_id       = module.alb.security_group_id
-  alb_arn_suffix              = module.alb.arn_suffix
   target_group_arns           = module.alb.target_group_arns
   target_group_arn_suffixes   = module.alb.target_group_arn_suffixes
   alternate_target_group_arns = module.alb.alternate_target_group_arns

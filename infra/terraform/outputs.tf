@@ -120,3 +120,21 @@ output "dashboard_name" {
   description = "The environment's CloudWatch dashboard."
   value       = module.monitoring.dashboard_name
 }
+
+# Everything a pull request's preview (preview/, on this environment's cluster) needs from this
+# stack: where its services go, ids and names, no secret.
+output "preview_inputs" {
+  description = "Read by the preview stack through the remote state: the cluster, load balancer, network and security group a preview's services join, and per service its task definition family, path and listener rule priority."
+  value = {
+    prefix                   = local.prefix
+    base_url                 = module.edge.base_url
+    cluster_name             = module.ecs.cluster_name
+    load_balancer_arn        = module.alb.arn
+    vpc_id                   = module.vpc.vpc_id
+    private_subnet_ids       = module.vpc.private_subnet_ids
+    tasks_security_group_id  = module.ecs.tasks_security_group_id
+    task_definition_families = module.ecs.task_definition_families
+    paths                    = { for name, s in local.services : name => coalesce(s.path, "/${name}") }
+    priorities               = { for name, s in local.services : name => s.priority }
+  }
+}

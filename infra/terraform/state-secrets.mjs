@@ -12,27 +12,16 @@
 // output. (The first version of this check found it there: Secrets Manager's generator, as a data
 // source, logs "Read complete [id=<the password>]".) Then the rotations Terraform must
 // leave alone: a new JWT keys value and a new AMQP_URL written outside Terraform give an empty plan.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { checks, startMoto, terraformIn } from './moto-checks.mjs';
 
 const modules = join(import.meta.dirname, 'modules');
-const problems = [];
-const check = (ok, what) => {
-  process.stdout.write(`${ok ? 'ok' : 'FAIL'}: ${what}\n`);
-  if (!ok) problems.push(what);
-};
-
-const port = await new Promise((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const { port: p } = s.address();
-    s.close(() => resolve(p));
-  });
-});
-const endpoint = `http://127.0.0.1:${port}`;
-const moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+const { problems, check } = checks();
+const moto = await startMoto();
+const { endpoint } = moto;
 const work = mkdtempSync(join(tmpdir(), 'state-secrets-'));
 
 /** Secrets Manager's JSON API; moto takes unsigned requests. */
@@ -50,12 +39,7 @@ async function secrets(action, body) {
   return res.json();
 }
 
-const tf = (...args) =>
-  execFileSync('terraform', [`-chdir=${work}`, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1' },
-    maxBuffer: 64 * 1024 * 1024,
-  });
+const tf = terraformIn(work);
 
 /** A saved plan is a zip: every file of it, decompressed (python3 is there for moto anyway). */
 const unzip = (file) =>
@@ -79,15 +63,6 @@ function pathsOf(value, needle, path = '') {
 }
 
 try {
-  for (let i = 0; ; i++) {
-    try {
-      await fetch(`${endpoint}/moto-api/`);
-      break;
-    } catch (err) {
-      if (i > 100) throw new Error(`moto_server did not start: ${err}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
   writeFileSync(
     join(work, 'main.tf'),
     `terraform {
@@ -209,7 +184,7 @@ module "messaging" {
   problems.push(String(err.stderr ?? err));
   process.stderr.write(`${err.stderr ?? err.stack ?? err}\n`);
 } finally {
-  moto.kill();
+  moto.stop();
   rmSync(work, { recursive: true, force: true });
 }
 process.exit(problems.length > 0 ? 1 : 0);

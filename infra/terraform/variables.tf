@@ -14,8 +14,8 @@ variable "environment" {
   type        = string
 
   validation {
-    condition     = can(regex("^[a-z][a-z0-9]{1,11}$", var.environment)) && var.environment != "github"
-    error_message = "environment must be 2-12 lower-case letters or digits, and not github (<name>-github-* are bootstrap's roles)."
+    condition     = can(regex("^[a-z][a-z0-9]{1,11}$", var.environment)) && !contains(["github", "deploy"], var.environment)
+    error_message = "environment must be 2-12 lower-case letters or digits, and neither github nor deploy (<name>-github-* and <name>-deploy-* are bootstrap's roles)."
   }
 }
 

@@ -158,7 +158,7 @@ export function loadProfile(terraformDir: string, env: string, overrides: Record
     string,
     Value
   >;
-  const file = join(terraformDir, 'environments', `${env}.tfvars`);
+  const file = join(terraformDir, tfvarsPath(terraformDir, env));
   const tfvars = parseTfvars(readFileSync(file, 'utf8'), file);
   const v: Record<string, Value> = { ...defaults, ...auto, ...tfvars, ...overrides };
   const scaling = obj(v.service_scaling);
@@ -200,14 +200,25 @@ export function loadProfile(terraformDir: string, env: string, overrides: Record
   };
 }
 
-/** The environments: every environments/<env>.tfvars. */
+/**
+ * What is priced: every environments/<env>.tfvars (the environments the workflows plan and
+ * deploy) and every profiles/<env>.tfvars (ready-made ones not deployed until copied into
+ * environments/: dev); an environment of a profile's name is the one priced.
+ */
 export function environments(terraformDir: string): string[] {
-  const dir = join(terraformDir, 'environments');
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.tfvars'))
-    .map((f) => f.replace(/\.tfvars$/, ''))
-    .sort();
+  const names = TFVARS_DIRS.flatMap((d) => {
+    const dir = join(terraformDir, d);
+    return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.tfvars')) : [];
+  });
+  return [...new Set(names.map((f) => f.replace(/\.tfvars$/, '')))].sort();
+}
+
+const TFVARS_DIRS = ['environments', 'profiles'];
+
+/** Where an environment's tfvars is, relative to infra/terraform: environments/, else profiles/. */
+export function tfvarsPath(terraformDir: string, env: string): string {
+  const found = TFVARS_DIRS.map((d) => `${d}/${env}.tfvars`).find((f) => existsSync(join(terraformDir, f)));
+  return found ?? `environments/${env}.tfvars`;
 }
 
 const DAYS: Record<string, number> = { SUN: 0, MON: 1, TUE: 2, WED: 3, THU: 4, FRI: 5, SAT: 6 };

@@ -1,7 +1,9 @@
 /**
- * Keeps ONE pull-request comment with the Terraform plan up to date: found again by a hidden
+ * Keeps ONE pull-request comment with the Terraform plans up to date: found again by a hidden
  * marker (in a comment of the expected author: anybody may paste the marker into a comment),
- * created the first time, edited afterwards. GitHub refuses comments over 65,536 characters, so a
+ * created the first time, edited afterwards. The comment is made of sections (one per
+ * environment's plan, one for the pull request's preview), each between hidden markers of its
+ * own, so that a workflow rewrites its sections and keeps the others'. GitHub refuses comments over 65,536 characters, so a
  * long plan is cut (on a line, never inside a character) to what leaves room for everything
  * around it, the code fence closed, and the reader sent to the run's step summary, which gets the
  * whole text. planDigest fingerprints the part of a plan a reviewer approves, for the deploy
@@ -115,7 +117,11 @@ export function markerTag(marker: string): string {
   return `<!-- ${marker} -->`;
 }
 
-export function commentBody(o: CommentInput): { body: string; truncated: boolean } {
+/**
+ * One plan's section: its title, summary line, what changes, the plan in a fold, within `limit`
+ * characters (the plan cut on a line to fit, the reader then sent to the run's step summary).
+ */
+export function planMarkdown(o: CommentInput, limit: number): { text: string; truncated: boolean } {
   const summary = summarizePlan(o.plan, o.exitCode);
   const clean = plainText(o.plan);
   const fence = fenceFor(clean);
@@ -124,7 +130,7 @@ export function commentBody(o: CommentInput): { body: string; truncated: boolean
     Boolean,
   );
   const build = (text: string, truncated: boolean) => {
-    const parts = [markerTag(o.marker), `### ${o.title}`, '', `**${summary.line}**`];
+    const parts = [`### ${o.title}`, '', `**${summary.line}**`];
     if (changes.length > 0) parts.push('', ...changes);
     parts.push('', '<details><summary>Show the plan</summary>', '', `${fence}terraform`, text, fence, '', '</details>');
     if (truncated) {
@@ -137,12 +143,108 @@ export function commentBody(o: CommentInput): { body: string; truncated: boolean
     return parts.join('\n');
   };
   const whole = build(clean, false);
-  if (whole.length <= COMMENT_LIMIT) return { body: whole, truncated: false };
+  if (whole.length <= limit) return { text: whole, truncated: false };
   // Everything but the plan, with the notice a cut plan gets, is measured; the plan gets the rest.
-  const room = COMMENT_LIMIT - build('', true).length;
+  const room = limit - build('', true).length;
   if (room < 0) throw new Error('the text around the plan alone is longer than a comment may be');
-  const body = build(truncate(clean, room).text, true);
-  return { body, truncated: true };
+  return { text: build(truncate(clean, room).text, true), truncated: true };
+}
+
+// --- sections -----------------------------------------------------------------------------------
+
+const sectionStart = (key: string) => `<!-- section:${key} -->`;
+const sectionEnd = (key: string) => `<!-- /section:${key} -->`;
+const SECTION = /<!-- section:([\w.-]+) -->\n([\s\S]*?)\n<!-- \/section:\1 -->/g;
+
+/** The sections of a comment body, in order: key => markdown. */
+export function parseSections(body: string): Map<string, string> {
+  return new Map([...body.matchAll(SECTION)].map((m) => [m[1] ?? '', m[2] ?? '']));
+}
+
+/** A comment body of sections, in the order given. */
+export function sectionsBody(marker: string, sections: Map<string, string>): string {
+  return [
+    markerTag(marker),
+    ...[...sections].map(([key, md]) => `${sectionStart(key)}\n${md}\n${sectionEnd(key)}`),
+  ].join('\n');
+}
+
+/** A section to write: its key, and its markdown within a given number of characters. */
+export interface SectionUpdate {
+  key: string;
+  render: (limit: number) => { text: string; truncated: boolean };
+}
+
+/**
+ * The comment after `updates`: the sections of `existing` (the comment as it is, or undefined)
+ * that are not updated are kept as they are, in their place; updated ones are replaced, new ones
+ * appended (a preview section goes first). What room the kept sections leave is shared equally
+ * by the updated ones, so the whole stays within GitHub's limit.
+ */
+export function mergeSections(
+  marker: string,
+  existing: string | undefined,
+  updates: SectionUpdate[],
+): { body: string; truncated: boolean } {
+  const sections = existing ? parseSections(existing) : new Map<string, string>();
+  const keys = new Set(updates.map((u) => u.key));
+  for (const key of keys) if (!sections.has(key)) sections.set(key, '');
+  const ordered = new Map(
+    [...sections].sort(([a], [b]) => Number(b === 'preview') - Number(a === 'preview')), // stable otherwise
+  );
+  const room = COMMENT_LIMIT - sectionsBody(marker, ordered).length; // with the updated ones empty
+  const each = Math.floor(room / Math.max(1, updates.length));
+  let truncated = false;
+  for (const u of updates) {
+    const rendered = u.render(each);
+    truncated ||= rendered.truncated;
+    ordered.set(u.key, rendered.text);
+  }
+  return { body: sectionsBody(marker, ordered), truncated };
+}
+
+/** What a pull request's preview is at: the preview workflow's section of the comment. */
+export interface PreviewStatus {
+  status: 'deploying' | 'deployed' | 'failed' | 'removed';
+  url?: string | undefined;
+  commit?: string | undefined;
+  runUrl?: string | undefined;
+  /** Service => image the preview runs. */
+  images?: Record<string, string> | undefined;
+}
+
+export function previewMarkdown(p: PreviewStatus): string {
+  const lines = ['### Preview'];
+  const url = p.url ? `[${p.url}](${p.url})` : 'its URL';
+  const what = {
+    deploying: `Deploying to ${url} …`,
+    deployed: `**${url}** (the smoke flow passed against it)`,
+    failed: `The preview's last run failed (${url}): see the workflow run. A preview of a closed pull request is removed by preview-sweep.yml at the latest the next day.`,
+    removed: 'Removed: the pull request is closed.',
+  }[p.status];
+  lines.push('', what);
+  if (p.status === 'deployed' && p.url) {
+    lines.push(
+      '',
+      `Each service under its usual path below it, e.g. \`${p.url}/products\`, \`${p.url}/customer/openapi.json\`; its own databases and queues on staging's, torn down when the pull request closes.`,
+    );
+  }
+  const images = Object.entries(p.images ?? {});
+  if (images.length > 0 && p.status !== 'removed') {
+    lines.push(
+      '',
+      '<details><summary>Images</summary>',
+      '',
+      ...images.map(([s, i]) => `- ${s}: \`${i}\``),
+      '',
+      '</details>',
+    );
+  }
+  const footer = [p.commit && `for \`${p.commit.slice(0, 7)}\``, p.runUrl && `[workflow run](${p.runUrl})`].filter(
+    Boolean,
+  );
+  if (footer.length > 0) lines.push('', `<sub>Updated ${footer.join(' by ')}</sub>`);
+  return lines.join('\n');
 }
 
 export interface GitHubTarget {
@@ -153,7 +255,7 @@ export interface GitHubTarget {
   fetch?: typeof fetch;
 }
 
-interface Comment {
+export interface Comment {
   id: number;
   body?: string;
   user?: { login?: string } | null;
@@ -194,16 +296,15 @@ export async function findComment(t: GitHubTarget, marker: string, author?: stri
   }
 }
 
-export async function upsertComment(
+/** Edits comment `id`, or creates the pull request's comment when there is none. */
+export async function writeComment(
   t: GitHubTarget,
-  marker: string,
+  id: number | undefined,
   body: string,
-  author?: string,
 ): Promise<{ id: number; action: 'created' | 'updated' }> {
-  const existing = await findComment(t, marker, author);
-  if (existing) {
-    await github(t, 'PATCH', `/repos/${t.repository}/issues/comments/${existing.id}`, { body });
-    return { id: existing.id, action: 'updated' };
+  if (id !== undefined) {
+    await github(t, 'PATCH', `/repos/${t.repository}/issues/comments/${id}`, { body });
+    return { id, action: 'updated' };
   }
   const res = await github(t, 'POST', `/repos/${t.repository}/issues/${t.pullRequest}/comments`, { body });
   return { id: ((await res.json()) as Comment).id, action: 'created' };

@@ -16,7 +16,7 @@ const line = (e: ReturnType<typeof estimate>, item: string) => e.items.find((i) 
 /** A copy of infra/terraform's inputs to change (variables.tf, services.auto.tfvars.json, environments/). */
 function copyOfTerraform(): string {
   const dir = mkdtempSync(join(tmpdir(), 'costs-'));
-  for (const f of ['variables.tf', 'services.auto.tfvars.json', 'environments']) {
+  for (const f of ['variables.tf', 'services.auto.tfvars.json', 'environments', 'profiles']) {
     cpSync(join(terraformDir, f), join(dir, f), { recursive: true });
   }
   return dir;

@@ -95,7 +95,7 @@ describe('ops status', () => {
     const unknownEnv = await ops(moto.endpoint, ['status', '--env', 'qa']);
     expect(unknownEnv.code).toBe(1);
     expect(unknownEnv.stderr).toMatch(
-      /no environment qa: .*qa\.tfvars does not exist \(environments: dev, production, staging\)/,
+      /no environment qa: .*qa\.tfvars does not exist \(environments: production, staging\)/,
     );
   });
 

@@ -94,8 +94,20 @@ export interface Stack {
 export const image = (service: string, sha: string) =>
   `123456789012.dkr.ecr.${REGION}.amazonaws.com/platform-production/${service}:${sha}`;
 
-/** The task definition as modules/ecs registers it (moto also wants a container memory). */
-export async function registerRevision(m: Moto, stack: Pick<Stack, 'jwtArn' | 'dbArn'>, service: string, sha: string) {
+/**
+ * The task definition as modules/ecs registers it (moto also wants a container memory): the
+ * database secret's ARN in MONGO_CREDENTIALS_SECRET (the service reads it itself), or, with
+ * `database: 'injected'`, as task definitions registered before that had it (MONGO_USERNAME and
+ * MONGO_PASSWORD injected by ECS).
+ */
+export async function registerRevision(
+  m: Moto,
+  stack: Pick<Stack, 'jwtArn' | 'dbArn'>,
+  service: string,
+  sha: string,
+  o: { database?: 'by-arn' | 'injected' } = {},
+) {
+  const injected = o.database === 'injected';
   const out = await m.ecs.send(
     new RegisterTaskDefinitionCommand({
       family: `${CLUSTER}-${service}`,
@@ -109,11 +121,19 @@ export async function registerRevision(m: Moto, stack: Pick<Stack, 'jwtArn' | 'd
           image: image(service, sha),
           essential: true,
           memory: 512,
+          environment: [
+            { name: 'MONGO_URL', value: `mongodb://db.internal:27017/${service}` },
+            ...(injected ? [] : [{ name: 'MONGO_CREDENTIALS_SECRET', value: stack.dbArn }]),
+          ],
           secrets: [
             { name: 'JWT_SIGNING_KEY', valueFrom: `${stack.jwtArn}:signing::` },
             { name: 'JWT_ACCEPTED_KEYS', valueFrom: `${stack.jwtArn}:accepted::` },
-            { name: 'MONGO_USERNAME', valueFrom: `${stack.dbArn}:username::` },
-            { name: 'MONGO_PASSWORD', valueFrom: `${stack.dbArn}:password::` },
+            ...(injected
+              ? [
+                  { name: 'MONGO_USERNAME', valueFrom: `${stack.dbArn}:username::` },
+                  { name: 'MONGO_PASSWORD', valueFrom: `${stack.dbArn}:password::` },
+                ]
+              : []),
           ],
           logConfiguration: {
             logDriver: 'awslogs',

@@ -4,10 +4,21 @@
  * moment: so the test sees which keys the new tasks of each phase would start with.
  */
 import { randomBytes } from 'node:crypto';
+import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { DescribeSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fingerprint } from '../lib/ops/rotate-jwt.ts';
-import { CLUSTER, createStack, type Moto, ops, SERVICES, type Stack, startMoto, startProxy } from './ops-moto.ts';
+import {
+  CLUSTER,
+  createStack,
+  type Moto,
+  ops,
+  registerRevision,
+  SERVICES,
+  type Stack,
+  startMoto,
+  startProxy,
+} from './ops-moto.ts';
 
 let moto: Moto;
 let stack: Stack;
@@ -126,7 +137,7 @@ describe('rotate-secret jwt', () => {
 });
 
 describe('rotate-secret docdb, amqp', () => {
-  it('docdb rotates the master secret the services read as MONGO_PASSWORD, waits for it, and rolls only with --roll', async () => {
+  it('docdb rotates the master secret the services name in MONGO_CREDENTIALS_SECRET, waits for it, and rolls only with --roll', async () => {
     const versions = async () =>
       (await moto.secrets.send(new DescribeSecretCommand({ SecretId: stack.dbArn }))).VersionIdsToStages ?? {};
     const current = (v: Record<string, string[]>) => Object.keys(v).find((k) => v[k]?.includes('AWSCURRENT'));
@@ -142,6 +153,20 @@ describe('rotate-secret docdb, amqp', () => {
     const rolled = await ops(proxy.url, ['rotate-secret', 'docdb', '--roll', '--poll', '0.2']);
     expect(rolled.code, rolled.stdout + rolled.stderr).toBe(0);
     expect(rolls.map((r) => r.service).sort()).toEqual([...SERVICES]);
+  });
+
+  it('docdb finds the secret through MONGO_PASSWORD in task definitions registered before MONGO_CREDENTIALS_SECRET', async () => {
+    // products still runs a revision that has the password injected by ECS; the others name the ARN
+    const legacy = await registerRevision(moto, stack, 'products', '2222222222222222222222222222222222222222', {
+      database: 'injected',
+    });
+    await moto.ecs.send(new UpdateServiceCommand({ cluster: CLUSTER, service: 'products', taskDefinition: legacy }));
+    const calls = proxy.calls.length;
+    const run = await ops(proxy.url, ['rotate-secret', 'docdb', '--poll', '0.2']);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toContain(`${stack.dbArn}: rotating (read by customer, products, shopping)`);
+    const rotated = proxy.calls.slice(calls).filter((c) => c.action === 'RotateSecret');
+    expect(rotated.map((c) => c.body.SecretId)).toEqual([stack.dbArn]);
   });
 
   it('amqp is not automated: it says what to do instead and exits 1 having changed nothing', async () => {

@@ -5,15 +5,17 @@
  * process. And the digest the deploy workflow compares a second plan with the reviewed one by.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   COMMENT_LIMIT,
-  commentBody,
+  mergeSections,
+  parseSections,
   planDigest,
+  planMarkdown,
   resourceChanges,
   summarizePlan,
   truncate,
@@ -143,7 +145,9 @@ describe('plan comment', () => {
     expect(gh.comments).toHaveLength(3);
     expect(gh.comments[1]?.body).toBe('Coverage: 91%');
     const ours = gh.comments.find((c) => c.id === 1000)?.body ?? '';
-    expect(ours.startsWith('<!-- terraform-plan:production -->')).toBe(true);
+    expect(
+      ours.startsWith('<!-- terraform-plan -->\n<!-- section:production -->\n### Terraform plan: production'),
+    ).toBe(true);
     expect(ours).toContain('**Plan: 5 to add, 1 to change, 0 to destroy**');
     expect(ours).toContain('for `0123456`');
     expect(gh.comments[0]?.body).toBe('Looks good to me');
@@ -155,7 +159,7 @@ describe('plan comment', () => {
       body: `comment ${i}`,
       user: { login: 'alice' },
     }));
-    const gh = await fakeGitHub([...others, { id: 999, body: '<!-- terraform-plan:production -->\nold', user: bot }]);
+    const gh = await fakeGitHub([...others, { id: 999, body: '<!-- terraform-plan -->\nold', user: bot }]);
     cleanup.push(gh.close);
     const result = await run(gh.url, plan(1));
     expect(result.out).toContain('updated comment 999');
@@ -166,13 +170,13 @@ describe('plan comment', () => {
   });
 
   it('edits only its own comment: a marker pasted by somebody else is not it', async () => {
-    const impostor = { id: 5, body: '<!-- terraform-plan:production -->\n**No changes.**', user: { login: 'mallory' } };
+    const impostor = { id: 5, body: '<!-- terraform-plan -->\n**No changes.**', user: { login: 'mallory' } };
     const gh = await fakeGitHub([impostor]);
     cleanup.push(gh.close);
     const result = await run(gh.url, plan(2));
     expect(result.code, result.out).toBe(0);
     expect(result.out).toContain('created comment 1000');
-    expect(gh.comments.find((c) => c.id === 5)?.body).toBe('<!-- terraform-plan:production -->\n**No changes.**');
+    expect(gh.comments.find((c) => c.id === 5)?.body).toBe('<!-- terraform-plan -->\n**No changes.**');
     expect(gh.calls.filter((c) => c.startsWith('PATCH'))).toEqual([]);
   });
 
@@ -236,7 +240,7 @@ describe('plan comment', () => {
     const body = gh.comments[0]?.body ?? '';
     expect(body.length).toBeLessThanOrEqual(COMMENT_LIMIT);
     expect(body.length).toBeGreaterThan(COMMENT_LIMIT - line.length - 10); // cut on a line, not early
-    expect(body.startsWith('<!-- terraform-plan:production -->')).toBe(true);
+    expect(body.startsWith('<!-- terraform-plan -->')).toBe(true);
     expect(body).toContain('**Plan: 120 to add, 0 to change, 0 to destroy**');
     expect(body).toContain(`[run's step summary](${longUrl})`);
     expect(body).toMatch(/\n````terraform\n/); // longer than the ``` inside the plan
@@ -246,15 +250,15 @@ describe('plan comment', () => {
     expect(result.summary).toContain(huge.trimEnd()); // the whole plan
   });
 
-  it('fits the comment limit exactly: a body of 65,536 characters is kept whole, one more is cut', () => {
-    const base = commentBody({ marker: 'm', title: 't', plan: 'x' }).body.length - 1;
+  it('fits the limit exactly: a section as long as the limit is kept whole, one more is cut', () => {
+    const base = planMarkdown({ marker: 'm', title: 't', plan: 'x' }, COMMENT_LIMIT).text.length - 1;
     const lines = (n: number) => `${'x'.repeat(79)}\n`.repeat(Math.floor(n / 80)) + 'y'.repeat(n % 80);
-    const exact = commentBody({ marker: 'm', title: 't', plan: lines(COMMENT_LIMIT - base) });
+    const exact = planMarkdown({ marker: 'm', title: 't', plan: lines(COMMENT_LIMIT - base) }, COMMENT_LIMIT);
     expect(exact).toMatchObject({ truncated: false });
-    expect(exact.body.length).toBe(COMMENT_LIMIT);
-    const over = commentBody({ marker: 'm', title: 't', plan: lines(COMMENT_LIMIT - base + 1) });
+    expect(exact.text.length).toBe(COMMENT_LIMIT);
+    const over = planMarkdown({ marker: 'm', title: 't', plan: lines(COMMENT_LIMIT - base + 1) }, COMMENT_LIMIT);
     expect(over.truncated).toBe(true);
-    expect(over.body.length).toBeLessThanOrEqual(COMMENT_LIMIT);
+    expect(over.text.length).toBeLessThanOrEqual(COMMENT_LIMIT);
   });
 
   it('cuts the step summary by bytes, never inside a character', () => {
@@ -270,7 +274,9 @@ describe('plan comment', () => {
     expect(summarizePlan('No changes. Your infrastructure matches the configuration.').changes).toBe(false);
     expect(summarizePlan(plan(2))).toEqual({ line: 'Plan: 2 to add, 1 to change, 0 to destroy', changes: true });
     expect(truncate('ab\ud83d\ude80cd', 3)).toEqual({ text: 'ab', truncated: true });
-    expect(commentBody({ marker: 'm', title: 't', plan: '\u001b[1mbold\u001b[0m' }).body).not.toContain('\u001b');
+    expect(planMarkdown({ marker: 'm', title: 't', plan: '\u001b[1mbold\u001b[0m' }, COMMENT_LIMIT).text).not.toContain(
+      '\u001b',
+    );
     const gh = await fakeGitHub();
     cleanup.push(gh.close);
     const bad = await new Promise<{ code: number; out: string }>((resolve) =>
@@ -283,6 +289,134 @@ describe('plan comment', () => {
     );
     expect(bad.code).toBe(2);
     expect(bad.out).toContain('GITHUB_TOKEN');
+  });
+});
+
+/** plan-comment.ts with the given arguments, against the fake GitHub. */
+function comment(api: string, args: string[], summary = join(mkdtempSync(join(tmpdir(), 'summary-')), 's.md')) {
+  return new Promise<{ code: number; out: string; summary: string }>((resolve) =>
+    execFile(
+      process.execPath,
+      [script, '--pr', '7', ...args],
+      {
+        env: {
+          PATH: process.env.PATH ?? '',
+          GITHUB_TOKEN: 'test-token',
+          GITHUB_REPOSITORY: 'acme/shop',
+          GITHUB_API_URL: api,
+          GITHUB_STEP_SUMMARY: summary,
+        },
+      },
+      (err, o, e) =>
+        resolve({
+          code: err ? Number(err.code) : 0,
+          out: o + e,
+          summary: existsSync(summary) ? readFileSync(summary, 'utf8') : '',
+        }),
+    ),
+  );
+}
+
+/** A plan job's artifact: DIR/plan.txt and DIR/exit-code.txt. */
+function planDir(text: string | undefined, exitCode = 0): string {
+  const dir = mkdtempSync(join(tmpdir(), 'plan-dir-'));
+  if (text !== undefined) {
+    writeFileSync(join(dir, 'plan.txt'), text);
+    writeFileSync(join(dir, 'exit-code.txt'), `${exitCode}\n`);
+  }
+  return dir;
+}
+
+describe('one comment, a section per environment and one for the preview', () => {
+  it('plans of both environments, then the preview: each run rewrites its own sections and keeps the others', async () => {
+    const gh = await fakeGitHub();
+    cleanup.push(gh.close);
+    const both = await comment(gh.url, [
+      '--plan',
+      `staging=${planDir(plan(1))}`,
+      '--plan',
+      `production=${planDir(plan(2))}`,
+    ]);
+    expect(both.code, both.out).toBe(0);
+    expect(both.out).toContain('created comment 1000 on #7 (staging, production)');
+    expect(both.summary).toContain('### Terraform plan: staging');
+    expect(both.summary).toContain('### Terraform plan: production');
+
+    const preview = await comment(gh.url, [
+      '--preview',
+      'deployed',
+      '--preview-url',
+      'https://d1.cloudfront.net/pr-7',
+      '--preview-images',
+      JSON.stringify({ customer: 'r/platform-staging/customer:abc' }),
+      '--commit',
+      'fedcba9876543210',
+    ]);
+    expect(preview.code, preview.out).toBe(0);
+    expect(preview.out).toContain('updated comment 1000');
+    let sections = parseSections(gh.comments[0]?.body ?? '');
+    expect([...sections.keys()]).toEqual(['preview', 'staging', 'production']); // the preview first
+    expect(sections.get('preview')).toContain('**[https://d1.cloudfront.net/pr-7](https://d1.cloudfront.net/pr-7)**');
+    expect(sections.get('preview')).toContain('`r/platform-staging/customer:abc`');
+    expect(sections.get('staging')).toContain('Plan: 1 to add');
+    expect(sections.get('production')).toContain('Plan: 2 to add');
+
+    // a new push: staging's plan fails, production's has changed; the preview section stays
+    const again = await comment(gh.url, [
+      '--plan',
+      `staging=${planDir('Error: Unsupported attribute', 1)}`,
+      '--plan',
+      `production=${planDir(plan(4))}`,
+    ]);
+    expect(again.code, again.out).toBe(0);
+    sections = parseSections(gh.comments[0]?.body ?? '');
+    expect(sections.get('staging')).toContain('**Plan failed (exit code 1): see the output below.**');
+    expect(sections.get('production')).toContain('Plan: 4 to add');
+    expect(sections.get('preview')).toContain('https://d1.cloudfront.net/pr-7');
+    expect(gh.comments).toHaveLength(1);
+
+    const removed = await comment(gh.url, ['--preview', 'removed']);
+    expect(removed.code, removed.out).toBe(0);
+    expect(parseSections(gh.comments[0]?.body ?? '').get('preview')).toContain('Removed: the pull request is closed.');
+  });
+
+  it('a plan job that stopped before writing its plan is reported as failed, not skipped', async () => {
+    const gh = await fakeGitHub();
+    cleanup.push(gh.close);
+    const result = await comment(gh.url, ['--plan', `production=${planDir(undefined)}`]);
+    expect(result.code, result.out).toBe(0);
+    expect(gh.comments[0]?.body).toContain('Plan failed (exit code 1)');
+    expect(gh.comments[0]?.body).toContain('no plan: the plan job stopped before it wrote one');
+  });
+
+  it('two huge plans and a preview share the limit: the whole comment fits, every section is there', () => {
+    const huge = `${'  + tags = { "x" = "y" }\n'.repeat(6000)}Plan: 120 to add, 0 to change, 0 to destroy.\n`;
+    const existing = mergeSections('terraform-plan', undefined, [
+      { key: 'preview', render: () => ({ text: '### Preview\n\nDeploying …', truncated: false }) },
+    ]).body;
+    const merged = mergeSections(
+      'terraform-plan',
+      existing,
+      ['staging', 'production'].map((env) => ({
+        key: env,
+        render: (limit: number) => planMarkdown({ marker: env, title: `Terraform plan: ${env}`, plan: huge }, limit),
+      })),
+    );
+    expect(merged.truncated).toBe(true);
+    expect(merged.body.length).toBeLessThanOrEqual(COMMENT_LIMIT);
+    expect(merged.body.length).toBeGreaterThan(COMMENT_LIMIT - 200); // the room is used, not wasted
+    const sections = parseSections(merged.body);
+    expect([...sections.keys()]).toEqual(['preview', 'staging', 'production']);
+    for (const env of ['staging', 'production']) expect(sections.get(env)).toContain('Plan: 120 to add');
+  });
+
+  it('refuses a bad --plan or --preview', async () => {
+    const gh = await fakeGitHub();
+    cleanup.push(gh.close);
+    expect((await comment(gh.url, ['--plan', 'Staging Env=/tmp'])).code).toBe(2);
+    expect((await comment(gh.url, ['--preview', 'done'])).code).toBe(2);
+    expect((await comment(gh.url, [])).code).toBe(2);
+    expect(gh.comments).toHaveLength(0);
   });
 });
 

@@ -28,6 +28,7 @@ func main() {
 		cli.WithWorkingDirectory(filepath.Dir(file)),
 		cli.WithOsEnv,
 		cli.WithDotEnv,
+		cli.WithDefaultProfiles(), // COMPOSE_PROFILES, as docker compose reads it
 		cli.WithResolvedPaths(true),
 	)
 	if err != nil {

@@ -16,16 +16,23 @@ locals {
   #   new repository of the same name gets other ids;
   # - repository_owner_id:OWNER_ID:repository_id:REPO_ID:<context>: a repository or organisation
   #   whose OIDC subject template is [repository_owner_id, repository_id, context].
-  # <context> is pull_request for plan and environment:<deploy_environment> for deploy, nothing else.
+  # <context> is pull_request for plan, and environment:<env> for <env>'s deploy role, nothing else.
   owner_name = split("/", var.github_repository)[0]
   repo_name  = split("/", var.github_repository)[1]
-  subjects = {
-    for role, context in { plan = "pull_request", deploy = "environment:${var.deploy_environment}" } : role => [
+  subjects_of = {
+    for context in concat(["pull_request"], [for env in var.environments : "environment:${env}"]) : context => [
       "repo:${var.github_repository}:${context}",
       "repo:${local.owner_name}@${var.github_owner_id}/${local.repo_name}@${var.github_repository_id}:${context}",
       "repository_owner_id:${var.github_owner_id}:repository_id:${var.github_repository_id}:${context}",
     ]
   }
+
+  # Each deploy role's policies, by "<env>/<policy>" (state, services, data, deployments, iam).
+  deploy_policies = merge([
+    for env, policies in module.iam_policies.deploy_policy_jsons : {
+      for name, json in policies : "${env}/${name}" => { env = env, name = name, json = json }
+    }
+  ]...)
 }
 
 # --- remote state --------------------------------------------------------------------------------
@@ -128,7 +135,7 @@ resource "aws_iam_openid_connect_provider" "github" {
 }
 
 data "aws_iam_policy_document" "trust" {
-  for_each = local.subjects
+  for_each = local.subjects_of
   statement {
     actions = ["sts:AssumeRoleWithWebIdentity"]
     principals {
@@ -159,6 +166,9 @@ module "iam_policies" {
   state_bucket           = local.bucket_name
   state_kms_key_arn      = aws_kms_key.state.arn
   attachable_policy_arns = var.attachable_policy_arns
+  environments           = var.environments
+  preview_environment    = var.preview_environment
+  deploy_role_names      = var.deploy_role_names
 }
 
 # Every role the stack creates carries this boundary: the deploy role can create or change a role
@@ -174,7 +184,7 @@ resource "aws_iam_policy" "stack_boundary" {
 resource "aws_iam_role" "plan" {
   name                 = "${var.name}-github-plan"
   description          = "terraform plan from pull requests of ${var.github_repository}"
-  assume_role_policy   = data.aws_iam_policy_document.trust["plan"].json
+  assume_role_policy   = data.aws_iam_policy_document.trust["pull_request"].json
   max_session_duration = 3600
 }
 
@@ -184,17 +194,27 @@ resource "aws_iam_role_policy" "plan" {
   policy = module.iam_policies.plan_policy_json
 }
 
-# deploy: only jobs of the repository's `production` environment (with its required reviewers).
+# deploy: one role per environment, trusted only by jobs of the repository's GitHub environment of
+# that name (production's with its required reviewers), reaching that environment's states and
+# resources only. Its policies are managed ones: together they are larger than IAM allows inline
+# policies of one role to be (10,240 characters), each within a managed policy's 6,144.
 resource "aws_iam_role" "deploy" {
-  name                 = "${var.name}-github-deploy"
-  description          = "terraform apply and ECS deploys from the ${var.deploy_environment} environment of ${var.github_repository}"
-  assume_role_policy   = data.aws_iam_policy_document.trust["deploy"].json
+  for_each             = toset(var.environments)
+  name                 = module.iam_policies.deploy_role_names[each.key]
+  description          = "terraform apply and ECS deploys from the ${each.key} environment of ${var.github_repository}"
+  assume_role_policy   = data.aws_iam_policy_document.trust["environment:${each.key}"].json
   max_session_duration = 3600
 }
 
-resource "aws_iam_role_policy" "deploy" {
-  for_each = module.iam_policies.deploy_policy_jsons
-  name     = each.key
-  role     = aws_iam_role.deploy.id
-  policy   = each.value
+resource "aws_iam_policy" "deploy" {
+  for_each    = local.deploy_policies
+  name        = "${module.iam_policies.deploy_role_names[each.value.env]}-${each.value.name}"
+  description = "${each.value.name} of the ${each.value.env} deploy role"
+  policy      = each.value.json
+}
+
+resource "aws_iam_role_policy_attachment" "deploy" {
+  for_each   = local.deploy_policies
+  role       = aws_iam_role.deploy[each.value.env].name
+  policy_arn = aws_iam_policy.deploy[each.key].arn
 }

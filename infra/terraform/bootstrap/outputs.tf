@@ -13,9 +13,9 @@ output "plan_role_arn" {
   value       = aws_iam_role.plan.arn
 }
 
-output "deploy_role_arn" {
-  description = "Role for apply and deploys from the production environment (repository variable AWS_DEPLOY_ROLE_ARN)."
-  value       = aws_iam_role.deploy.arn
+output "deploy_role_arns" {
+  description = "Each environment's deploy role (the variable AWS_DEPLOY_ROLE_ARN of the GitHub environment of that name): apply, images, rollouts; the preview environment's also the previews."
+  value       = { for env, role in aws_iam_role.deploy : env => role.arn }
 }
 
 output "permissions_boundary_arn" {

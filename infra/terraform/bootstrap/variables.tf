@@ -1,5 +1,5 @@
 variable "name" {
-  description = "Project name: prefix of the roles, and of the stack's resources the deploy role may manage."
+  description = "Project name: prefix of the roles, and of the stacks' resources (<name>-<env>...) the deploy roles may manage."
   type        = string
   default     = "platform"
 
@@ -45,14 +45,41 @@ variable "github_owner_id" {
   }
 }
 
-variable "deploy_environment" {
-  description = "The GitHub environment whose jobs may assume the deploy role."
-  type        = string
-  default     = "production"
+variable "environments" {
+  description = "The environments, named as their GitHub environments and tfvars files (infra/terraform/environments/<env>.tfvars), in promotion order: the first deploys on merge, each next one promotes the images of the one before it. One deploy role each, <name>-deploy-<env>."
+  type        = list(string)
+  default     = ["staging", "production"]
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9_.-]+$", var.deploy_environment))
-    error_message = "deploy_environment must be one environment name, without wildcards."
+    condition     = length(var.environments) > 0 && length(distinct(var.environments)) == length(var.environments)
+    error_message = "environments must name at least one environment, each once."
+  }
+
+  validation {
+    condition     = alltrue([for e in var.environments : can(regex("^[a-z][a-z0-9]{1,11}$", e)) && !contains(["github", "deploy"], e)])
+    error_message = "Each environment is 2-12 lower-case letters or digits (no wildcard, no dash: the root stack's rule), and neither github nor deploy (<name>-github-* and <name>-deploy-* are the GitHub roles)."
+  }
+}
+
+variable "preview_environment" {
+  description = "The environment whose deploy role also manages pull-request previews (states previews/*, resources on its cluster); null for none."
+  type        = string
+  default     = "staging"
+
+  validation {
+    condition     = var.preview_environment == null || contains(var.environments, coalesce(var.preview_environment, "-"))
+    error_message = "preview_environment must be one of environments, or null."
+  }
+}
+
+variable "deploy_role_names" {
+  description = "Deploy role names other than <name>-deploy-<env>, by environment: { production = \"<name>-github-deploy\" } keeps the role (and the ARN) of a bootstrap from before environments (moved.tf)."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for env, role in var.deploy_role_names : contains(var.environments, env) && can(regex("^${var.name}-(github|deploy)-[A-Za-z0-9_+=,.@-]{1,40}$", role))])
+    error_message = "deploy_role_names are by environment (one of environments), each name starting with <name>-github- or <name>-deploy-: the names every deploy role is denied to change."
   }
 }
 
@@ -69,7 +96,7 @@ variable "state_bucket_name" {
 }
 
 variable "attachable_policy_arns" {
-  description = "Managed policies the deploy role may attach to the stack's roles, besides their own inline policies (none by default: the stack attaches none). Never AdministratorAccess, IAMFullAccess or PowerUserAccess."
+  description = "Managed policies the deploy roles may attach to their environment's roles, besides their own inline policies (none by default: the stack attaches none). Never AdministratorAccess, IAMFullAccess or PowerUserAccess."
   type        = list(string)
   default     = []
 }

@@ -11,7 +11,6 @@ variables {
   private_subnet_ids          = ["subnet-a", "subnet-b"]
   s3_prefix_list_id           = "pl-6da54004"
   alb_security_group_id       = "sg-alb"
-  alb_arn_suffix              = "app/platform/0123456789abcdef"
   target_group_arns           = { customer = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/c/1", products = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/p/2" }
   target_group_arn_suffixes   = { customer = ["targetgroup/c/1", "targetgroup/c-g/3"], products = ["targetgroup/p/2", "targetgroup/p-g/4"] }
   alternate_target_group_arns = { customer = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/c-g/3", products = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/p-g/4" }

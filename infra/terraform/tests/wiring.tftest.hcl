@@ -166,6 +166,19 @@ run "stack" {
     )
     error_message = "the credentials stack gets the empty secrets to fill and where the broker goes"
   }
+
+  assert {
+    condition = (
+      output.preview_inputs.cluster_name == module.ecs.cluster_name &&
+      output.preview_inputs.load_balancer_arn == module.alb.arn &&
+      output.preview_inputs.tasks_security_group_id == module.ecs.tasks_security_group_id &&
+      output.preview_inputs.private_subnet_ids == module.vpc.private_subnet_ids &&
+      output.preview_inputs.task_definition_families == module.ecs.task_definition_families &&
+      output.preview_inputs.paths == { customer = "/customer", products = "/products", shopping = "/shopping" } &&
+      alltrue([for p in values(output.preview_inputs.priorities) : p < 40000])
+    )
+    error_message = "the preview stack gets where a preview's services go, and the priorities stay below the previews' band"
+  }
 }
 
 run "stack_with_ecs_exec" {

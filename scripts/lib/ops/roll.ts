@@ -20,10 +20,32 @@ export interface Reader {
   secrets: string[];
 }
 
+const SECRET_ARN = /^arn:[^:]+:secretsmanager:[^:]+:[^:]+:secret:[^:]+$/;
+
+/**
+ * The secrets a container reads, as (variable, secret) pairs, both ways a task gets one: injected
+ * by ECS at start (`secrets`, valueFrom), or read by the service itself from the ARN in a plain
+ * environment variable (`environment`, e.g. MONGO_CREDENTIALS_SECRET: the service reads the
+ * database credentials again when they are refused, so RDS's rotation needs no new tasks).
+ */
+function secretReferences(container: {
+  secrets?: Array<{ name?: string; valueFrom?: string }>;
+  environment?: Array<{ name?: string; value?: string }>;
+}) {
+  const injected = (container.secrets ?? []).map((s) => ({
+    variable: s.name,
+    secret: s.valueFrom && secretArnOf(s.valueFrom),
+  }));
+  const byArn = (container.environment ?? [])
+    .filter((e) => e.value && SECRET_ARN.test(e.value))
+    .map((e) => ({ variable: e.name, secret: e.value }));
+  return [...injected, ...byArn].filter((r): r is { variable: string; secret: string } => !!r.variable && !!r.secret);
+}
+
 /**
  * The services whose current task definition reads a secret (by ARN, or by name where the
  * valueFrom is a name), with the variables they take from it; `match` picks secrets otherwise
- * (by the variable, e.g. the database password wherever it lives).
+ * (by the variable, e.g. the database credentials wherever they live).
  */
 export async function readersOf(
   ctx: Context,
@@ -35,13 +57,13 @@ export async function readersOf(
     if (!service.taskDefinition) continue;
     const td = await taskDefinition(ctx.aws.ecs, service.taskDefinition);
     const matched = (td.containerDefinitions ?? [])
-      .flatMap((c) => c.secrets ?? [])
-      .filter((s) => s.name && s.valueFrom && match(secretArnOf(s.valueFrom), s.name));
+      .flatMap(secretReferences)
+      .filter((r) => match(r.secret, r.variable));
     if (matched.length === 0) continue;
     readers.push({
       service,
-      variables: matched.map((s) => s.name ?? ''),
-      secrets: [...new Set(matched.map((s) => secretArnOf(s.valueFrom ?? '')))],
+      variables: matched.map((r) => r.variable),
+      secrets: [...new Set(matched.map((r) => r.secret))],
     });
   }
   return readers;

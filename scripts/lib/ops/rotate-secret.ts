@@ -42,20 +42,30 @@ const stageVersion = (stages: Record<string, string[]> | undefined, stage: strin
   Object.entries(stages ?? {}).find(([, s]) => s.includes(stage))?.[0];
 
 /**
- * The database master password lives in the secret RDS manages for the cluster (its services
- * read it as MONGO_PASSWORD). RotateSecret makes RDS set a new password on the cluster and
+ * How a service names the database master secret: MONGO_CREDENTIALS_SECRET, the secret's ARN in
+ * its plain environment (infra/terraform/main.tf, service_environment: the service reads it
+ * itself); MONGO_PASSWORD, injected by ECS, in task definitions registered before that.
+ */
+const DATABASE_SECRET_VARIABLES = ['MONGO_CREDENTIALS_SECRET', 'MONGO_PASSWORD'];
+
+/**
+ * The database master password lives in the secret RDS manages for the cluster (found through
+ * DATABASE_SECRET_VARIABLES). RotateSecret makes RDS set a new password on the cluster and
  * store it; the services read the secret again when the database refuses their credentials.
  */
 async function rotateDatabasePassword(ctx: Context, o: RotateOptions): Promise<void> {
-  const readers = await readersOf(ctx, (_arn, variable) => variable === 'MONGO_PASSWORD');
+  const readers = await readersOf(ctx, (_arn, variable) => DATABASE_SECRET_VARIABLES.includes(variable));
   const arns = [...new Set(readers.flatMap((r) => r.secrets))];
+  const variables = DATABASE_SECRET_VARIABLES.join(' or ');
   if (arns.length === 0) {
     throw new OpsError(
-      `no service of ${ctx.names.cluster} reads MONGO_PASSWORD from Secrets Manager: nothing to rotate`,
+      `no service of ${ctx.names.cluster} names its database secret (${variables}): nothing to rotate`,
     );
   }
   if (arns.length > 1)
-    throw new OpsError(`the services read MONGO_PASSWORD from different secrets: ${arns.join(', ')}`);
+    throw new OpsError(
+      `the services read the database credentials from different secrets (${variables}): ${arns.join(', ')}`,
+    );
   const arn = arns[0] as string;
   const describe = () => ctx.aws.secrets.send(new DescribeSecretCommand({ SecretId: arn }));
   const before = stageVersion((await describe()).VersionIdsToStages, 'AWSCURRENT');

@@ -179,6 +179,7 @@ export function registerRoutes(app: Hono, routes: Route[], guards: RouteGuards):
     for (const r of list) {
       const isWrite = r.method !== 'get';
       app.on(r.method.toUpperCase(), path, async (c) => {
+        c.set('route', path);
         const user = r.auth
           ? await authenticate(guards.tokens, c.req.header('authorization'), r.auth, guards.admins)
           : anonymous;

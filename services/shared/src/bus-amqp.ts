@@ -3,6 +3,7 @@ import { InFlight, retryDelay, sleep, withTimeout } from './async.ts';
 import { BrokerUnavailableError, type EventBus, type EventHandler } from './bus.ts';
 import { type DomainEvent, parseEvent } from './events.ts';
 import type { Logger } from './log.ts';
+import { unreachableReporter } from './reachability.ts';
 import { DELIVERY_LIMIT, deadLetterQueueName, queueName, registeredTopology, type Topology } from './topology.ts';
 
 export interface AmqpBusOptions {
@@ -51,6 +52,7 @@ export class AmqpBus implements EventBus {
   #consuming = true;
   #stopRetries = new AbortController();
   readonly #connectedListeners: Array<() => void> = [];
+  readonly #deadLetterListeners: Array<(consumer: string, reason: 'malformed' | 'delivery limit') => void> = [];
 
   constructor(options: AmqpBusOptions) {
     this.#o = {
@@ -69,9 +71,12 @@ export class AmqpBus implements EventBus {
   /** Starts connecting in the background; the bus reports `isConnected()` once the topology is up. */
   async start(): Promise<void> {
     const log = this.#o.logger;
+    // one line with the cause and the fix, then a reminder every 30 s, not a line per retry
+    const unreachable = unreachableReporter(log, 'rabbitmq', this.#o.url);
     this.#connection = await connectWithRecovery(this.#o.url, this.#o.connectionName, (model) => this.#setup(model));
     this.#connection.on('connect', () => {
       this.#connected = true;
+      unreachable.recovered();
       log.info('broker connected');
       this.#startConsumers();
       for (const listener of this.#connectedListeners) listener();
@@ -84,7 +89,7 @@ export class AmqpBus implements EventBus {
       this.#consumerChannels = [];
       log.warn('broker connection lost, reconnecting', { err: err.message });
     });
-    this.#connection.on('connect-failed', (err: Error) => log.warn('broker connect failed', { err: err.message }));
+    this.#connection.on('connect-failed', (err: Error) => unreachable.failed(err));
     this.#connection.on('error', (err: Error) => log.warn('broker connection error', { err: err.message }));
   }
 
@@ -99,6 +104,9 @@ export class AmqpBus implements EventBus {
 
   async #setup(model: ChannelModel): Promise<void> {
     const ch = await model.createChannel();
+    // A refused declaration (a queue declared before with other arguments) rejects the call below;
+    // unheard, the channel's own 'error' event would end the process with amqplib's stack.
+    ch.on('error', () => {});
     await declareTopology(ch, this.#o.exchange, this.#o.deliveryLimit, this.#o.topology);
     await ch.close();
     const publisher = await model.createConfirmChannel();
@@ -197,6 +205,7 @@ export class AmqpBus implements EventBus {
         err: err instanceof Error ? err.message : String(err),
       });
       settle(() => channel.nack(msg, false, false));
+      for (const listener of this.#deadLetterListeners) listener(consumer.name, 'malformed');
       return;
     }
     try {
@@ -215,6 +224,10 @@ export class AmqpBus implements EventBus {
       // back before the delivery limit is used up. Shutdown cuts the wait short.
       await sleep(retryDelay(deliveries, this.#o.retryBaseMs), this.#stopRetries.signal);
       settle(() => channel.nack(msg, false, true));
+      // x-delivery-count counts earlier returns: the broker dead-letters the return past the limit
+      if (deliveries >= this.#o.deliveryLimit) {
+        for (const listener of this.#deadLetterListeners) listener(consumer.name, 'delivery limit');
+      }
     }
   }
 
@@ -238,7 +251,23 @@ export class AmqpBus implements EventBus {
     this.#connectedListeners.push(listener);
   }
 
+  onDeadLetter(listener: (consumer: string, reason: 'malformed' | 'delivery limit') => void): void {
+    this.#deadLetterListeners.push(listener);
+  }
+
   async backlog(consumers?: readonly string[]): Promise<number> {
+    let waiting = 0;
+    for (const consumer of consumers ?? Object.keys(this.#o.topology)) {
+      waiting += await this.#depth(queueName(this.#o.exchange, consumer));
+    }
+    return waiting;
+  }
+
+  deadLettered(consumer: string): Promise<number> {
+    return this.#depth(deadLetterQueueName(this.#o.exchange, consumer));
+  }
+
+  async #depth(queue: string): Promise<number> {
     const model = this.#model;
     if (!model || !this.#connected) throw new BrokerUnavailableError();
     if (!this.#inspector) {
@@ -249,12 +278,7 @@ export class AmqpBus implements EventBus {
       });
       this.#inspector = channel;
     }
-    const inspector = this.#inspector;
-    let waiting = 0;
-    for (const consumer of consumers ?? Object.keys(this.#o.topology)) {
-      waiting += (await inspector.checkQueue(queueName(this.#o.exchange, consumer))).messageCount;
-    }
-    return waiting;
+    return (await this.#inspector.checkQueue(queue)).messageCount;
   }
 
   async close(): Promise<void> {

@@ -41,6 +41,7 @@ export class MemoryBus implements EventBus {
   #connected = true;
   #consuming = true;
   readonly #connectedListeners: Array<() => void> = [];
+  readonly #deadLetterListeners: Array<(consumer: string, reason: 'malformed' | 'delivery limit') => void> = [];
 
   constructor(options: MemoryBusOptions = {}) {
     this.#prefetch = options.prefetch ?? 32;
@@ -121,6 +122,19 @@ export class MemoryBus implements EventBus {
     return [...this.#queue(consumer).deadLetters];
   }
 
+  async deadLettered(consumer: string): Promise<number> {
+    return this.#queue(consumer).deadLetters.length;
+  }
+
+  onDeadLetter(listener: (consumer: string, reason: 'malformed' | 'delivery limit') => void): void {
+    this.#deadLetterListeners.push(listener);
+  }
+
+  #deadLetter(queue: Queue, message: Message, reason: 'malformed' | 'delivery limit'): void {
+    queue.deadLetters.push(message.body);
+    for (const listener of this.#deadLetterListeners) listener(queue.name, reason);
+  }
+
   /** Resolves when every queue is empty and no handler or retry is pending. */
   async idle(): Promise<void> {
     for (;;) {
@@ -158,7 +172,7 @@ export class MemoryBus implements EventBus {
     try {
       event = parseEvent(JSON.parse(message.body));
     } catch {
-      queue.deadLetters.push(message.body);
+      this.#deadLetter(queue, message, 'malformed');
       return;
     }
     try {
@@ -166,7 +180,7 @@ export class MemoryBus implements EventBus {
     } catch {
       message.failures++;
       if (message.failures > this.#deliveryLimit) {
-        queue.deadLetters.push(message.body);
+        this.#deadLetter(queue, message, 'delivery limit');
         return;
       }
       const delay = retryDelay(message.failures - 1, this.#retryBaseMs);

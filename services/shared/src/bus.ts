@@ -23,6 +23,10 @@ export interface EventBus {
   onConnected(listener: () => void): void;
   /** Messages waiting to be delivered in the queues of `consumers` (every queue when omitted). */
   backlog(consumers?: readonly string[]): Promise<number>;
+  /** Messages in `consumer`'s dead-letter queue: malformed ones and those whose handler kept failing. */
+  deadLettered(consumer: string): Promise<number>;
+  /** Calls `listener` whenever this process sends a message to a dead-letter queue. */
+  onDeadLetter(listener: (consumer: string, reason: 'malformed' | 'delivery limit') => void): void;
   close(): Promise<void>;
 }
 

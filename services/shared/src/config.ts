@@ -1,8 +1,16 @@
 import * as z from 'zod';
+import { settingsErrorMap, settingsProblems } from './config-messages.ts';
 
 /** Raised when the environment does not satisfy a service's settings; names every bad variable. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  /** One line per bad variable (the message joins them). */
+  readonly problems: string[];
+  /** A list of problems, or one message said as it is. */
+  constructor(problems: string[] | string) {
+    super(typeof problems === 'string' ? problems : `invalid configuration: ${problems.join('; ')}`);
+    this.problems = typeof problems === 'string' ? [problems] : problems;
+  }
 }
 
 /** A comma-separated list, trimmed, lower-cased, empty entries dropped. */
@@ -32,6 +40,9 @@ export const int = (min: number, max: number, fallback: number) => {
     .default(fallback);
 };
 
+/** How log lines are written (log.ts): `auto` picks readable lines when stdout is a terminal. */
+export const logFormat = z.enum(['auto', 'json', 'pretty']).default('auto');
+
 /**
  * Settings every service shares. MONGO_URL and AMQP_URL are optional: without them the service
  * runs on the embedded in-memory store and bus (local development, `npm start` on a fresh clone).
@@ -40,6 +51,10 @@ export const baseConfigSchema = z.object({
   PORT: int(0, 65535, 8080),
   HOST: z.string().min(1).default('0.0.0.0'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** `auto`: readable lines on a terminal, JSON otherwise (CloudWatch Logs never sees a terminal). */
+  LOG_FORMAT: logFormat,
+  /** Any value switches colours off in readable logs (https://no-color.org). */
+  NO_COLOR: z.string().optional(),
   MONGO_URL: z
     .string()
     .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
@@ -63,6 +78,14 @@ export const baseConfigSchema = z.object({
     .regex(/^amqps?:\/\//, 'must start with amqp:// or amqps://')
     .optional(),
   AMQP_EXCHANGE: z.string().min(1).default('platform.events'),
+  /**
+   * A path in front of the service's own prefix, e.g. /pr-42 for a pull request's preview that
+   * shares a load balancer: the service then also answers under /pr-42/<service>/.
+   */
+  BASE_PATH: z
+    .string()
+    .regex(/^(\/[a-z0-9][a-z0-9._-]*)+$/, 'must be /segment[/segment...] (lower case) without a trailing slash')
+    .optional(),
   AMQP_PREFETCH: int(1, 1000, 32),
   /** The HS256 key new tokens are signed with. */
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
@@ -116,7 +139,34 @@ export const baseConfigSchema = z.object({
   /** How often it searches the stores for events a crashed process left unpublished (and at start). */
   OUTBOX_SCAN_MS: int(100, 3_600_000, 30_000),
   SHUTDOWN_TIMEOUT_MS: int(1000, 120_000, 20_000),
+  /**
+   * Where traces go (docs/OBSERVABILITY.md): `otlp` (OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT: the
+   * ADOT collector sidecar in AWS), `console`, or `none`. Defaults to otlp when an endpoint is set.
+   */
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'console', 'none']).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z
+    .string()
+    .regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'must be an http:// or https:// URL, e.g. http://localhost:4318')
+    .optional(),
+  /** Share of traces kept, 0 to 1, decided per trace id (every hop of a trace agrees). */
+  OTEL_TRACES_SAMPLER_ARG: z
+    .string()
+    .regex(/^\s*(0(\.\d+)?|1(\.0+)?|\.\d+)\s*$/, 'must be a number from 0 to 1')
+    .transform(Number)
+    .default(1),
+  /**
+   * CloudWatch namespace of the service's metrics (Embedded Metric Format lines on stdout, once a
+   * minute); no metrics without it. Terraform sets `<name>/<environment>`.
+   */
+  METRICS_NAMESPACE: z
+    .string()
+    .regex(/^[A-Za-z0-9 ._#:/-]{1,255}$/, 'must be 1-255 letters, digits, spaces or . _ # : / -')
+    .optional(),
 });
+
+/** Where this configuration sends traces. */
+export const tracesExporterOf = (c: BaseConfig) =>
+  c.OTEL_TRACES_EXPORTER ?? (c.OTEL_EXPORTER_OTLP_ENDPOINT ? 'otlp' : 'none');
 
 export type BaseConfig = z.infer<typeof baseConfigSchema>;
 
@@ -126,13 +176,7 @@ export type BaseConfig = z.infer<typeof baseConfigSchema>;
  */
 export function parseConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const result = schema.safeParse(cleaned);
+  const result = schema.safeParse(cleaned, { error: settingsErrorMap });
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const name = issue.path.join('.') || '(environment)';
-    // zod 4 keeps no input in its issues: whether a variable is missing is read from the environment.
-    const missing = issue.path.length === 1 && cleaned[String(issue.path[0])] === undefined;
-    return `${name} ${missing ? 'is required' : issue.message}`;
-  });
-  throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  throw new ConfigError(settingsProblems(result.error.issues, cleaned as Record<string, string>));
 }

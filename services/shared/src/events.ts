@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { uuidv7 } from './ids.ts';
+import { activeTraceparent, TRACEPARENT } from './trace-context.ts';
 
 /**
  * The event contract between services: one envelope, one zod schema per event type's `data`.
@@ -76,6 +77,11 @@ export interface Envelope<T extends EventType = EventType> {
   occurredAt: string;
   source: string;
   data: EventData<T>;
+  /**
+   * The W3C trace context of the span that produced the event (tracing on): its consumer's work
+   * joins the same trace. Optional, and dropped when malformed: it never costs an event.
+   */
+  traceparent?: string | undefined;
 }
 
 /** Any event, narrowed by `type`. */
@@ -87,16 +93,20 @@ const envelopeSchema = z.object({
   occurredAt: isoTime,
   source: z.string().min(1),
   data: z.unknown(),
+  traceparent: z.string().regex(TRACEPARENT).optional().catch(undefined),
 });
 
 export function createEvent<T extends EventType>(type: T, data: EventData<T>, source: string): Envelope<T> {
-  return {
+  const event: Envelope<T> = {
     id: uuidv7(),
     type,
     occurredAt: new Date().toISOString(),
     source,
     data: eventDataSchemas[type].parse(data) as EventData<T>,
   };
+  const traceparent = activeTraceparent();
+  if (traceparent) event.traceparent = traceparent;
+  return event;
 }
 
 export class MalformedEventError extends Error {
@@ -109,5 +119,6 @@ export function parseEvent(raw: unknown): DomainEvent {
   if (!envelope.success) throw new MalformedEventError(`bad envelope: ${z.prettifyError(envelope.error)}`);
   const data = eventDataSchemas[envelope.data.type].safeParse(envelope.data.data);
   if (!data.success) throw new MalformedEventError(`bad ${envelope.data.type} data: ${z.prettifyError(data.error)}`);
-  return { ...envelope.data, data: data.data } as DomainEvent;
+  const { traceparent, ...rest } = envelope.data;
+  return (traceparent ? { ...rest, traceparent, data: data.data } : { ...rest, data: data.data }) as DomainEvent;
 }

@@ -1,4 +1,5 @@
 import type { HttpBindings } from '@hono/node-server';
+import { SpanStatusCode } from '@opentelemetry/api';
 import { type Context, Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -18,12 +19,20 @@ import { AppError, unavailable } from './errors.ts';
 import { uuidv7 } from './ids.ts';
 import type { Logger } from './log.ts';
 import { clientAddress, RateLimiter } from './throttle.ts';
+import { noTracing, type Tracing } from './tracing.ts';
 
 /**
  * What Node's HTTP server hands each request besides the WHATWG Request (@hono/node-server's
  * bindings, `c.env` in handlers); absent when an app is called directly (`app.request` in tests).
  */
 export type ServerEnv = HttpBindings;
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** The matched route's path as the service declares it (`/orders/:id`), for the span's name. */
+    route: string;
+  }
+}
 
 /** A service's, or the gateway's, request handler. */
 export type Fetch = (request: Request, env?: ServerEnv) => Response | Promise<Response>;
@@ -49,9 +58,13 @@ export interface ServiceAppOptions {
   userWritesPerSecond?: number | undefined;
   /** Proxies in front that append to X-Forwarded-For (see clientAddressOf). */
   trustedProxyHops?: number | undefined;
+  /** BASE_PATH: the routes are also served under <basePath>/<service> (a preview's /pr-42). */
+  basePath?: string | undefined;
   routes: Route[];
   readiness: ReadinessProbe;
   info: ApiInfo;
+  /** A server span per request (off: noTracing). */
+  tracing?: Tracing | undefined;
 }
 
 /** The limits a service's HTTP side takes from its configuration. */
@@ -64,6 +77,7 @@ export type HttpOptions = Pick<
   | 'admins'
   | 'userWritesPerSecond'
   | 'trustedProxyHops'
+  | 'basePath'
 >;
 
 export function httpOptionsFrom(config: BaseConfig): HttpOptions {
@@ -75,6 +89,7 @@ export function httpOptionsFrom(config: BaseConfig): HttpOptions {
     admins: config.ADMIN_EMAILS.length > 0 ? config.ADMIN_EMAILS : undefined,
     userWritesPerSecond: config.USER_WRITES_PER_SECOND,
     trustedProxyHops: config.TRUSTED_PROXY_HOPS,
+    basePath: config.BASE_PATH,
   };
 }
 
@@ -143,6 +158,27 @@ export function createServiceApp(o: ServiceAppOptions): Hono<{ Variables: { requ
       writesPerSecond > 0 ? new RateLimiter({ perSecond: writesPerSecond, burst: writesPerSecond * 5 }) : undefined,
   };
 
+  const tracing = o.tracing ?? noTracing;
+  /** The request in a server span: named after its route, with its status and request id. */
+  const traced = (c: Context<{ Variables: { requestId: string } }>, next: () => Promise<void>, requestId: string) =>
+    tracing.serve(
+      c.req.method,
+      c.req.header('traceparent'),
+      { 'http.request.method': c.req.method, 'url.path': c.req.path, 'request.id': requestId },
+      async (span) => {
+        await next();
+        const route = c.get('route');
+        if (route) {
+          span.updateName(`${c.req.method} ${route}`);
+          span.setAttribute('http.route', route);
+        }
+        span.setAttribute('http.response.status_code', c.res.status);
+        if (c.res.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+        // on the access log line only when the trace is kept: a searched-for id must exist
+        return span.isRecording() ? span.spanContext().traceId : undefined;
+      },
+    );
+
   // One middleware for what every request needs: fewer layers to pass through on the hot path.
   app.use(async (c, next) => {
     const started = performance.now();
@@ -155,12 +191,16 @@ export function createServiceApp(o: ServiceAppOptions): Hono<{ Variables: { requ
     const outgoing = (c.env as Partial<ServerEnv> | undefined)?.outgoing;
     if (outgoing) outgoing.setHeader('x-request-id', requestId);
     else c.header('x-request-id', requestId);
-    await next();
+    // health checks (the load balancer's, every few seconds) are not worth a trace
+    let traceId: string | undefined;
+    if (tracing.enabled && !QUIET_PATHS.test(c.req.path)) traceId = await traced(c, next, requestId);
+    else await next();
     const method = c.req.method;
     if (method !== 'GET' && method !== 'HEAD' && mustCloseConnection(c)) closeConnection(c);
     const path = c.req.path;
     const status = c.res.status;
-    const fields = { requestId, method, path, status, ms: Math.round((performance.now() - started) * 10) / 10 };
+    const ms = Math.round((performance.now() - started) * 10) / 10;
+    const fields = traceId ? { requestId, traceId, method, path, status, ms } : { requestId, method, path, status, ms };
     if (QUIET_PATHS.test(path) || status === 499) o.logger.debug('request', fields);
     else o.logger.info('request', fields);
   });
@@ -190,7 +230,8 @@ export function createServiceApp(o: ServiceAppOptions): Hono<{ Variables: { requ
 
   const inner = new Hono({ strict: false });
   const prefix = `/${o.service}`;
-  const document = openApiDocument(o.info, prefix, o.routes);
+  // the document names the paths clients use: behind a BASE_PATH, those under it
+  const document = openApiDocument(o.info, `${o.basePath ?? ''}${prefix}`, o.routes);
   inner.get('/health', (c) => c.json({ status: 'ok', service: o.service }));
   inner.get('/ready', async (c) => {
     const checks = await o.readiness();
@@ -201,6 +242,7 @@ export function createServiceApp(o: ServiceAppOptions): Hono<{ Variables: { requ
   for (const path of ['/health', '/ready', '/openapi.json']) allowOnly(inner, path, ['GET']);
   registerRoutes(inner, o.routes, guards);
 
+  if (o.basePath) app.route(`${o.basePath}${prefix}`, inner);
   app.route(prefix, inner);
   app.route('/', inner);
   return app;

@@ -1,4 +1,8 @@
+import { formatPretty } from './log-pretty.ts';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+/** JSON lines (CloudWatch Logs, pipes, files) or readable ones (a terminal: log-pretty.ts). */
+export type LogFormat = 'json' | 'pretty';
 type Fields = Record<string, unknown>;
 
 export interface Logger {
@@ -47,6 +51,10 @@ export interface LoggerOptions {
   bindings?: Fields;
   /** Where lines go; stdout by default (one JSON object per line, for CloudWatch Logs). */
   write?: (line: string) => void;
+  /** `json` by default; `auto` is `pretty` when the lines go to stdout and stdout is a terminal. */
+  format?: LogFormat | 'auto' | undefined;
+  /** Colours in pretty lines (default on). */
+  colour?: boolean | undefined;
 }
 
 let lastMs = 0;
@@ -81,16 +89,34 @@ function bufferedStdout(): (line: string) => void {
   };
 }
 
-/** One writer for every logger, made on first use (merely importing this module adds no exit hook). */
+/**
+ * One writer for every logger (and the metrics' lines), made on first use (merely importing this
+ * module adds no exit hook).
+ */
 let stdoutWriter: ((line: string) => void) | undefined;
-function sharedStdout(): (line: string) => void {
+export function sharedStdout(): (line: string) => void {
   if (!stdoutWriter) stdoutWriter = bufferedStdout();
   return stdoutWriter;
 }
 
+/** Which format `auto` stands for: readable on a terminal, JSON anywhere else. */
+export function resolveLogFormat(format: LoggerOptions['format'], toTerminal: boolean): LogFormat {
+  if (format === 'auto') return toTerminal ? 'pretty' : 'json';
+  return format ?? 'json';
+}
+
+/** The logger a service's settings ask for: LOG_LEVEL, LOG_FORMAT, NO_COLOR. */
+export const loggerFromSettings = (
+  s: { LOG_LEVEL: LogLevel; LOG_FORMAT?: LogFormat | 'auto' | undefined; NO_COLOR?: string | undefined },
+  bindings: Fields,
+): Logger => createLogger({ level: s.LOG_LEVEL, format: s.LOG_FORMAT, colour: !s.NO_COLOR, bindings });
+
 export function createLogger(options: LoggerOptions = {}): Logger {
   const min = rank[options.level ?? 'info'];
   const write = options.write ?? sharedStdout();
+  if (resolveLogFormat(options.format, !options.write && process.stdout.isTTY === true) === 'pretty') {
+    return prettyLogger(min, write, options.colour ?? true, redact(options.bindings ?? {}) as Fields);
+  }
   const make = (bindings: Fields): Logger => {
     // A line is put together from pieces; the bindings are serialised once per logger.
     const bound = Object.keys(bindings).length ? `${JSON.stringify(bindings).slice(1, -1)},` : '';
@@ -116,6 +142,29 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     };
   };
   return make(redact(options.bindings ?? {}) as Fields);
+}
+
+/** Readable lines (log-pretty.ts), with the same redaction as JSON ones. */
+function prettyLogger(min: number, write: (line: string) => void, colour: boolean, bindings: Fields): Logger {
+  const { service, ...bound } = bindings;
+  const boundEntries = Object.entries(bound);
+  const emit = (level: Exclude<LogLevel, 'silent'>, msg: string, fields?: Fields) => {
+    if (rank[level] < min) return;
+    const entries: Array<[string, unknown]> = [...boundEntries];
+    for (const key in fields) {
+      if (key === 'time' || key === 'level' || key === 'msg' || Object.hasOwn(bindings, key)) continue;
+      entries.push([key, SECRET_KEY.test(key) ? '[redacted]' : redact(fields[key])]);
+    }
+    const name = typeof service === 'string' ? service : undefined;
+    write(formatPretty({ time: new Date(), level, service: name, msg, fields: entries }, colour));
+  };
+  return {
+    debug: (msg, fields) => emit('debug', msg, fields),
+    info: (msg, fields) => emit('info', msg, fields),
+    warn: (msg, fields) => emit('warn', msg, fields),
+    error: (msg, fields) => emit('error', msg, fields),
+    child: (more) => prettyLogger(min, write, colour, { ...bindings, ...(redact(more) as Fields) }),
+  };
 }
 
 /** A logger that drops everything; for tests. */

@@ -12,6 +12,8 @@ export interface MongoOptions {
   /** Database used when the URL names none: each service has its own. */
   defaultDatabase: string;
   appName: string;
+  /** Watches each client made (tracing: a span per command); turns command monitoring on. */
+  monitor?: ((client: MongoClient) => void) | undefined;
 }
 
 /**
@@ -23,6 +25,7 @@ export interface MongoOptions {
  */
 export async function connectMongo(o: MongoOptions): Promise<{ client: MongoClient; db: Db }> {
   const client = new MongoClient(o.url, mongoClientOptions(o));
+  o.monitor?.(client);
   await client.connect();
   return { client, db: client.db(databaseFromUrl(o.url) ?? o.defaultDatabase) };
 }
@@ -37,6 +40,7 @@ export function mongoClientOptions(o: MongoOptions): MongoClientOptions {
     ...(!/[?&]maxPoolSize=/i.test(o.url) && { maxPoolSize: 50 }),
     ...(o.tlsCAFile && { tls: true, tlsCAFile: o.tlsCAFile }),
     ...(o.username && o.password && { auth: { username: o.username, password: o.password } }),
+    ...(o.monitor && { monitorCommands: true }),
   };
 }
 
@@ -171,6 +175,7 @@ export class RotatingMongo {
 
   static async #open(o: RotatingMongoOptions, credentials: Credentials | undefined): Promise<MongoClient> {
     const client = new MongoClient(o.url, mongoClientOptions({ ...o, defaultDatabase: o.database, ...credentials }));
+    o.monitor?.(client);
     await client.connect();
     return client;
   }

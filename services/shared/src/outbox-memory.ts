@@ -1,5 +1,12 @@
 import type { DomainEvent } from './events.ts';
-import { type EventSink, OUTBOX_GRACE_MS, type OutboxEntry, type OutboxStore } from './outbox.ts';
+import {
+  addPending,
+  type EventSink,
+  OUTBOX_GRACE_MS,
+  type OutboxEntry,
+  type OutboxStore,
+  type PendingEvents,
+} from './outbox.ts';
 
 export interface MemoryOutboxRecord {
   outbox: DomainEvent[];
@@ -37,6 +44,11 @@ export function memoryOutboxStore(name: string, records: Map<string, MemoryOutbo
       const sent = new Set(events.map((e) => e.id));
       record.outbox = all ? [] : record.outbox.filter((e) => !sent.has(e.id));
       if (all) record.outboxDueAt = undefined;
+    },
+    async pending() {
+      let summary: PendingEvents = { events: 0, oldestAt: undefined };
+      for (const record of records.values()) if (record.outbox.length > 0) summary = addPending(summary, record.outbox);
+      return summary;
     },
   };
 }

@@ -1,7 +1,15 @@
 import type { Collection, OptionalUnlessRequiredId } from 'mongodb';
 import type { DomainEvent } from './events.ts';
 import { isDuplicateKey } from './mongo.ts';
-import { type EventSink, OUTBOX_GRACE_MS, type OutboxEntry, type OutboxStore } from './outbox.ts';
+import {
+  addPending,
+  type EventSink,
+  OUTBOX_GRACE_MS,
+  type OutboxEntry,
+  type OutboxStore,
+  PENDING_LOOK_AT,
+  type PendingEvents,
+} from './outbox.ts';
 
 /**
  * The outbox on MongoDB collections: a document written with the events it announces, in one
@@ -79,6 +87,12 @@ export function mongoOutboxStore<T extends OutboxDoc>(name: string, collection: 
         if (size === 1) timer = setTimeout(clearBatch, SENT_BATCH_MS);
         else if (size >= SENT_BATCH_MAX) void clearBatch();
       });
+    },
+    async pending() {
+      let summary: PendingEvents = { events: 0, oldestAt: undefined };
+      const docs = c.find({ outboxDueAt: { $exists: true } }, { projection: { outbox: 1 }, limit: PENDING_LOOK_AT });
+      for await (const doc of docs) summary = addPending(summary, doc.outbox ?? []);
+      return summary;
     },
   };
 }

@@ -33,6 +33,30 @@ export interface OutboxStore {
    * were all of its events, which clears the outbox and its due time in one write.
    */
   markSent(key: string, events: DomainEvent[], all: boolean): Promise<void>;
+  /**
+   * The events waiting to be published (counted over at most PENDING_LOOK_AT documents) and when
+   * the oldest of them occurred: the outbox's age, which a broker outage or a stuck relay raises.
+   */
+  pending(): Promise<PendingEvents>;
+}
+
+export interface PendingEvents {
+  events: number;
+  /** Epoch ms of the oldest pending event's occurredAt. */
+  oldestAt: number | undefined;
+}
+
+/** Documents read to answer `pending()`: enough to see a backlog, few enough to stay cheap. */
+export const PENDING_LOOK_AT = 1_000;
+
+/** Adds `events` to a running summary. */
+export function addPending(summary: PendingEvents, events: readonly DomainEvent[]): PendingEvents {
+  let oldestAt = summary.oldestAt;
+  for (const e of events) {
+    const at = Date.parse(e.occurredAt);
+    if (oldestAt === undefined || at < oldestAt) oldestAt = at;
+  }
+  return { events: summary.events + events.length, oldestAt };
 }
 
 /**
@@ -141,6 +165,22 @@ export class OutboxRelay {
     this.#stop.abort();
     await this.#loop;
     await this.#flushing.drain();
+  }
+
+  /** What waits in every store's outbox (see OutboxStore.pending), for the metrics. */
+  async pending(): Promise<PendingEvents> {
+    let summary: PendingEvents = { events: 0, oldestAt: undefined };
+    for (const store of this.#stores) {
+      const p = await store.pending();
+      summary = {
+        events: summary.events + p.events,
+        oldestAt:
+          summary.oldestAt === undefined || (p.oldestAt !== undefined && p.oldestAt < summary.oldestAt)
+            ? p.oldestAt
+            : summary.oldestAt,
+      };
+    }
+    return summary;
   }
 
   /** One pass over every store; returns how many events were published. */

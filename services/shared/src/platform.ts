@@ -3,15 +3,19 @@ import { MemoryBus } from './bus-memory.ts';
 import type { BaseConfig } from './config.ts';
 import { AppError } from './errors.ts';
 import { type Fetch, requestIdOf } from './http.ts';
-import { createLogger, type Logger } from './log.ts';
+import { createLogger, type Logger, loggerFromSettings } from './log.ts';
 import { type RunningService, serveUntilSignal, startService } from './runtime.ts';
 import type { AnyManifest } from './service.ts';
 
+/** The gateway's own answer for a path no service claims, or undefined (then: 404). */
+export type GatewayPages = (request: Request) => Promise<Response | undefined>;
+
 /**
  * Routes by the first path segment, as the ALB's listener rules do: `/customer` and
- * `/customer/...` go to customer, unchanged (each service strips its own prefix).
+ * `/customer/...` go to customer, unchanged (each service strips its own prefix). Other paths
+ * go to `pages` (npm start's landing page and API docs), else 404.
  */
-export function createGateway(routes: Record<string, Fetch>): Fetch {
+export function createGateway(routes: Record<string, Fetch>, pages?: GatewayPages): Fetch {
   const notFound = (path: string, request: Request) => {
     const headers: Record<string, string> = { 'x-request-id': requestIdOf(request.headers.get('x-request-id')) };
     if (undrainable(request.headers)) headers.connection = 'close'; // see mustCloseConnection
@@ -23,7 +27,9 @@ export function createGateway(routes: Record<string, Fetch>): Fetch {
     const path = pathStart === -1 ? '/' : url.slice(pathStart);
     const segment = path.slice(1).split(/[/?#]/, 1)[0] ?? '';
     const target = Object.hasOwn(routes, segment) ? routes[segment] : undefined;
-    return target ? target(request, env) : notFound(path.split('?')[0] ?? path, request);
+    if (target) return target(request, env);
+    if (!pages) return notFound(path.split('?')[0] ?? path, request);
+    return pages(request).then((page) => page ?? notFound(path.split('?')[0] ?? path, request));
   };
 }
 
@@ -39,7 +45,15 @@ export interface PlatformService {
  */
 export async function startPlatform(
   services: PlatformService[],
-  gateway: { port: number; host: string; shutdownTimeoutMs: number; maxConnections: number; logger?: Logger },
+  gateway: {
+    port: number;
+    host: string;
+    shutdownTimeoutMs: number;
+    maxConnections: number;
+    logger?: Logger;
+    /** The gateway's own pages, made once the services run. */
+    pages?: (running: RunningService[]) => GatewayPages;
+  },
 ) {
   const logger = gateway.logger ?? createLogger({ bindings: { service: 'gateway' } });
   const useRealBroker = services.some((s) => s.config.AMQP_URL);
@@ -50,11 +64,11 @@ export async function startPlatform(
       await startService(s.manifest, s.config, {
         ...(sharedBus && { bus: sharedBus }),
         database: s.manifest.name,
-        logger: createLogger({ level: s.config.LOG_LEVEL, bindings: { service: s.manifest.name } }),
+        logger: loggerFromSettings(s.config, { service: s.manifest.name }),
       }),
     );
   }
-  const fetch = createGateway(Object.fromEntries(running.map((s) => [s.name, s.fetch])));
+  const fetch = createGateway(Object.fromEntries(running.map((s) => [s.name, s.fetch])), gateway.pages?.(running));
   const server = await serveUntilSignal(fetch, {
     port: gateway.port,
     host: gateway.host,

@@ -1,23 +1,28 @@
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
-import type { Db } from 'mongodb';
+import type { Db, MongoClient } from 'mongodb';
 import type { z } from 'zod';
 import { sleep, withTimeout } from './async.ts';
 import { createTokens } from './auth.ts';
 import type { EventBus, EventHandler } from './bus.ts';
 import { AmqpBus } from './bus-amqp.ts';
 import { MemoryBus } from './bus-memory.ts';
-import { type BaseConfig, ConfigError, parseConfig } from './config.ts';
+import { type BaseConfig, ConfigError, parseConfig, tracesExporterOf } from './config.ts';
 import type { DomainEvent } from './events.ts';
 import { createServiceApp, type Fetch, httpOptionsFrom } from './http.ts';
-import { createLogger, type Logger } from './log.ts';
+import { type Logger, loggerFromSettings, resolveLogFormat, sharedStdout } from './log.ts';
+import { EmfMetrics, type Metrics, noMetrics } from './metrics.ts';
 import { connectMongo, databaseFromUrl, pingMongo, RotatingMongo } from './mongo.ts';
 import { secretsManagerCredentials } from './mongo-credentials.ts';
-import { OutboxRelay } from './outbox.ts';
+import { observeBus } from './observed-bus.ts';
+import { OutboxRelay, type PendingEvents } from './outbox.ts';
+import { unreachableHint } from './reachability.ts';
 import { createHttpServer, type HttpServerOptions } from './server.ts';
 import { configSchemaOf, type ServiceContext, type ServiceManifest, subscribedTypes } from './service.ts';
+import { exitOnStartupFailure, StartupError } from './startup.ts';
 import { createStoreKit } from './store-kit.ts';
 import { topologyWith } from './topology.ts';
+import { createTracing, type Tracing } from './tracing.ts';
 
 /** A service started with its backends; `stop` is the graceful shutdown. */
 export interface RunningService<S = unknown> {
@@ -42,6 +47,10 @@ export interface StartOptions<D = unknown, S = unknown> {
   deps?: Partial<D>;
   /** Stores to use instead of new ones (tests: the data of a service "restarted" with other settings). */
   stores?: S;
+  /** Tracing to use instead of what the config says (tests: an in-memory exporter). */
+  tracing?: Tracing;
+  /** Metrics to use instead of what the config says (tests: lines kept in memory). */
+  metrics?: Metrics;
 }
 
 /** Connects a service's backends and builds it from its manifest, without opening a port. */
@@ -51,15 +60,37 @@ export async function startService<C extends BaseConfig, S, D>(
   options: StartOptions<D, S> = {},
 ): Promise<RunningService<S>> {
   const name = manifest.name;
-  const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL, bindings: { service: name } });
+  const logger = options.logger ?? loggerFromSettings(config, { service: name });
   const tokens = await createTokens(
     { signing: config.JWT_SECRET, accepted: config.JWT_ACCEPTED_SECRETS },
     config.JWT_TTL_SECONDS,
     config.ADMIN_TOKEN_TTL_SECONDS,
   );
 
+  const tracing =
+    options.tracing ??
+    createTracing({
+      service: name,
+      exporter: tracesExporterOf(config),
+      endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+      sampleRatio: config.OTEL_TRACES_SAMPLER_ARG,
+      logger,
+    });
+  const metrics =
+    options.metrics ??
+    (config.METRICS_NAMESPACE
+      ? new EmfMetrics({
+          namespace: config.METRICS_NAMESPACE,
+          service: name,
+          write: sharedStdout(),
+          onError: (metric, err) => logger.warn('metric not read', { metric, err }),
+        })
+      : noMetrics);
+
   const mongo = config.MONGO_URL
-    ? await connectWithRetry(logger, () => openDatabase(config, name, options.database, logger))
+    ? await connectWithRetry(logger, config.MONGO_URL, () =>
+        openDatabase(config, name, options.database, logger, tracing.enabled ? tracing.monitor : undefined),
+      )
     : undefined;
 
   const topology = topologyWith(name, subscribedTypes(manifest));
@@ -81,7 +112,7 @@ export async function startService<C extends BaseConfig, S, D>(
       bus = new MemoryBus({ prefetch: config.AMQP_PREFETCH, topology });
     }
   }
-  const eventBus = bus;
+  const eventBus = observeBus(bus, { service: name, tracing, metrics });
 
   const relay = new OutboxRelay({
     bus: eventBus,
@@ -106,6 +137,7 @@ export async function startService<C extends BaseConfig, S, D>(
       ...options.deps,
     },
     http: httpOptionsFrom(config),
+    metrics,
   };
   let draining = false;
   const app = createServiceApp({
@@ -120,11 +152,17 @@ export async function startService<C extends BaseConfig, S, D>(
       accepting: !draining,
     }),
     info: { title: name, version: '1.0.0', description: manifest.description },
+    tracing,
   });
   const handler = subscriptionHandler(manifest, ctx);
 
   relay.start();
   if (handler) await eventBus.consume(name, handler);
+  if (metrics instanceof EmfMetrics) {
+    watchOutbox(metrics, relay);
+    if (handler) metrics.gauge('DeadLetterMessages', 'Count', () => eventBus.deadLettered(name));
+    metrics.start();
+  }
   logger.info('service started', {
     store: mongo ? `mongodb/${mongo.db.databaseName}` : 'memory',
     broker: config.AMQP_URL && ownsBus ? 'rabbitmq' : 'memory',
@@ -142,10 +180,28 @@ export async function startService<C extends BaseConfig, S, D>(
       draining = true;
       if (ownsBus) await eventBus.stopConsuming();
       await relay.stop();
+      if (metrics instanceof EmfMetrics) await metrics.stop();
       if (ownsBus) await eventBus.close();
       await mongo?.close();
+      await tracing.shutdown();
     },
   };
+}
+
+/** The outbox's gauges, from one look at the stores per flush. */
+function watchOutbox(metrics: EmfMetrics, relay: OutboxRelay): void {
+  let look: Promise<PendingEvents> | undefined; // shared by the two gauges of one flush
+  const pending = () => {
+    look ??= relay.pending().finally(() => {
+      look = undefined;
+    });
+    return look;
+  };
+  metrics.gauge('OutboxUnsent', 'Count', async () => (await pending()).events);
+  metrics.gauge('OutboxOldestAgeSeconds', 'Seconds', async () => {
+    const { oldestAt } = await pending();
+    return oldestAt === undefined ? 0 : Math.max(0, (Date.now() - oldestAt) / 1000);
+  });
 }
 
 /**
@@ -180,6 +236,7 @@ async function openDatabase(
   service: string,
   override: string | undefined,
   logger: Logger,
+  monitor: ((client: MongoClient) => void) | undefined,
 ): Promise<{ db: Db; close(): Promise<void> }> {
   const url = config.MONGO_URL as string;
   const database = override ?? databaseFromUrl(url) ?? service;
@@ -191,6 +248,7 @@ async function openDatabase(
       appName: service,
       credentials: secretsManagerCredentials(config.MONGO_CREDENTIALS_SECRET),
       logger,
+      monitor,
     });
     return { db: rotating.db, close: () => rotating.close() };
   }
@@ -201,18 +259,25 @@ async function openDatabase(
     password: config.MONGO_PASSWORD,
     defaultDatabase: database,
     appName: service,
+    monitor,
   });
   return { db: client.db(database), close: () => client.close() };
 }
 
-async function connectWithRetry<T>(logger: Logger, connect: () => Promise<T>): Promise<T> {
+/** Attempts at connecting to the database before the process gives up (ECS then starts a new task). */
+const DATABASE_ATTEMPTS = 6;
+
+async function connectWithRetry<T>(logger: Logger, url: string, connect: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await connect();
     } catch (err) {
-      if (attempt >= 6) throw err;
-      logger.warn('database not reachable yet, retrying', { attempt, err: err instanceof Error ? err.message : err });
-      await sleep(500 * 2 ** attempt);
+      // One line with the cause and the fix, not the driver's topology dump.
+      const hint = unreachableHint('mongodb', url, err, 'anywhere');
+      if (attempt >= DATABASE_ATTEMPTS) throw new StartupError(`${hint} (gave up after ${attempt} attempts)`);
+      const delayMs = 500 * 2 ** attempt;
+      logger.warn(`${hint}; retrying in ${delayMs / 1000} s (attempt ${attempt} of ${DATABASE_ATTEMPTS})`);
+      await sleep(delayMs);
     }
   }
 }
@@ -267,17 +332,21 @@ export async function runService<C extends BaseConfig, S, D>(
   env: NodeJS.ProcessEnv,
 ) {
   const config = loadConfigOrExit(configSchemaOf(manifest), env);
-  const logger = createLogger({ level: config.LOG_LEVEL, bindings: { service: manifest.name } });
-  const service = await startService(manifest, config, { logger });
-  const server = await serveUntilSignal(service.fetch, {
-    port: config.PORT,
-    host: config.HOST,
-    logger,
-    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    maxConnections: config.MAX_CONNECTIONS,
-    services: [service],
-  });
-  logger.info('listening', { address: server.address() });
+  const logger = loggerFromSettings(config, { service: manifest.name });
+  try {
+    const service = await startService(manifest, config, { logger });
+    const server = await serveUntilSignal(service.fetch, {
+      port: config.PORT,
+      host: config.HOST,
+      logger,
+      shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+      maxConnections: config.MAX_CONNECTIONS,
+      services: [service],
+    });
+    logger.info('listening', { address: server.address() });
+  } catch (err) {
+    exitOnStartupFailure(logger, err, { host: config.HOST, port: config.PORT });
+  }
 }
 
 export function loadConfigOrExit<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
@@ -285,11 +354,25 @@ export function loadConfigOrExit<S extends z.ZodType>(schema: S, env: NodeJS.Pro
     return parseConfig(schema, env);
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`${JSON.stringify({ level: 'error', msg: err.message })}\n`);
+      process.stderr.write(configErrorText(err, env));
       process.exit(1);
     }
     throw err;
   }
+}
+
+/**
+ * A bad configuration as the person at the terminal reads it (one line per variable), or as one
+ * JSON line (CloudWatch Logs, pipes). LOG_FORMAT and NO_COLOR are read as given: they may be the
+ * bad ones.
+ */
+export function configErrorText(err: ConfigError, env: NodeJS.ProcessEnv): string {
+  const asked = env.LOG_FORMAT === 'json' || env.LOG_FORMAT === 'pretty' ? env.LOG_FORMAT : 'auto';
+  if (resolveLogFormat(asked, process.stderr.isTTY === true) === 'json') {
+    return `${JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: err.message, problems: err.problems })}\n`;
+  }
+  const title = env.NO_COLOR ? 'invalid configuration:' : '\u001b[31;1minvalid configuration:\u001b[0m';
+  return `${title}\n${err.problems.map((p) => `  ${p}\n`).join('')}`;
 }
 
 /** A random JWT secret for the embedded platform, where nothing outlives the process anyway. */

@@ -7,6 +7,7 @@ import type { Envelope, EventType } from './events.ts';
 import { eventTypes } from './events.ts';
 import type { HttpOptions } from './http.ts';
 import type { Logger } from './log.ts';
+import type { Metrics } from './metrics.ts';
 import type { MemoryEventTable } from './outbox-memory.ts';
 import type { MongoEventCollection } from './outbox-mongo.ts';
 
@@ -51,6 +52,8 @@ export interface ServiceContext<C extends BaseConfig = BaseConfig, S = unknown, 
   /** The service's own collaborators (`deps` in the manifest), replaceable in tests. */
   deps: D;
   http: HttpOptions;
+  /** The service's CloudWatch metrics (no-ops without METRICS_NAMESPACE). */
+  metrics: Metrics;
 }
 
 /** What the manifest's `deps` factory gets. */

@@ -3,6 +3,7 @@ import { MemoryBus } from './bus-memory.ts';
 import { type BaseConfig, parseConfig } from './config.ts';
 import type { DomainEvent } from './events.ts';
 import { silentLogger } from './log.ts';
+import type { Metrics } from './metrics.ts';
 import type { EventSink } from './outbox.ts';
 import { type RunningService, startService } from './runtime.ts';
 import { configSchemaOf, type ServiceManifest } from './service.ts';
@@ -45,7 +46,7 @@ export interface TestService<S> extends RunningService<S> {
 
 export async function testService<C extends BaseConfig, S, D>(
   manifest: ServiceManifest<C, S, D>,
-  o: { env?: Record<string, string>; deps?: Partial<D>; bus?: RecordingBus; stores?: S } = {},
+  o: { env?: Record<string, string>; deps?: Partial<D>; bus?: RecordingBus; stores?: S; metrics?: Metrics } = {},
 ): Promise<TestService<S>> {
   const env = { JWT_SECRET: TEST_JWT_SECRET, LOG_LEVEL: 'silent', OUTBOX_POLL_MS: '50', ...o.env };
   const config = parseConfig(configSchemaOf(manifest), env);
@@ -55,6 +56,7 @@ export async function testService<C extends BaseConfig, S, D>(
     logger: silentLogger,
     ...(o.deps && { deps: o.deps }),
     ...(o.stores && { stores: o.stores }),
+    ...(o.metrics && { metrics: o.metrics }),
   });
   const tokens = await createTokens(env.JWT_SECRET, 3600);
   return {

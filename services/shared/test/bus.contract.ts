@@ -108,6 +108,8 @@ export function eventBusContract(name: string, make: (o: HarnessOptions) => Prom
       const good = placed();
       let attempts = 0;
       const handled: string[] = [];
+      const told: string[] = [];
+      harness.bus.onDeadLetter((consumer, reason) => told.push(`${consumer}: ${reason}`));
       await harness.bus.consume('products', async (e) => {
         if (e.id === poison.id) {
           attempts++;
@@ -117,6 +119,9 @@ export function eventBusContract(name: string, make: (o: HarnessOptions) => Prom
       });
       await harness.bus.publish(poison);
       await harness.bus.publish(good);
+      // counted in the queue (the metric DeadLetterMessages) and told once (EventsDeadLettered)
+      await until(async () => (await harness.bus.deadLettered('products')) === 1, 30_000, 'one dead letter counted');
+      expect(told).toEqual(['products: delivery limit']);
       let dead: string[] = [];
       await until(
         async () => {
@@ -135,6 +140,8 @@ export function eventBusContract(name: string, make: (o: HarnessOptions) => Prom
     it('dead-letters a malformed message at once; the consumer keeps going', async () => {
       const harness = await open();
       const seen: string[] = [];
+      const told: string[] = [];
+      harness.bus.onDeadLetter((consumer, reason) => told.push(`${consumer}: ${reason}`));
       await harness.bus.consume('products', async (e) => {
         seen.push(e.id);
       });
@@ -154,6 +161,7 @@ export function eventBusContract(name: string, make: (o: HarnessOptions) => Prom
       );
       expect(dead.some((d) => d.startsWith('{"id": "not json'))).toBe(true);
       expect(seen).toEqual([good.id]);
+      expect(told).toEqual(['products: malformed', 'products: malformed']);
     });
 
     it('runs at most `prefetch` handlers at once', async () => {

@@ -25,6 +25,16 @@ describe('events', () => {
     expect(() => parseEvent('text')).toThrow(MalformedEventError);
   });
 
+  it('carries the trace context it was created in, and drops a malformed one rather than the event', () => {
+    const plain = createEvent('stock.reserved', { orderId: uuidv7() }, 'products');
+    expect('traceparent' in plain).toBe(false); // no span active: nothing added to the envelope
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    expect(parseEvent({ ...plain, traceparent }).traceparent).toBe(traceparent);
+    const dropped = parseEvent({ ...plain, traceparent: '00-not-a-trace-01' });
+    expect(dropped).toEqual(plain);
+    expect('traceparent' in dropped).toBe(false);
+  });
+
   it('uuidv7 ids sort by creation time, also within one millisecond', () => {
     const ids = Array.from({ length: 5000 }, () => uuidv7());
     expect([...ids].sort()).toEqual(ids);

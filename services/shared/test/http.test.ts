@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field
@@ -12,6 +13,7 @@ import { route } from '../src/api.ts';
 import { createTokens } from '../src/auth.ts';
 import { createServiceApp } from '../src/http.ts';
 import { createLogger } from '../src/log.ts';
+import { createTracing } from '../src/tracing.ts';
 
 const tokens = await createTokens('x'.repeat(40), 60);
 let ready = true;
@@ -225,6 +227,41 @@ describe('service app', () => {
     }
   });
 
+  it('behind a BASE_PATH (a preview’s /pr-42) it also answers under it, and its document names those paths', async () => {
+    const preview = createServiceApp({
+      service: 'things',
+      logger: createLogger({ level: 'silent' }),
+      tokens,
+      bodyLimitBytes: 1024,
+      basePath: '/pr-42',
+      readiness: async () => ({ store: true, broker: true }),
+      info: { title: 'things', version: '1' },
+      routes: [
+        route({
+          method: 'get',
+          path: '/things/:id',
+          summary: 'get',
+          params: z.object({ id: z.string() }),
+          responses: { 200: { description: 'thing' } },
+          handler: (c, { params }) => c.json({ id: params.id }),
+        }),
+      ],
+    });
+    for (const path of ['/pr-42/things/things/7', '/things/things/7', '/things/7']) {
+      const res = await preview.request(path);
+      expect(res.status, path).toBe(200);
+      expect(await res.json()).toEqual({ id: '7' });
+    }
+    expect((await preview.request('/pr-42/things/health')).status).toBe(200); // the load balancer's check
+    expect((await preview.request('/pr-43/things/things/7')).status).toBe(404); // another preview's path
+    const doc = (await (await preview.request('/pr-42/things/openapi.json')).json()) as Json;
+    expect(Object.keys(doc.paths)).toEqual(['/pr-42/things/things/{id}']);
+    // without one, nothing changes
+    expect(Object.keys(((await (await app.request('/things/openapi.json')).json()) as Json).paths)).not.toContain(
+      '/pr-42/things/things/{id}',
+    );
+  });
+
   it('serves an OpenAPI 3.1 document with prefixed paths, schemas and security', async () => {
     const doc = (await (await app.request('/things/openapi.json')).json()) as Json;
     expect(doc.openapi).toBe('3.1.0');
@@ -292,5 +329,47 @@ describe('requests in flight', () => {
     for (let i = 0; i < 3; i++) expect((await busy.request('/fail')).status).toBe(500);
     const again = await Promise.all([busy.request('/slow'), busy.request('/slow')]);
     expect(again.map((r) => r.status)).toEqual([200, 200]);
+  });
+});
+
+describe('a traced service', () => {
+  it('answers each request in a server span named after its route; the access log line has its trace id', async () => {
+    const exporter = new InMemorySpanExporter();
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'debug', write: (line) => lines.push(line) });
+    const traced = createServiceApp({
+      service: 'things',
+      logger,
+      tokens,
+      bodyLimitBytes: 1024,
+      readiness: async () => ({ store: true }),
+      info: { title: 'things', version: '1' },
+      tracing: createTracing({ service: 'things', exporter: 'none', sampleRatio: 1, logger, spanExporter: exporter }),
+      routes: [
+        route({
+          method: 'get',
+          path: '/things/:id',
+          summary: 'get',
+          responses: { 200: { description: 'thing' } },
+          handler: (c) => c.json({ ok: true }),
+        }),
+      ],
+    });
+    const res = await traced.request('/things/things/42', { headers: { 'x-request-id': 'req-1' } });
+    expect(res.status).toBe(200);
+    expect((await traced.request('/things/health')).status).toBe(200);
+    const [span, ...others] = exporter.getFinishedSpans();
+    expect(others).toEqual([]); // health checks are not traced
+    expect(span?.name).toBe('GET /things/:id');
+    expect(span?.attributes).toMatchObject({
+      'http.route': '/things/:id',
+      'request.id': 'req-1',
+      'http.response.status_code': 200,
+    });
+    const access = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'request');
+    expect(access.map((l) => [l.path, l.traceId])).toEqual([
+      ['/things/things/42', span?.spanContext().traceId],
+      ['/things/health', undefined],
+    ]);
   });
 });

@@ -56,6 +56,24 @@ export function outboxStoreContract(name: string, make: () => Promise<OutboxHarn
       expect(await h.store.claimDue(10, 1)).toEqual([]); // nothing due once empty
     });
 
+    it('pending() counts the events waiting and finds the oldest, leased or not, until they are sent', async () => {
+      const h = await make();
+      expect(await h.store.pending()).toEqual({ events: 0, oldestAt: undefined });
+      const minuteAgo = Date.now() - 60_000;
+      const old = { ...testEvent(), occurredAt: new Date(minuteAgo).toISOString() };
+      const [next, last] = [testEvent(), testEvent()];
+      const [stuck, fresh] = [uuidv7(), uuidv7()];
+      await h.insert(stuck, [old, next], longAgo());
+      await h.insert(fresh, [last], Date.now());
+      await h.store.claimDue(1, 30_000); // the stuck one is leased: due later than the fresh one
+      expect(await h.store.pending()).toEqual({ events: 3, oldestAt: minuteAgo });
+      await h.store.markSent(stuck, [old], false);
+      expect(await h.store.pending()).toEqual({ events: 2, oldestAt: Date.parse(next.occurredAt) });
+      await h.store.markSent(stuck, [next], true);
+      await h.store.markSent(fresh, [last], true);
+      expect(await h.store.pending()).toEqual({ events: 0, oldestAt: undefined });
+    });
+
     it('hands out at most `limit` entries, oldest first', async () => {
       const h = await make();
       const keys = [uuidv7(), uuidv7(), uuidv7()];

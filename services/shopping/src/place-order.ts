@@ -1,6 +1,7 @@
 import { createEvent } from '@platform/shared/events';
 import { uuidv7 } from '@platform/shared/ids';
 import type { Logger } from '@platform/shared/log';
+import type { Metrics } from '@platform/shared/metrics';
 import {
   type CartLine,
   type CatalogEntry,
@@ -34,7 +35,7 @@ export async function placeOrder(
   stores: ShoppingStores,
   customerId: string,
   idempotencyKey: string | undefined,
-  logger: Logger,
+  { logger, metrics }: { logger: Logger; metrics: Metrics },
 ): Promise<OrderView | 'empty' | 'key_reused'> {
   const orderId = idempotencyKey ? orderIdForKey(customerId, idempotencyKey) : uuidv7();
   const lines = await stores.carts.lines(customerId);
@@ -74,5 +75,6 @@ export async function placeOrder(
       lines.filter((l) => ordered.has(l.productId)),
     )
     .catch((err: unknown) => logger.warn('cart not emptied after an order', { orderId, err }));
+  metrics.count('OrdersPlaced');
   return viewOf(order, null);
 }

@@ -38,6 +38,7 @@ export function shoppingRoutes({
   stores,
   deps,
   logger,
+  metrics,
 }: ServiceContext<BaseConfig, ShoppingStores, ShoppingDeps>): Route[] {
   deps.admission.start();
   return [
@@ -97,7 +98,7 @@ export function shoppingRoutes({
         // Refused at once, before it costs anything, while the saga has more than it can finish in time.
         const waitSeconds = deps.admission.admit();
         if (waitSeconds > 0) throw unavailable('too many orders in progress; retry shortly', waitSeconds);
-        const placed = await placeOrder(stores, user.id, headers['idempotency-key'], logger);
+        const placed = await placeOrder(stores, user.id, headers['idempotency-key'], { logger, metrics });
         if (placed === 'empty') throw conflict('the cart is empty');
         if (placed === 'key_reused') {
           throw new AppError(

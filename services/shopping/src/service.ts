@@ -1,6 +1,6 @@
 import { AdmissionControl } from '@platform/shared/admission';
-import { int } from '@platform/shared/config';
-import { defineService, extendConfig } from '@platform/shared/service';
+import { type BaseConfig, int } from '@platform/shared/config';
+import { defineService, extendConfig, type ServiceContext } from '@platform/shared/service';
 import type { ShoppingDeps, ShoppingStores } from './ports.ts';
 import { shoppingRoutes } from './routes.ts';
 import { settleOrder } from './settle-order.ts';
@@ -14,6 +14,19 @@ const config = extendConfig({
    */
   ORDER_LAG_TARGET_MS: int(50, 60_000, 400),
 });
+
+/** An order's end: the admission control learns how long it took, the metrics count it. */
+function settled(
+  { deps, metrics }: Pick<ServiceContext<BaseConfig, ShoppingStores, ShoppingDeps>, 'deps' | 'metrics'>,
+  counter: 'OrdersConfirmed' | 'OrdersRejected',
+  { placedAt, decided }: { placedAt?: string | undefined; decided: boolean },
+) {
+  const tookMs = placedAt ? Date.now() - Date.parse(placedAt) : undefined;
+  if (tookMs !== undefined) deps.admission.observe(tookMs);
+  if (!decided) return;
+  metrics.count(counter);
+  if (tookMs !== undefined) metrics.observe('OrderSettleSeconds', tookMs / 1000);
+}
 
 export default defineService<ReturnType<typeof config.parse>, ShoppingStores, ShoppingDeps>({
   name: 'shopping',
@@ -42,13 +55,11 @@ export default defineService<ReturnType<typeof config.parse>, ShoppingStores, Sh
     'product.changed': async (event, { stores }) => {
       await stores.catalog.record(event.data);
     },
-    'stock.reserved': async (event, { stores, deps }) => {
-      const { placedAt } = await settleOrder(stores, event.data, 'CONFIRMED');
-      if (placedAt) deps.admission.observe(Date.now() - Date.parse(placedAt));
+    'stock.reserved': async (event, ctx) => {
+      settled(ctx, 'OrdersConfirmed', await settleOrder(ctx.stores, event.data, 'CONFIRMED'));
     },
-    'stock.rejected': async (event, { stores, deps }) => {
-      const { placedAt } = await settleOrder(stores, event.data, 'REJECTED', event.data.reason);
-      if (placedAt) deps.admission.observe(Date.now() - Date.parse(placedAt));
+    'stock.rejected': async (event, ctx) => {
+      settled(ctx, 'OrdersRejected', await settleOrder(ctx.stores, event.data, 'REJECTED', event.data.reason));
     },
   },
 });

@@ -14,14 +14,15 @@ type StockReply = EventData<'stock.reserved'>;
  * so a duplicate or a late contradicting stock event finds it taken and changes nothing. The
  * `order.confirmed` / `order.rejected` event is written with it. A confirmation settles from what
  * the reply repeats of the order, without reading it; a rejection reads it, to give the customer
- * their cart back. Answers the order's placing time, when known, for the admission control.
+ * their cart back. Answers the order's placing time, when known, for the admission control, and
+ * whether this call decided the order (not a duplicate).
  */
 export async function settleOrder(
   stores: ShoppingStores,
   reply: StockReply,
   status: FinalOrderStatus,
   reason?: string,
-): Promise<{ placedAt?: string | undefined }> {
+): Promise<{ placedAt?: string | undefined; decided: boolean }> {
   const { orderId } = reply;
   let customerId = reply.customerId;
   let totalCents = reply.totalCents;
@@ -36,7 +37,7 @@ export async function settleOrder(
     // a crash in between repeats it (restoring is idempotent) rather than skips it; a duplicate of
     // an event already settled finds the outcome and leaves the cart alone.
     if (status === 'REJECTED') {
-      if (await stores.orders.outcome(orderId)) return { placedAt };
+      if (await stores.orders.outcome(orderId)) return { placedAt, decided: false };
       await stores.carts.restore(order.customerId, (order as Order).items);
     }
   }
@@ -45,6 +46,6 @@ export async function settleOrder(
       ? createEvent('order.confirmed', { orderId, customerId, totalCents }, 'shopping')
       : createEvent('order.rejected', { orderId, customerId, reason: reason ?? 'REJECTED' }, 'shopping');
   const outcome: Outcome = { orderId, status, at: new Date().toISOString(), ...(reason && { reason }) };
-  await stores.orders.decide(outcome, [event]);
-  return { placedAt };
+  const decided = (await stores.orders.decide(outcome, [event])) === 'decided';
+  return { placedAt, decided };
 }

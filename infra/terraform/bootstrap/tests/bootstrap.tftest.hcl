@@ -19,21 +19,29 @@ mock_provider "aws" {
   mock_resource "aws_iam_role" {
     defaults = { arn = "arn:aws:iam::123456789012:role/mocked" }
   }
+  mock_resource "aws_iam_policy" {
+    defaults = { arn = "arn:aws:iam::123456789012:policy/mocked" }
+  }
   mock_resource "aws_iam_openid_connect_provider" {
     defaults = { arn = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
   }
 }
 
-# The mock returns one policy JSON for every document; these two differ, so that a role using the
-# other role's trust policy shows.
+# The mock returns one policy JSON for every document; these differ, so that a role using another
+# role's trust policy shows.
 override_data {
-  target = data.aws_iam_policy_document.trust["plan"]
+  target = data.aws_iam_policy_document.trust["pull_request"]
   values = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"PlanTrust\"}]}" }
 }
 
 override_data {
-  target = data.aws_iam_policy_document.trust["deploy"]
-  values = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"DeployTrust\"}]}" }
+  target = data.aws_iam_policy_document.trust["environment:staging"]
+  values = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"StagingTrust\"}]}" }
+}
+
+override_data {
+  target = data.aws_iam_policy_document.trust["environment:production"]
+  values = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"ProductionTrust\"}]}" }
 }
 
 variables {
@@ -89,7 +97,7 @@ run "oidc_roles" {
   }
 
   assert {
-    condition = toset(flatten([for s in data.aws_iam_policy_document.trust["plan"].statement : [for c in s.condition : c.values if c.variable == "token.actions.githubusercontent.com:sub"]])) == toset([
+    condition = toset(flatten([for s in data.aws_iam_policy_document.trust["pull_request"].statement : [for c in s.condition : c.values if c.variable == "token.actions.githubusercontent.com:sub"]])) == toset([
       "repo:acme/shop-platform:pull_request",
       "repo:acme@12345/shop-platform@987654321:pull_request",
       "repository_owner_id:12345:repository_id:987654321:pull_request",
@@ -98,12 +106,12 @@ run "oidc_roles" {
   }
 
   assert {
-    condition = toset(flatten([for s in data.aws_iam_policy_document.trust["deploy"].statement : [for c in s.condition : c.values if c.variable == "token.actions.githubusercontent.com:sub"]])) == toset([
-      "repo:acme/shop-platform:environment:production",
-      "repo:acme@12345/shop-platform@987654321:environment:production",
-      "repository_owner_id:12345:repository_id:987654321:environment:production",
-    ])
-    error_message = "deploy is trusted only for the production environment of the repository, in the same three forms"
+    condition = alltrue([for env in ["staging", "production"] : toset(flatten([for s in data.aws_iam_policy_document.trust["environment:${env}"].statement : [for c in s.condition : c.values if c.variable == "token.actions.githubusercontent.com:sub"]])) == toset([
+      "repo:acme/shop-platform:environment:${env}",
+      "repo:acme@12345/shop-platform@987654321:environment:${env}",
+      "repository_owner_id:12345:repository_id:987654321:environment:${env}",
+    ])])
+    error_message = "each environment's deploy role is trusted only by that GitHub environment of the repository, in the same three forms"
   }
 
   assert {
@@ -112,13 +120,18 @@ run "oidc_roles" {
       one([for c in s.condition : c.test if c.variable == "token.actions.githubusercontent.com:sub"]) == "StringEquals" &&
       one([for c in s.condition : c.test if c.variable == "token.actions.githubusercontent.com:aud"]) == "StringEquals" &&
       toset(one([for c in s.condition : c.values if c.variable == "token.actions.githubusercontent.com:aud"])) == toset(["sts.amazonaws.com"])
-    )])])
-    error_message = "every trust statement matches sub and aud exactly (StringEquals, no wildcards), the audience being STS"
+    )])]) && length(data.aws_iam_policy_document.trust) == 3
+    error_message = "three trust policies (plan, staging, production), each matching sub and aud exactly (StringEquals, no wildcards), the audience being STS"
   }
 
   assert {
-    condition     = aws_iam_role.plan.assume_role_policy == data.aws_iam_policy_document.trust["plan"].json && aws_iam_role.deploy.assume_role_policy == data.aws_iam_policy_document.trust["deploy"].json
-    error_message = "each role uses its own trust policy"
+    condition     = aws_iam_role.plan.assume_role_policy == data.aws_iam_policy_document.trust["pull_request"].json && aws_iam_role.deploy["staging"].assume_role_policy == data.aws_iam_policy_document.trust["environment:staging"].json && aws_iam_role.deploy["production"].assume_role_policy == data.aws_iam_policy_document.trust["environment:production"].json
+    error_message = "each role uses its own trust policy: staging's role is not assumable from production's environment, nor the other way round"
+  }
+
+  assert {
+    condition     = aws_iam_role.plan.name == "platform-github-plan" && aws_iam_role.deploy["staging"].name == "platform-deploy-staging" && aws_iam_role.deploy["production"].name == "platform-deploy-production"
+    error_message = "roles named <name>-github-plan and <name>-deploy-<env>"
   }
 
   assert {
@@ -127,8 +140,22 @@ run "oidc_roles" {
   }
 
   assert {
-    condition     = keys(aws_iam_role_policy.deploy) == ["deployments", "iam", "services", "state"] && alltrue([for k, p in aws_iam_role_policy.deploy : p.role == aws_iam_role.deploy.id && p.policy == module.iam_policies.deploy_policy_jsons[k]])
-    error_message = "deploy's permissions are its four policies (no PowerUserAccess)"
+    condition = keys(aws_iam_role_policy_attachment.deploy) == [
+      "production/data", "production/deployments", "production/iam", "production/services", "production/state",
+      "staging/data", "staging/deployments", "staging/iam", "staging/services", "staging/state",
+      ] && alltrue([
+        for k, a in aws_iam_role_policy_attachment.deploy : (
+          a.role == aws_iam_role.deploy[split("/", k)[0]].name && a.policy_arn == aws_iam_policy.deploy[k].arn &&
+          aws_iam_policy.deploy[k].policy == module.iam_policies.deploy_policy_jsons[split("/", k)[0]][split("/", k)[1]] &&
+          aws_iam_policy.deploy[k].name == "platform-deploy-${replace(k, "/", "-")}"
+        )
+    ])
+    error_message = "each deploy role has its own environment's five policies attached (no PowerUserAccess, no other environment's)"
+  }
+
+  assert {
+    condition     = output.deploy_role_arns == { for env, r in aws_iam_role.deploy : env => r.arn } && keys(output.deploy_role_arns) == ["production", "staging"]
+    error_message = "deploy_role_arns maps each environment to its role"
   }
 
   assert {
@@ -142,15 +169,87 @@ run "oidc_roles" {
   }
 }
 
-run "another_deploy_environment" {
-  command = plan
-  variables {
-    deploy_environment = "prod-eu"
+run "state_keys_are_each_environments_own" {
+  command = apply
+
+  assert {
+    condition = one([for st in jsondecode(module.iam_policies.deploy_policy_jsons.staging.state).Statement : st.Resource if st.Sid == "ReadAndWriteOwnStatesAndLocks"]) == [
+      "arn:aws:s3:::platform-tfstate-123456789012-eu-west-1/platform/staging.tfstate",
+      "arn:aws:s3:::platform-tfstate-123456789012-eu-west-1/platform/staging.tfstate.tflock",
+      "arn:aws:s3:::platform-tfstate-123456789012-eu-west-1/credentials/staging.tfstate",
+      "arn:aws:s3:::platform-tfstate-123456789012-eu-west-1/credentials/staging.tfstate.tflock",
+      "arn:aws:s3:::platform-tfstate-123456789012-eu-west-1/previews/*",
+    ]
+    error_message = "staging's role reads and writes staging's two states (and their lock files) and the previews' states, nothing else"
   }
 
   assert {
-    condition     = alltrue([for s in flatten([for st in data.aws_iam_policy_document.trust["deploy"].statement : [for c in st.condition : c.values if c.variable == "token.actions.githubusercontent.com:sub"]]) : endswith(s, ":environment:prod-eu")])
-    error_message = "deploy follows deploy_environment"
+    condition = one([for st in jsondecode(module.iam_policies.deploy_policy_jsons.production.state).Statement : st.Resource if st.Sid == "ReadAndWriteOwnStatesAndLocks"]) == [
+      "arn:aws:s3:::platform-tfstate-123456789012-eu-west-1/platform/production.tfstate",
+      "arn:aws:s3:::platform-tfstate-123456789012-eu-west-1/platform/production.tfstate.tflock",
+      "arn:aws:s3:::platform-tfstate-123456789012-eu-west-1/credentials/production.tfstate",
+      "arn:aws:s3:::platform-tfstate-123456789012-eu-west-1/credentials/production.tfstate.tflock",
+    ]
+    error_message = "production's role reads and writes production's two states only: no staging state, no preview"
+  }
+
+  # the bucket refuses each role every object but its own, whatever else were ever attached to it
+  assert {
+    condition = alltrue([for env, other in { staging = "production", production = "staging" } : anytrue([
+      for st in jsondecode(aws_s3_bucket_policy.state.policy).Statement : (
+        st.Effect == "Deny" && st.Principal == "*" &&
+        try(st.Condition.ArnEquals["aws:PrincipalArn"], "") == "arn:aws:iam::123456789012:role/platform-deploy-${env}" &&
+        toset(try(st.Action, [])) == toset(["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"]) &&
+        !anytrue([for r in try(st.NotResource, []) : strcontains(r, "/${other}.tfstate")]) &&
+        contains(try(st.NotResource, []), "arn:aws:s3:::platform-tfstate-123456789012-eu-west-1/credentials/${env}.tfstate")
+      )
+    ])])
+    error_message = "the bucket denies staging's role production's states (the broker password among them), and production's role staging's"
+  }
+}
+
+run "a_deploy_role_kept_from_before_environments" {
+  command = apply
+  variables {
+    deploy_role_names = { production = "platform-github-deploy" }
+  }
+
+  assert {
+    condition     = aws_iam_role.deploy["production"].name == "platform-github-deploy" && aws_iam_role.deploy["staging"].name == "platform-deploy-staging" && aws_iam_policy.deploy["production/state"].name == "platform-github-deploy-state"
+    error_message = "deploy_role_names keeps the old role's name (its ARN, in GitHub's AWS_DEPLOY_ROLE_ARN, stays); the others follow <name>-deploy-<env>"
+  }
+
+  assert {
+    condition     = anytrue([for st in jsondecode(aws_s3_bucket_policy.state.policy).Statement : try(st.Condition.ArnEquals["aws:PrincipalArn"], "") == "arn:aws:iam::123456789012:role/platform-github-deploy"])
+    error_message = "the bucket's guard follows the kept name"
+  }
+}
+
+run "three_environments_and_no_previews" {
+  command = plan
+  variables {
+    environments        = ["staging", "qa", "production"]
+    preview_environment = null
+  }
+
+  assert {
+    condition     = keys(aws_iam_role.deploy) == ["production", "qa", "staging"] && aws_iam_role.deploy["qa"].name == "platform-deploy-qa"
+    error_message = "one role per environment"
+  }
+
+  assert {
+    condition     = alltrue([for env in ["staging", "qa", "production"] : !strcontains(module.iam_policies.deploy_policy_jsons[env].state, "previews/")])
+    error_message = "without a preview environment, no role reaches the previews' states"
+  }
+
+  assert {
+    condition = (
+      strcontains(module.iam_policies.deploy_policy_jsons.qa.services, "repository/platform-staging/*") &&
+      strcontains(module.iam_policies.deploy_policy_jsons.production.services, "repository/platform-qa/*") &&
+      !strcontains(module.iam_policies.deploy_policy_jsons.production.services, "repository/platform-staging/*") &&
+      !strcontains(module.iam_policies.deploy_policy_jsons.staging.services, "PullPromotedImages")
+    )
+    error_message = "each environment pulls the images of the one before it (promotion order), the first none"
   }
 }
 
@@ -174,7 +273,56 @@ run "rejects_ids_that_are_not_numbers" {
 run "rejects_a_wildcard_environment" {
   command = plan
   variables {
-    deploy_environment = "*"
+    environments = ["staging", "*"]
   }
-  expect_failures = [var.deploy_environment]
+  expect_failures = [var.environments]
+}
+
+run "rejects_environment_names_the_stack_refuses" {
+  command = plan
+  variables {
+    environments = ["prod-eu", "deploy", "github", "Production", "x"]
+  }
+  expect_failures = [var.environments]
+}
+
+run "rejects_an_environment_twice" {
+  command = plan
+  variables {
+    environments = ["staging", "staging"]
+  }
+  expect_failures = [var.environments]
+}
+
+run "rejects_no_environment" {
+  command = plan
+  variables {
+    environments        = []
+    preview_environment = null
+  }
+  expect_failures = [var.environments]
+}
+
+run "rejects_previews_outside_the_environments" {
+  command = plan
+  variables {
+    preview_environment = "qa"
+  }
+  expect_failures = [var.preview_environment]
+}
+
+run "rejects_a_kept_role_name_the_deny_would_not_cover" {
+  command = plan
+  variables {
+    deploy_role_names = { production = "ci-deployer" }
+  }
+  expect_failures = [var.deploy_role_names]
+}
+
+run "rejects_a_kept_role_name_of_an_unknown_environment" {
+  command = plan
+  variables {
+    deploy_role_names = { prod = "platform-github-deploy" }
+  }
+  expect_failures = [var.deploy_role_names]
 }

@@ -61,89 +61,134 @@ run "plan_role_reads_no_secret_and_writes_nothing" {
   }
 }
 
-run "deploy_role_cannot_escalate" {
+run "deploy_roles_cannot_escalate" {
   command = apply
   module {
     source = "../modules/iam-policies"
   }
 
-  # every Allow statement of the three deploy policies
+  # every Allow statement of every environment's deploy policies
   assert {
-    condition = length([for st in flatten([for p in values(output.deploy_policy_jsons) : jsondecode(p).Statement]) : st if st.Effect == "Allow" && anytrue([
+    condition = length([for st in flatten([for env, ps in output.deploy_policy_jsons : [for p in values(ps) : jsondecode(p).Statement]]) : st if st.Effect == "Allow" && anytrue([
       for a in try(st.Action, []) : can(regex("^(sts|lambda|ssm|iam|organizations|account|codebuild|cloudformation|glue|sagemaker|ec2-instance-connect|ssm-guiconnect):\\*$|^\\*$|^(sts:AssumeRole|ec2:RunInstances|ec2:ModifyInstanceAttribute|ec2:AssociateIamInstanceProfile|iam:AttachUserPolicy|iam:PutUserPolicy|iam:CreateAccessKey|iam:CreateLoginProfile|iam:CreatePolicyVersion|iam:SetDefaultPolicyVersion|iam:CreatePolicy|iam:AddUserToGroup|iam:DeleteRolePermissionsBoundary)$", a))
     ])]) == 0
     error_message = "deploy gets no wildcard service, no sts:AssumeRole, no compute outside ECS, no user, policy-version or boundary-removal IAM action"
   }
 
   assert {
-    condition = alltrue([for st in jsondecode(output.deploy_policy_jsons.iam).Statement : (
+    condition = alltrue([for env, ps in output.deploy_policy_jsons : alltrue([for st in jsondecode(ps.iam).Statement : (
       st.Effect == "Deny" || !anytrue([for a in st.Action : contains(["iam:CreateRole", "iam:PutRolePolicy", "iam:PutRolePermissionsBoundary", "iam:AttachRolePolicy", "iam:DeleteRolePolicy", "iam:DetachRolePolicy"], a)]) ||
       try(st.Condition.StringEquals["iam:PermissionsBoundary"], "") == "arn:aws:iam::123456789012:policy/platform-stack-boundary"
-    )])
+    )])])
     error_message = "every allowed call that creates a role or changes its policies requires the stack's boundary on that role"
   }
 
   assert {
-    condition     = !contains(flatten([for p in values(output.deploy_policy_jsons) : [for st in jsondecode(p).Statement : try(st.Action, []) if st.Effect == "Allow"]]), "iam:AttachRolePolicy")
+    condition     = !contains(flatten([for env, ps in output.deploy_policy_jsons : [for p in values(ps) : [for st in jsondecode(p).Statement : try(st.Action, []) if st.Effect == "Allow"]]]), "iam:AttachRolePolicy")
     error_message = "with no approved managed policy, deploy attaches none (the stack uses inline policies only): no AdministratorAccess on a role of its own"
   }
 
   assert {
-    condition = [for st in jsondecode(output.deploy_policy_jsons.iam).Statement : st if contains(st.Action, "iam:PassRole")] == [{
-      Sid       = "PassStackRolesToTheirServices"
+    condition = alltrue([for env in ["staging", "production"] : [for st in jsondecode(output.deploy_policy_jsons[env].iam).Statement : st if contains(st.Action, "iam:PassRole")] == [{
+      Sid       = "PassOwnRolesToTheirServices"
       Effect    = "Allow"
       Action    = ["iam:PassRole"]
-      Resource  = ["arn:aws:iam::123456789012:role/platform-*"]
+      Resource  = ["arn:aws:iam::123456789012:role/platform-${env}-*"]
       Condition = { StringEquals = { "iam:PassedToService" = ["ecs-tasks.amazonaws.com", "ecs.amazonaws.com", "scheduler.amazonaws.com", "vpc-flow-logs.amazonaws.com"] } }
-    }]
-    error_message = "deploy passes the stack's roles to ECS (tasks, and blue/green's load balancer role), VPC flow logs and EventBridge Scheduler (DocumentDB's working hours) only"
+    }]])
+    error_message = "each deploy role passes its own environment's roles, to ECS (tasks, and blue/green's load balancer role), VPC flow logs and EventBridge Scheduler (DocumentDB's working hours) only"
   }
 
   assert {
-    condition = alltrue([for st in jsondecode(output.deploy_policy_jsons.iam).Statement : (
-      st.Effect == "Deny" || st.Resource == ["arn:aws:iam::123456789012:role/platform-*"] || st.Resource == ["arn:aws:iam::123456789012:role/aws-service-role/*"]
-    )])
-    error_message = "deploy's IAM rights are on the stack's roles (and service-linked roles) only: no user, group, policy or provider"
+    condition = alltrue([for env in ["staging", "production"] : alltrue([for st in jsondecode(output.deploy_policy_jsons[env].iam).Statement : (
+      st.Effect == "Deny" || st.Resource == ["arn:aws:iam::123456789012:role/platform-${env}-*"] || st.Resource == ["arn:aws:iam::123456789012:role/aws-service-role/*"]
+    )])])
+    error_message = "each deploy role's IAM rights are on its own environment's roles (and service-linked roles) only: no user, group, policy or provider, no other environment's role"
   }
 
   assert {
-    condition = anytrue([for st in jsondecode(output.deploy_policy_jsons.iam).Statement : st.Effect == "Deny" && st.Action == ["iam:*"] && st.Resource == ["arn:aws:iam::123456789012:role/platform-github-*"]]) && anytrue([
-      for st in jsondecode(output.deploy_policy_jsons.iam).Statement : st.Effect == "Deny" && st.Resource == ["arn:aws:iam::123456789012:policy/platform-stack-boundary"] && toset(st.Action) == toset(["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion"])
+    condition = alltrue([for env, ps in output.deploy_policy_jsons : anytrue([for st in jsondecode(ps.iam).Statement : st.Effect == "Deny" && st.Action == ["iam:*"] && st.Resource == ["arn:aws:iam::123456789012:role/platform-github-*", "arn:aws:iam::123456789012:role/platform-deploy-*"]]) && anytrue([
+      for st in jsondecode(ps.iam).Statement : st.Effect == "Deny" && st.Resource == ["arn:aws:iam::123456789012:policy/platform-stack-boundary"] && toset(st.Action) == toset(["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion"])
       ]) && anytrue([
-      for st in jsondecode(output.deploy_policy_jsons.iam).Statement : st.Effect == "Deny" && st.Action == ["iam:DeleteRolePermissionsBoundary"] && st.Resource == ["*"]
-    ])
-    error_message = "deploy can never change the GitHub roles (its own included), the boundary policy, or take a boundary off a role"
+      for st in jsondecode(ps.iam).Statement : st.Effect == "Deny" && st.Action == ["iam:DeleteRolePermissionsBoundary"] && st.Resource == ["*"]
+    ])])
+    error_message = "no deploy role can ever change a GitHub role (its own and every other environment's included), the boundary policy, or take a boundary off a role"
   }
 
   assert {
-    condition = alltrue([for st in jsondecode(output.deploy_policy_jsons.services).Statement : (
-      st.Effect == "Deny" || !anytrue([for a in try(st.Action, []) : can(regex("^(ecr:(Put|Upload|Complete|Initiate|BatchDelete|Delete|Create)|ecs:(RunTask|StartTask|ExecuteCommand|UpdateService|CreateService)|secretsmanager:(GetSecretValue|PutSecretValue))", a))]) ||
-      alltrue([for r in st.Resource : can(regex(":(repository/platform-\\*|cluster/platform-\\*|service/platform-\\*/\\*|task/platform-\\*/\\*|task-definition/platform-\\*:\\*|secret:platform-\\*)$", r))])
-    )])
-    error_message = "images, tasks and secret values of other workloads are out of reach: pushing, starting tasks and reading or writing secrets only on <name>-... resources"
+    condition = alltrue([for env in ["staging", "production"] : alltrue([for st in concat(jsondecode(output.deploy_policy_jsons[env].services).Statement, jsondecode(output.deploy_policy_jsons[env].data).Statement) : (
+      st.Effect == "Deny" || !anytrue([for a in try(st.Action, []) : can(regex("^(ecr:(Put|Upload|Complete|Initiate|BatchDelete|Delete|Create)|ecs:(RunTask|StartTask|ExecuteCommand|UpdateService|CreateService)|secretsmanager:(GetSecretValue|PutSecretValue)|rds:(Delete|Modify|Create)|logs:(Delete|Put))", a))]) ||
+      alltrue([for r in st.Resource : can(regex(":(repository/platform-${env}/\\*|repository/platform-${env}/pr\\*/\\*|repository/platform-${env}-pub/\\*|cluster/platform-${env}|service/platform-${env}/\\*|task/platform-${env}/\\*|task-definition/platform-${env}-\\*:\\*|secret:platform-${env}/\\*|cluster:platform-${env}|cluster-pg:platform-${env}-\\*|cluster-snapshot:platform-${env}-\\*|db:platform-${env}-\\*|subgrp:platform-${env}|og:\\*|log-group:/(ecs|vpc|aws/docdb)/platform-${env}/\\*(:\\*)?|log-group:/aws/amazonmq/broker/\\*(:\\*)?)$", r))])
+    )])])
+    error_message = "images (the tracing collector's <name>-<env>-pub/* included), tasks, databases, log groups and secret values are each environment's own: pushing, starting tasks, changing databases and reading or writing secrets only on <name>-<env>... resources"
   }
 
   assert {
-    condition = anytrue([for st in jsondecode(output.deploy_policy_jsons.services).Statement : (
+    condition = alltrue([for env, other in { staging = "production", production = "staging" } : alltrue([for st in flatten([for p in values(output.deploy_policy_jsons[env]) : jsondecode(p).Statement]) : (
+      st.Effect == "Deny" || !strcontains(jsonencode(try(st.Resource, [])), "platform-${other}") ||
+      (env == "production" && st.Sid == "PullPromotedImages" && toset(try(st.Action, [])) == toset(["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:DescribeImages", "ecr:GetDownloadUrlForLayer"]))
+    )])])
+    error_message = "no deploy role is allowed anything on the other environment's named resources, but production reading staging's images (promotion)"
+  }
+
+  assert {
+    condition = alltrue([for env in ["staging", "production"] : anytrue([for st in jsondecode(output.deploy_policy_jsons[env].services).Statement : (
+      st.Sid == "NeverAnotherEnvironmentsResources" && st.Effect == "Deny" && try(st.Resource, []) == ["*"] &&
+      try(st.Condition, {}) == { StringNotEquals = { "aws:ResourceTag/Environment" = env }, Null = { "aws:ResourceTag/Environment" = "false" } } &&
+      alltrue([for a in ["ec2:Delete*", "ec2:Authorize*", "elasticloadbalancing:Modify*", "mq:*", "kms:*", "cloudfront:Update*", "secretsmanager:*", "cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms"] : contains(try(st.Action, []), a)]) &&
+      # re-tagging would lift the deny: the tag actions of what is allowed on "*" are in it too
+      alltrue([for a in ["ec2:Create*", "ec2:Delete*", "elasticloadbalancing:Add*", "elasticloadbalancing:Remove*", "acm:AddTagsToCertificate", "acm:RemoveTagsFromCertificate", "application-autoscaling:TagResource", "application-autoscaling:UntagResource", "cloudfront:TagResource", "cloudfront:UntagResource"] : contains(try(st.Action, []), a)])
+    )])])
+    error_message = "what AWS names (VPC parts, load balancers, brokers, keys, distributions, autoscaling's alarms) is denied to a deploy role when it carries another environment's tag, and so is taking that tag off or changing it"
+  }
+
+  assert {
+    condition = alltrue([for env, ps in output.deploy_policy_jsons : anytrue([for st in jsondecode(ps.data).Statement : (
       st.Effect == "Deny" && try(st.Resource, []) == [var.state_kms_key_arn, "arn:aws:kms:eu-west-1:123456789012:alias/platform-tfstate"] &&
       toset(try(st.NotAction, [])) == toset(["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"])
-    )])
+    )])])
     error_message = "deploy uses the state's key and can neither delete it nor change its policy or alias"
   }
 
   assert {
-    condition = [for st in jsondecode(output.deploy_policy_jsons.deployments).Statement : st] == [{
-      Sid      = "SteerStackDeployments"
+    condition = alltrue([for env in ["staging", "production"] : [for st in jsondecode(output.deploy_policy_jsons[env].deployments).Statement : st] == [{
+      Sid      = "SteerOwnDeployments"
       Effect   = "Allow"
       Action   = ["ecs:ContinueServiceDeployment", "ecs:StopServiceDeployment"]
-      Resource = ["arn:aws:ecs:eu-west-1:123456789012:service-deployment/platform-*/*"]
-    }]
-    error_message = "deploy continues or rolls back the stack's own service deployments only (blue/green)"
+      Resource = ["arn:aws:ecs:eu-west-1:123456789012:service-deployment/platform-${env}/*"]
+    }]])
+    error_message = "each deploy role continues or rolls back its own environment's service deployments only (blue/green)"
   }
 
   assert {
-    condition     = sum([for p in values(output.deploy_policy_jsons) : length(p)]) < 10240
-    error_message = "the deploy role's inline policies fit IAM's 10,240 characters per role"
+    condition = alltrue([for env in ["staging", "production"] : [for st in jsondecode(output.deploy_policy_jsons[env].data).Statement : st.Resource if st.Sid == "OwnMonitoring"] == [[
+      "arn:aws:budgets::123456789012:budget/platform-${env}-*",
+      "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:platform-${env}-*",
+      "arn:aws:cloudwatch::123456789012:dashboard/platform-${env}",
+      "arn:aws:scheduler:eu-west-1:123456789012:schedule/default/platform-${env}-*",
+      "arn:aws:sns:eu-west-1:123456789012:platform-${env}-*",
+    ]]])
+    error_message = "each deploy role manages its own environment's alarm topic, budget, alarms' tags, dashboard and DocumentDB schedules only"
+  }
+
+  assert {
+    condition = [for st in jsondecode(output.deploy_policy_jsons.staging.services).Statement : st if contains(try(st.Action, []), "ecr:SetRepositoryPolicy") || contains(try(st.Action, []), "ecr:DeleteRepositoryPolicy")] == [{
+      Sid      = "PreviewRepositoryPolicies"
+      Effect   = "Allow"
+      Action   = ["ecr:DeleteRepositoryPolicy", "ecr:SetRepositoryPolicy"]
+      Resource = ["arn:aws:ecr:eu-west-1:123456789012:repository/platform-staging/pr*/*"]
+    }] && !strcontains(output.deploy_policy_jsons.production.services, "SetRepositoryPolicy")
+    error_message = "repository policies only for the previews' own repositories, by the preview environment's role only"
+  }
+
+  assert {
+    condition     = alltrue([for env, ps in output.deploy_policy_jsons : alltrue([for p in values(ps) : length(p) < 6144])])
+    error_message = "each deploy policy fits IAM's 6,144 characters of a managed policy"
+  }
+
+  assert {
+    condition     = alltrue([for env, ps in output.deploy_policy_jsons : length(ps) <= 10])
+    error_message = "each deploy role's managed policies fit IAM's 10 attached policies per role"
   }
 }
 
@@ -190,6 +235,36 @@ run "the_bucket_keeps_the_plan_role_to_the_secret_free_states" {
   }
 }
 
+run "each_environment_has_its_own_states" {
+  command = apply
+  module {
+    source = "../modules/iam-policies"
+  }
+  variables {
+    environments        = ["staging", "qa", "production"]
+    preview_environment = "staging"
+  }
+
+  assert {
+    condition = output.state_objects == {
+      staging    = ["platform/staging.tfstate", "platform/staging.tfstate.tflock", "credentials/staging.tfstate", "credentials/staging.tfstate.tflock", "previews/*"]
+      qa         = ["platform/qa.tfstate", "platform/qa.tfstate.tflock", "credentials/qa.tfstate", "credentials/qa.tfstate.tflock"]
+      production = ["platform/production.tfstate", "platform/production.tfstate.tflock", "credentials/production.tfstate", "credentials/production.tfstate.tflock"]
+    }
+    error_message = "each environment's role has its own state keys; only the preview environment's has previews/*"
+  }
+
+  assert {
+    condition     = alltrue([for env, keys in output.state_objects : alltrue([for other, theirs in output.state_objects : other == env || length(setintersection(keys, theirs)) == 0])])
+    error_message = "no two environments share a state key"
+  }
+
+  assert {
+    condition     = output.deploy_role_names == { staging = "platform-deploy-staging", qa = "platform-deploy-qa", production = "platform-deploy-production" }
+    error_message = "deploy roles named <name>-deploy-<env>"
+  }
+}
+
 run "an_approved_managed_policy_is_attachable_only_with_the_boundary" {
   command = apply
   module {
@@ -200,10 +275,10 @@ run "an_approved_managed_policy_is_attachable_only_with_the_boundary" {
   }
 
   assert {
-    condition = [for st in jsondecode(output.deploy_policy_jsons.iam).Statement : st.Condition if contains(st.Action, "iam:AttachRolePolicy")] == [{
+    condition = alltrue([for env, ps in output.deploy_policy_jsons : [for st in jsondecode(ps.iam).Statement : st.Condition if contains(st.Action, "iam:AttachRolePolicy")] == [{
       ArnEquals    = { "iam:PolicyARN" = ["arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"] }
       StringEquals = { "iam:PermissionsBoundary" = "arn:aws:iam::123456789012:policy/platform-stack-boundary" }
-    }]
+    }]])
     error_message = "an approved policy is attachable, to a role that carries the boundary, and no other policy"
   }
 }

@@ -1,6 +1,5 @@
 data "aws_region" "current" {}
 data "aws_caller_identity" "current" {}
-data "aws_partition" "current" {}
 
 locals {
   log_group = { for name, _ in var.services : name => "/ecs/${var.name}/${name}" }

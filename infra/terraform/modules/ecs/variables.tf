@@ -105,11 +105,6 @@ variable "alb_security_group_id" {
   type        = string
 }
 
-variable "alb_arn_suffix" {
-  description = "Load balancer ARN suffix, for request-count autoscaling."
-  type        = string
-}
-
 variable "target_group_arns" {
   description = "Target group ARN per service."
   type        = map(string)

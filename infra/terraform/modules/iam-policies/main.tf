@@ -1,11 +1,12 @@
-# The IAM documents of the two roles GitHub's workflows assume (plan: pull requests; deploy: the
-# production environment), of the permissions boundary every role of the stack carries, and of the
-# state bucket. Written as plain Terraform values, not aws_iam_policy_document data sources: the
+# The IAM documents of the roles GitHub's workflows assume (plan: pull requests; deploy: one per
+# environment, trusted by that GitHub environment), of the permissions boundary every role of the
+# stacks carries, and of the state bucket. Written as plain Terraform values, not aws_iam_policy_document data sources: the
 # tests read the exact JSON, and check.sh renders it for parliament without any provider.
 #
 # Naming contract: every resource of a stack is named <name>-<environment>..., the GitHub roles
-# <name>-github-plan and <name>-github-deploy, the boundary <name>-stack-boundary. The root stack
-# refuses environment "github", so no stack role is ever named like a GitHub role.
+# <name>-github-plan and <name>-deploy-<environment> (or, kept from a bootstrap before
+# environments, <name>-github-deploy), the boundary <name>-stack-boundary. The root stack refuses
+# environments "github" and "deploy", so no stack role is ever named like a GitHub role.
 
 locals {
   arn     = "arn:${var.partition}"
@@ -13,7 +14,7 @@ locals {
   region  = var.region
 
   bucket_arn       = "${local.arn}:s3:::${var.state_bucket}"
-  github_roles     = "${local.arn}:iam::${local.account}:role/${var.name}-github-*"
+  github_roles     = ["${local.arn}:iam::${local.account}:role/${var.name}-github-*", "${local.arn}:iam::${local.account}:role/${var.name}-deploy-*"]
   plan_role_arn    = "${local.arn}:iam::${local.account}:role/${var.name}-github-plan"
   stack_roles      = "${local.arn}:iam::${local.account}:role/${var.name}-*"
   boundary_name    = "${var.name}-stack-boundary"
@@ -21,7 +22,6 @@ locals {
   stack_secrets    = "${local.arn}:secretsmanager:${local.region}:${local.account}:secret:${var.name}-*"
   database_secrets = "${local.arn}:secretsmanager:${local.region}:${local.account}:secret:rds!*"
   kms_keys         = "${local.arn}:kms:${local.region}:${local.account}:key/*"
-  stack_aliases    = "${local.arn}:kms:${local.region}:${local.account}:alias/${var.name}-*"
   state_alias      = "${local.arn}:kms:${local.region}:${local.account}:alias/${var.name}-tfstate"
   ecs              = "${local.arn}:ecs:${local.region}:${local.account}"
   rds              = "${local.arn}:rds:${local.region}:${local.account}"
@@ -69,7 +69,6 @@ locals {
           "application-autoscaling:DescribeScalableTargets",
           "application-autoscaling:DescribeScalingPolicies",
           "application-autoscaling:DescribeScheduledActions",
-          "cloudwatch:DescribeAlarms",
           "ecr:DescribePullThroughCacheRules",
           "ec2:DescribeAvailabilityZones",
           "ec2:DescribeFlowLogs",
@@ -110,6 +109,8 @@ locals {
           "application-autoscaling:ListTagsForResource",
           "budgets:ListTagsForResource",
           "budgets:ViewBudget",
+          # with the alarms' names, as the provider refreshes them: an alarm ARN per name
+          "cloudwatch:DescribeAlarms",
           "cloudwatch:GetDashboard",
           "cloudwatch:ListTagsForResource",
           "ec2:DescribeVpcAttribute",
@@ -204,421 +205,549 @@ locals {
     ]
   }
 
-  # --- deploy: the production environment --------------------------------------------------------
-  deploy_state_policy = {
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid      = "ListStateBucket"
-        Effect   = "Allow"
-        Action   = ["s3:ListBucket"]
-        Resource = [local.bucket_arn]
-      },
-      {
-        Sid      = "ReadAndWriteStatesAndLocks"
-        Effect   = "Allow"
-        Action   = ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
-        Resource = ["${local.bucket_arn}/*"]
-      },
-      {
-        Sid      = "StateEncryption"
-        Effect   = "Allow"
-        Action   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
-        Resource = [var.state_kms_key_arn]
-      },
-    ]
+  # --- deploy: one role per environment ----------------------------------------------------------
+  # Each environment's role reaches its own states and the resources named after its own prefix
+  # (<name>-<environment>: the ECS cluster, services, task definitions, ECR repositories,
+  # DocumentDB, secrets, log groups, roles, the key alias; the alarm topic, alarms, dashboard,
+  # budget, DocumentDB schedules and blue/green service deployments). What AWS names itself (VPC
+  # parts, load balancers, brokers, keys, CloudFront, certificates, scalable targets, the alarms of
+  # target tracking) cannot be told apart by ARN: every environment's role is denied changing or
+  # using such a resource that carries another environment's Environment tag (the stack tags
+  # everything it creates with it), re-tagging it included. Left to every role alike, having
+  # neither an ARN of its own nor a tag: the alarm email's subscription, the pull-through cache
+  # rules and the saved queries (no code, no data, no credentials behind any of them).
+  deploy_roles = { for env in var.environments : env => lookup(var.deploy_role_names, env, "${var.name}-deploy-${env}") }
+  prefixes     = { for env in var.environments : env => "${var.name}-${env}" }
+
+  # The state objects (and their S3-native lock files) each role may read and write: its own
+  # platform/ and credentials/ states; the preview environment's also every previews/ state.
+  state_objects = {
+    for env in var.environments : env => concat(
+      flatten([for stack in ["platform", "credentials"] : ["${stack}/${env}.tfstate", "${stack}/${env}.tfstate.tflock"]]),
+      env == var.preview_environment ? ["previews/*"] : [],
+    )
+  }
+
+  # Environments in promotion order: each one's role may pull the images of the one before it
+  # (production copies staging's images, same digests, into its own repositories).
+  promoted_from = { for i, env in var.environments : env => i == 0 ? null : var.environments[i - 1] }
+
+  # Changes to resources named by AWS, denied when the resource belongs to another environment.
+  other_environments_actions = [
+    "acm:AddTagsToCertificate",
+    "acm:Delete*",
+    "acm:RemoveTagsFromCertificate",
+    "acm:Update*",
+    "application-autoscaling:Delete*",
+    "application-autoscaling:Deregister*",
+    "application-autoscaling:Put*",
+    "application-autoscaling:Register*",
+    "application-autoscaling:TagResource",
+    "application-autoscaling:UntagResource",
+    "cloudfront:Delete*",
+    "cloudfront:TagResource",
+    "cloudfront:UntagResource",
+    "cloudfront:Update*",
+    "cloudwatch:DeleteAlarms",
+    "cloudwatch:PutMetricAlarm",
+    "ec2:Associate*",
+    "ec2:Attach*",
+    "ec2:Authorize*",
+    "ec2:Create*",
+    "ec2:Delete*",
+    "ec2:Detach*",
+    "ec2:Disassociate*",
+    "ec2:Modify*",
+    "ec2:Replace*",
+    "ec2:Revoke*",
+    "elasticloadbalancing:Add*",
+    "elasticloadbalancing:Create*",
+    "elasticloadbalancing:Delete*",
+    "elasticloadbalancing:Deregister*",
+    "elasticloadbalancing:Modify*",
+    "elasticloadbalancing:Register*",
+    "elasticloadbalancing:Remove*",
+    "elasticloadbalancing:Set*",
+    "kms:*",
+    "mq:*",
+    "secretsmanager:*",
+  ]
+
+  deploy_state_policies = {
+    for env in var.environments : env => {
+      Version = "2012-10-17"
+      Statement = [
+        {
+          Sid      = "ListStateBucket"
+          Effect   = "Allow"
+          Action   = ["s3:ListBucket"]
+          Resource = [local.bucket_arn]
+        },
+        {
+          Sid      = "ReadAndWriteOwnStatesAndLocks"
+          Effect   = "Allow"
+          Action   = ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
+          Resource = [for key in local.state_objects[env] : "${local.bucket_arn}/${key}"]
+        },
+        {
+          Sid      = "StateEncryption"
+          Effect   = "Allow"
+          Action   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
+          Resource = [var.state_kms_key_arn]
+        },
+      ]
+    }
   }
 
   # The services the stack is made of, and nothing else (no Lambda, no SSM commands, no EC2
   # instances, no sts:AssumeRole: none of the ways to act as another principal). Where a service
   # can reach other workloads' code or data (ECS tasks and their roles, ECR images, databases,
-  # secrets, keys, log groups), only resources named <name>-... .
-  deploy_services_policy = {
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid    = "Network"
-        Effect = "Allow"
-        Action = [
-          "ec2:AssociateRouteTable",
-          "ec2:AttachInternetGateway",
-          "ec2:AuthorizeSecurityGroupEgress",
-          "ec2:AuthorizeSecurityGroupIngress",
-          "ec2:CreateFlowLogs",
-          "ec2:CreateInternetGateway",
-          "ec2:CreateRoute",
-          "ec2:CreateRouteTable",
-          "ec2:CreateSecurityGroup",
-          "ec2:CreateSubnet",
-          "ec2:CreateTags",
-          "ec2:CreateVpc",
-          "ec2:CreateVpcEndpoint",
-          "ec2:DeleteFlowLogs",
-          "ec2:DeleteInternetGateway",
-          "ec2:DeleteRoute",
-          "ec2:DeleteRouteTable",
-          "ec2:DeleteSecurityGroup",
-          "ec2:DeleteSubnet",
-          "ec2:DeleteTags",
-          "ec2:DeleteVpc",
-          "ec2:DeleteVpcEndpoints",
-          "ec2:Describe*",
-          "ec2:DetachInternetGateway",
-          "ec2:DisassociateRouteTable",
-          "ec2:GetManagedPrefixListEntries",
-          "ec2:ModifySecurityGroupRules",
-          "ec2:ModifySubnetAttribute",
-          "ec2:ModifyVpcAttribute",
-          "ec2:ModifyVpcEndpoint",
-          "ec2:ReplaceRoute",
-          "ec2:RevokeSecurityGroupEgress",
-          "ec2:RevokeSecurityGroupIngress",
-          "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
-          "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
-        ]
-        Resource = ["*"]
-      },
-      {
-        Sid    = "EdgeAndBalancing"
-        Effect = "Allow"
-        Action = [
-          "acm:*",
-          "application-autoscaling:*",
-          "cloudfront:*",
-          "cloudwatch:DeleteAlarms",
-          "cloudwatch:DescribeAlarms",
-          "cloudwatch:PutMetricAlarm",
-          "elasticloadbalancing:*",
-          "mq:*",
-          "route53:*",
-        ]
-        Resource = ["*"]
-      },
-      {
-        Sid    = "EcsAccountWide"
-        Effect = "Allow"
-        Action = [
-          "ecr:GetAuthorizationToken",
-          "ecs:DeregisterTaskDefinition",
-          "ecs:Describe*",
-          "ecs:List*",
-          "ecs:RegisterTaskDefinition",
-          "ecr:*PullThroughCacheRule*",
-          "logs:*QueryDefinition*",
-          "logs:DescribeLogGroups",
-          "rds:Describe*",
-          # a subscription (the alarm email's) has no resource-level permissions
-          "sns:GetSubscriptionAttributes",
-          "sns:SetSubscriptionAttributes",
-          "sns:Unsubscribe",
-        ]
-        Resource = ["*"]
-      },
-      {
-        # The alarm topic, the budget, the alarms and dashboard, DocumentDB's working-hours
-        # schedules (modules/monitoring, modules/database): the stack's own only.
-        Sid    = "StackMonitoring"
-        Effect = "Allow"
-        Action = [
-          "budgets:ListTagsForResource", "budgets:ModifyBudget", "budgets:TagResource", "budgets:UntagResource", "budgets:ViewBudget",
-          "cloudwatch:DeleteDashboards", "cloudwatch:GetDashboard", "cloudwatch:ListTagsForResource", "cloudwatch:PutDashboard", "cloudwatch:TagResource", "cloudwatch:UntagResource",
-          "scheduler:CreateSchedule", "scheduler:DeleteSchedule", "scheduler:GetSchedule", "scheduler:UpdateSchedule",
-          "sns:CreateTopic", "sns:DeleteTopic", "sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic", "sns:ListTagsForResource", "sns:SetTopicAttributes", "sns:Subscribe", "sns:TagResource", "sns:UntagResource",
-        ]
-        Resource = [
-          "${local.arn}:budgets::${local.account}:budget/${var.name}-*",
-          "${local.arn}:cloudwatch:${local.region}:${local.account}:alarm:${var.name}-*",
-          "${local.arn}:cloudwatch::${local.account}:dashboard/${var.name}-*",
-          "${local.arn}:scheduler:${local.region}:${local.account}:schedule/default/${var.name}-*",
-          "${local.arn}:sns:${local.region}:${local.account}:${var.name}-*",
-        ]
-      },
-      {
-        # Pushing an image into another workload's repository, or starting another workload's
-        # task definition, would run code with that workload's role: the stack's own only.
-        Sid    = "StackImages"
-        Effect = "Allow"
-        Action = [
-          "ecr:BatchCheckLayerAvailability",
-          "ecr:BatchDeleteImage",
-          "ecr:BatchGetImage",
-          "ecr:CompleteLayerUpload",
-          "ecr:CreateRepository",
-          "ecr:DeleteLifecyclePolicy",
-          "ecr:DeleteRepository",
-          "ecr:DescribeImages",
-          "ecr:DescribeRepositories",
-          "ecr:GetDownloadUrlForLayer",
-          "ecr:GetLifecyclePolicy",
-          "ecr:GetRepositoryPolicy",
-          "ecr:InitiateLayerUpload",
-          "ecr:ListImages",
-          "ecr:ListTagsForResource",
-          "ecr:PutImage",
-          "ecr:PutImageScanningConfiguration",
-          "ecr:PutImageTagMutability",
-          "ecr:PutLifecyclePolicy",
-          "ecr:TagResource",
-          "ecr:UntagResource",
-          "ecr:UploadLayerPart",
-        ]
-        Resource = ["${local.arn}:ecr:${local.region}:${local.account}:repository/${var.name}-*"]
-      },
-      {
-        Sid    = "StackTasks"
-        Effect = "Allow"
-        Action = [
-          "ecs:CreateCluster",
-          "ecs:CreateService",
-          "ecs:DeleteCluster",
-          "ecs:DeleteService",
-          "ecs:ExecuteCommand",
-          "ecs:PutClusterCapacityProviders",
-          "ecs:RunTask",
-          "ecs:StartTask",
-          "ecs:StopTask",
-          "ecs:TagResource",
-          "ecs:UntagResource",
-          "ecs:UpdateCluster",
-          "ecs:UpdateClusterSettings",
-          "ecs:UpdateService",
-        ]
-        Resource = [
-          "${local.ecs}:cluster/${var.name}-*",
-          "${local.ecs}:service/${var.name}-*/*",
-          "${local.ecs}:task/${var.name}-*/*",
-          "${local.ecs}:task-definition/${var.name}-*:*",
-        ]
-      },
-      {
-        Sid    = "StackDatabase"
-        Effect = "Allow"
-        Action = [
-          "rds:AddTagsToResource",
-          "rds:CreateDBCluster",
-          "rds:CreateDBClusterParameterGroup",
-          "rds:CreateDBClusterSnapshot",
-          "rds:CreateDBInstance",
-          "rds:CreateDBSubnetGroup",
-          "rds:DeleteDBCluster",
-          "rds:DeleteDBClusterParameterGroup",
-          "rds:DeleteDBInstance",
-          "rds:DeleteDBSubnetGroup",
-          "rds:ListTagsForResource",
-          "rds:ModifyDBCluster",
-          "rds:ModifyDBClusterParameterGroup",
-          "rds:ModifyDBInstance",
-          "rds:ModifyDBSubnetGroup",
-          "rds:RebootDBInstance",
-          "rds:RemoveTagsFromResource",
-        ]
-        Resource = [
-          "${local.rds}:cluster:${var.name}-*",
-          "${local.rds}:cluster-pg:${var.name}-*",
-          "${local.rds}:cluster-snapshot:${var.name}-*",
-          "${local.rds}:db:${var.name}-*",
-          # CreateDBCluster is also authorized against an option group; DocumentDB uses none, and
-          # none of these actions changes one.
-          "${local.rds}:og:*",
-          "${local.rds}:subgrp:${var.name}-*",
-        ]
-      },
-      {
-        Sid    = "StackLogGroups"
-        Effect = "Allow"
-        Action = [
-          "logs:AssociateKmsKey",
-          "logs:CreateLogGroup",
-          "logs:DeleteLogGroup",
-          "logs:DeleteRetentionPolicy",
-          "logs:DisassociateKmsKey",
-          "logs:ListTagsForResource",
-          "logs:ListTagsLogGroup",
-          "logs:PutRetentionPolicy",
-          "logs:TagLogGroup",
-          "logs:TagResource",
-          "logs:UntagLogGroup",
-          "logs:UntagResource",
-        ]
-        Resource = local.stack_log_groups
-      },
-      {
-        # The credentials stack reads back the versions it wrote (a refresh is a GetSecretValue).
-        Sid    = "StackSecrets"
-        Effect = "Allow"
-        Action = [
-          "secretsmanager:CreateSecret",
-          "secretsmanager:DeleteSecret",
-          "secretsmanager:DescribeSecret",
-          "secretsmanager:GetResourcePolicy",
-          "secretsmanager:GetSecretValue",
-          "secretsmanager:ListSecretVersionIds",
-          "secretsmanager:PutSecretValue",
-          "secretsmanager:RestoreSecret",
-          "secretsmanager:TagResource",
-          "secretsmanager:UntagResource",
-          "secretsmanager:UpdateSecret",
-          "secretsmanager:UpdateSecretVersionStage",
-        ]
-        Resource = [local.stack_secrets]
-      },
-      {
-        # RDS creates and rotates the database's master password secret with the caller's rights;
-        # the deploy role never reads it (no GetSecretValue).
-        Sid    = "DatabaseManagedSecret"
-        Effect = "Allow"
-        Action = [
-          "secretsmanager:CreateSecret",
-          "secretsmanager:DeleteSecret",
-          "secretsmanager:DescribeSecret",
-          "secretsmanager:RotateSecret",
-          "secretsmanager:TagResource",
-          "secretsmanager:UntagResource",
-          "secretsmanager:UpdateSecret",
-        ]
-        Resource = [local.database_secrets]
-      },
-      {
-        Sid      = "NewKeys"
-        Effect   = "Allow"
-        Action   = ["kms:CreateKey", "kms:ListAliases"]
-        Resource = ["*"]
-      },
-      {
-        Sid    = "StackKeys"
-        Effect = "Allow"
-        Action = [
-          "kms:CancelKeyDeletion",
-          "kms:CreateAlias",
-          "kms:CreateGrant",
-          "kms:Decrypt",
-          "kms:DeleteAlias",
-          "kms:DescribeKey",
-          "kms:EnableKeyRotation",
-          "kms:Encrypt",
-          "kms:GenerateDataKey",
-          "kms:GetKeyPolicy",
-          "kms:GetKeyRotationStatus",
-          "kms:ListResourceTags",
-          "kms:PutKeyPolicy",
-          "kms:RetireGrant",
-          "kms:ScheduleKeyDeletion",
-          "kms:TagResource",
-          "kms:UntagResource",
-          "kms:UpdateAlias",
-          "kms:UpdateKeyDescription",
-        ]
-        Resource = [local.kms_keys, local.stack_aliases]
-      },
-      {
-        # The state's key is one of the account's keys: the deploy role encrypts and decrypts the
-        # state with it, and may do nothing else to it or its alias.
-        Sid       = "NeverTheStateKey"
-        Effect    = "Deny"
-        NotAction = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]
-        Resource  = [var.state_kms_key_arn, local.state_alias]
-      },
-    ]
+  # secrets, keys, log groups), only the environment's own resources.
+  deploy_services_policies = {
+    for env in var.environments : env => {
+      Version = "2012-10-17"
+      Statement = concat([
+        {
+          Sid    = "Network"
+          Effect = "Allow"
+          Action = [
+            "ec2:AssociateRouteTable",
+            "ec2:AttachInternetGateway",
+            "ec2:AuthorizeSecurityGroupEgress",
+            "ec2:AuthorizeSecurityGroupIngress",
+            "ec2:CreateFlowLogs",
+            "ec2:CreateInternetGateway",
+            "ec2:CreateRoute",
+            "ec2:CreateRouteTable",
+            "ec2:CreateSecurityGroup",
+            "ec2:CreateSubnet",
+            "ec2:CreateTags",
+            "ec2:CreateVpc",
+            "ec2:CreateVpcEndpoint",
+            "ec2:DeleteFlowLogs",
+            "ec2:DeleteInternetGateway",
+            "ec2:DeleteRoute",
+            "ec2:DeleteRouteTable",
+            "ec2:DeleteSecurityGroup",
+            "ec2:DeleteSubnet",
+            "ec2:DeleteTags",
+            "ec2:DeleteVpc",
+            "ec2:DeleteVpcEndpoints",
+            "ec2:Describe*",
+            "ec2:DetachInternetGateway",
+            "ec2:DisassociateRouteTable",
+            "ec2:GetManagedPrefixListEntries",
+            "ec2:ModifySecurityGroupRules",
+            "ec2:ModifySubnetAttribute",
+            "ec2:ModifyVpcAttribute",
+            "ec2:ModifyVpcEndpoint",
+            "ec2:ReplaceRoute",
+            "ec2:RevokeSecurityGroupEgress",
+            "ec2:RevokeSecurityGroupIngress",
+            "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
+            "ec2:UpdateSecurityGroupRuleDescriptionsIngress",
+          ]
+          Resource = ["*"]
+        },
+        {
+          Sid    = "EdgeAndBalancing"
+          Effect = "Allow"
+          Action = [
+            "acm:*",
+            "application-autoscaling:*",
+            "cloudfront:*",
+            "cloudwatch:DeleteAlarms",
+            "cloudwatch:DescribeAlarms",
+            "cloudwatch:PutMetricAlarm",
+            "elasticloadbalancing:*",
+            "mq:*",
+            "route53:*",
+          ]
+          Resource = ["*"]
+        },
+        {
+          Sid    = "EcsAccountWide"
+          Effect = "Allow"
+          Action = [
+            "ecr:GetAuthorizationToken",
+            "ecs:DeregisterTaskDefinition",
+            "ecs:Describe*",
+            "ecs:List*",
+            "ecs:RegisterTaskDefinition",
+            # the tracing collector's pull-through cache rule (<prefix>-pub) and the saved queries
+            # (<prefix>/...) have no ARN of their own
+            "ecr:*PullThroughCacheRule*",
+            "logs:*QueryDefinition*",
+            "logs:DescribeLogGroups",
+            "rds:Describe*",
+            # a subscription (the alarm email's) has no resource-level permissions
+            "sns:GetSubscriptionAttributes",
+            "sns:SetSubscriptionAttributes",
+            "sns:Unsubscribe",
+          ]
+          Resource = ["*"]
+        },
+        {
+          # Pushing an image into another workload's repository, or starting another workload's
+          # task definition, would run code with that workload's role: the environment's own only.
+          Sid    = "OwnImages"
+          Effect = "Allow"
+          Action = [
+            "ecr:BatchCheckLayerAvailability",
+            "ecr:BatchDeleteImage",
+            "ecr:BatchGetImage",
+            "ecr:CompleteLayerUpload",
+            "ecr:CreateRepository",
+            "ecr:DeleteLifecyclePolicy",
+            "ecr:DeleteRepository",
+            "ecr:DescribeImages",
+            "ecr:DescribeRepositories",
+            "ecr:GetDownloadUrlForLayer",
+            "ecr:GetLifecyclePolicy",
+            "ecr:GetRepositoryPolicy",
+            "ecr:InitiateLayerUpload",
+            "ecr:ListImages",
+            "ecr:ListTagsForResource",
+            "ecr:PutImage",
+            "ecr:PutImageScanningConfiguration",
+            "ecr:PutImageTagMutability",
+            "ecr:PutLifecyclePolicy",
+            "ecr:TagResource",
+            "ecr:UntagResource",
+            "ecr:UploadLayerPart",
+          ]
+          # <prefix>-pub/*: the tracing collector's repository, filled through the pull-through cache
+          Resource = ["${local.arn}:ecr:${local.region}:${local.account}:repository/${local.prefixes[env]}/*", "${local.arn}:ecr:${local.region}:${local.account}:repository/${local.prefixes[env]}-pub/*"]
+        },
+        {
+          Sid    = "OwnTasks"
+          Effect = "Allow"
+          Action = [
+            "ecs:CreateCluster",
+            "ecs:CreateService",
+            "ecs:DeleteCluster",
+            "ecs:DeleteService",
+            "ecs:ExecuteCommand",
+            "ecs:PutClusterCapacityProviders",
+            "ecs:RunTask",
+            "ecs:StartTask",
+            "ecs:StopTask",
+            "ecs:TagResource",
+            "ecs:UntagResource",
+            "ecs:UpdateCluster",
+            "ecs:UpdateClusterSettings",
+            "ecs:UpdateService",
+          ]
+          Resource = [
+            "${local.ecs}:cluster/${local.prefixes[env]}",
+            "${local.ecs}:service/${local.prefixes[env]}/*",
+            "${local.ecs}:task/${local.prefixes[env]}/*",
+            "${local.ecs}:task-definition/${local.prefixes[env]}-*:*",
+          ]
+        },
+        {
+          Sid      = "NeverAnotherEnvironmentsResources"
+          Effect   = "Deny"
+          Action   = local.other_environments_actions
+          Resource = ["*"]
+          Condition = {
+            StringNotEquals = { "aws:ResourceTag/Environment" = env }
+            Null            = { "aws:ResourceTag/Environment" = "false" }
+          }
+        },
+        ],
+        env != var.preview_environment ? [] : [
+          {
+            # A pull request's preview keeps the images it builds in repositories of its own,
+            # <prefix>/pr<N>/<service>, which the service's execution role may pull (a repository
+            # policy): the environment's own repositories' policies stay out of reach.
+            Sid      = "PreviewRepositoryPolicies"
+            Effect   = "Allow"
+            Action   = ["ecr:DeleteRepositoryPolicy", "ecr:SetRepositoryPolicy"]
+            Resource = ["${local.arn}:ecr:${local.region}:${local.account}:repository/${local.prefixes[env]}/pr*/*"]
+          },
+        ],
+        local.promoted_from[env] == null ? [] : [
+          {
+            # Promotion: the previous environment's images, read only, copied with their digests.
+            Sid      = "PullPromotedImages"
+            Effect   = "Allow"
+            Action   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:DescribeImages", "ecr:GetDownloadUrlForLayer"]
+            Resource = ["${local.arn}:ecr:${local.region}:${local.account}:repository/${local.prefixes[local.promoted_from[env]]}/*"]
+          },
+        ],
+      )
+    }
+  }
+
+  # The environment's data: its database, log groups, secrets and keys; and what it may never touch.
+  deploy_data_policies = {
+    for env in var.environments : env => {
+      Version = "2012-10-17"
+      Statement = [
+        {
+          Sid    = "OwnDatabase"
+          Effect = "Allow"
+          Action = [
+            "rds:AddTagsToResource",
+            "rds:CreateDBCluster",
+            "rds:CreateDBClusterParameterGroup",
+            "rds:CreateDBClusterSnapshot",
+            "rds:CreateDBInstance",
+            "rds:CreateDBSubnetGroup",
+            "rds:DeleteDBCluster",
+            "rds:DeleteDBClusterParameterGroup",
+            "rds:DeleteDBInstance",
+            "rds:DeleteDBSubnetGroup",
+            "rds:ListTagsForResource",
+            "rds:ModifyDBCluster",
+            "rds:ModifyDBClusterParameterGroup",
+            "rds:ModifyDBInstance",
+            "rds:ModifyDBSubnetGroup",
+            "rds:RebootDBInstance",
+            "rds:RemoveTagsFromResource",
+          ]
+          Resource = [
+            "${local.rds}:cluster:${local.prefixes[env]}",
+            "${local.rds}:cluster-pg:${local.prefixes[env]}-*",
+            "${local.rds}:cluster-snapshot:${local.prefixes[env]}-*",
+            "${local.rds}:db:${local.prefixes[env]}-*",
+            # CreateDBCluster is also authorized against an option group; DocumentDB uses none, and
+            # none of these actions changes one.
+            "${local.rds}:og:*",
+            "${local.rds}:subgrp:${local.prefixes[env]}",
+          ]
+        },
+        {
+          Sid    = "OwnLogGroups"
+          Effect = "Allow"
+          Action = [
+            "logs:AssociateKmsKey",
+            "logs:CreateLogGroup",
+            "logs:DeleteLogGroup",
+            "logs:DeleteRetentionPolicy",
+            "logs:DisassociateKmsKey",
+            "logs:ListTagsForResource",
+            "logs:ListTagsLogGroup",
+            "logs:PutRetentionPolicy",
+            "logs:TagLogGroup",
+            "logs:TagResource",
+            "logs:UntagLogGroup",
+            "logs:UntagResource",
+          ]
+          Resource = local.own_log_groups[env]
+        },
+        {
+          # The credentials stack reads back the versions it wrote (a refresh is a GetSecretValue).
+          Sid    = "OwnSecrets"
+          Effect = "Allow"
+          Action = [
+            "secretsmanager:CreateSecret",
+            "secretsmanager:DeleteSecret",
+            "secretsmanager:DescribeSecret",
+            "secretsmanager:GetResourcePolicy",
+            "secretsmanager:GetSecretValue",
+            "secretsmanager:ListSecretVersionIds",
+            "secretsmanager:PutSecretValue",
+            "secretsmanager:RestoreSecret",
+            "secretsmanager:TagResource",
+            "secretsmanager:UntagResource",
+            "secretsmanager:UpdateSecret",
+            "secretsmanager:UpdateSecretVersionStage",
+          ]
+          Resource = ["${local.arn}:secretsmanager:${local.region}:${local.account}:secret:${local.prefixes[env]}/*"]
+        },
+        {
+          # RDS creates and rotates the database's master password secret with the caller's rights;
+          # the deploy role never reads it (no GetSecretValue).
+          Sid    = "DatabaseManagedSecret"
+          Effect = "Allow"
+          Action = [
+            "secretsmanager:CreateSecret",
+            "secretsmanager:DeleteSecret",
+            "secretsmanager:DescribeSecret",
+            "secretsmanager:RotateSecret",
+            "secretsmanager:TagResource",
+            "secretsmanager:UntagResource",
+            "secretsmanager:UpdateSecret",
+          ]
+          Resource = [local.database_secrets]
+        },
+        {
+          # The alarm topic, the budget, the alarms' tags and the dashboard, DocumentDB's
+          # working-hours schedules (modules/monitoring, modules/database): the environment's own only.
+          Sid    = "OwnMonitoring"
+          Effect = "Allow"
+          Action = [
+            "budgets:ListTagsForResource", "budgets:ModifyBudget", "budgets:TagResource", "budgets:UntagResource", "budgets:ViewBudget",
+            "cloudwatch:DeleteDashboards", "cloudwatch:GetDashboard", "cloudwatch:ListTagsForResource", "cloudwatch:PutDashboard", "cloudwatch:TagResource", "cloudwatch:UntagResource",
+            "scheduler:CreateSchedule", "scheduler:DeleteSchedule", "scheduler:GetSchedule", "scheduler:UpdateSchedule",
+            "sns:CreateTopic", "sns:DeleteTopic", "sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic", "sns:ListTagsForResource", "sns:SetTopicAttributes", "sns:Subscribe", "sns:TagResource", "sns:UntagResource",
+          ]
+          Resource = [
+            "${local.arn}:budgets::${local.account}:budget/${local.prefixes[env]}-*",
+            "${local.arn}:cloudwatch:${local.region}:${local.account}:alarm:${local.prefixes[env]}-*",
+            # the dashboard is named <prefix> itself
+            "${local.arn}:cloudwatch::${local.account}:dashboard/${local.prefixes[env]}",
+            "${local.arn}:scheduler:${local.region}:${local.account}:schedule/default/${local.prefixes[env]}-*",
+            "${local.arn}:sns:${local.region}:${local.account}:${local.prefixes[env]}-*",
+          ]
+        },
+        {
+          Sid      = "NewKeys"
+          Effect   = "Allow"
+          Action   = ["kms:CreateKey", "kms:ListAliases"]
+          Resource = ["*"]
+        },
+        {
+          Sid    = "Keys"
+          Effect = "Allow"
+          Action = [
+            "kms:CancelKeyDeletion",
+            "kms:CreateAlias",
+            "kms:CreateGrant",
+            "kms:Decrypt",
+            "kms:DeleteAlias",
+            "kms:DescribeKey",
+            "kms:EnableKeyRotation",
+            "kms:Encrypt",
+            "kms:GenerateDataKey",
+            "kms:GetKeyPolicy",
+            "kms:GetKeyRotationStatus",
+            "kms:ListResourceTags",
+            "kms:PutKeyPolicy",
+            "kms:RetireGrant",
+            "kms:ScheduleKeyDeletion",
+            "kms:TagResource",
+            "kms:UntagResource",
+            "kms:UpdateAlias",
+            "kms:UpdateKeyDescription",
+          ]
+          Resource = [local.kms_keys, "${local.arn}:kms:${local.region}:${local.account}:alias/${local.prefixes[env]}"]
+        },
+        {
+          # The state's key is one of the account's keys: the deploy role encrypts and decrypts the
+          # state with it, and may do nothing else to it or its alias.
+          Sid       = "NeverTheStateKey"
+          Effect    = "Deny"
+          NotAction = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]
+          Resource  = [var.state_kms_key_arn, local.state_alias]
+        },
+      ]
+    }
   }
 
   # Blue/green deployments: continue one paused for its pre-switch check, or roll it back
-  # (scripts/lib/ecs-blue-green.ts). A policy of its own: parliament does not know these actions
-  # yet, and a policy with an unknown action is not audited at all.
-  deploy_deployments_policy = {
-    Version = "2012-10-17"
-    Statement = [
-      {
-        Sid      = "SteerStackDeployments"
-        Effect   = "Allow"
-        Action   = ["ecs:ContinueServiceDeployment", "ecs:StopServiceDeployment"]
-        Resource = ["${local.ecs}:service-deployment/${var.name}-*/*"]
-      },
-    ]
+  # (scripts/lib/ecs-blue-green.ts), in the environment's own cluster. A policy of its own:
+  # parliament does not know these actions yet, and a policy with an unknown action is not audited
+  # at all (the other four stay audited).
+  deploy_deployments_policies = {
+    for env in var.environments : env => {
+      Version = "2012-10-17"
+      Statement = [
+        {
+          Sid      = "SteerOwnDeployments"
+          Effect   = "Allow"
+          Action   = ["ecs:ContinueServiceDeployment", "ecs:StopServiceDeployment"]
+          Resource = ["${local.ecs}:service-deployment/${local.prefixes[env]}/*"]
+        },
+      ]
+    }
   }
 
-  # IAM: the stack's own roles, each with the permissions boundary, and nothing else.
-  deploy_iam_policy = {
-    Version = "2012-10-17"
-    Statement = concat(
-      [
-        {
-          # iam:PermissionsBoundary is the boundary of the role being created or changed: these
-          # calls succeed only on roles that carry the stack's boundary (or get it with CreateRole).
-          Sid       = "StackRolesWithTheBoundary"
-          Effect    = "Allow"
-          Action    = ["iam:CreateRole", "iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy"]
-          Resource  = [local.stack_roles]
-          Condition = { StringEquals = { "iam:PermissionsBoundary" = local.boundary_arn } }
-        },
-        {
-          Sid    = "StackRoles"
-          Effect = "Allow"
-          Action = [
-            "iam:DeleteRole",
-            "iam:GetRole",
-            "iam:GetRolePolicy",
-            "iam:ListAttachedRolePolicies",
-            "iam:ListInstanceProfilesForRole",
-            "iam:ListRolePolicies",
-            "iam:ListRoleTags",
-            "iam:TagRole",
-            "iam:UntagRole",
-            "iam:UpdateAssumeRolePolicy",
-            "iam:UpdateRole",
-            "iam:UpdateRoleDescription",
-          ]
-          Resource = [local.stack_roles]
-        },
-        {
-          # ECS starts tasks with the stack's task and execution roles and moves blue/green traffic
-          # with its load balancer role; VPC flow logs and the DocumentDB schedules use theirs.
-          Sid       = "PassStackRolesToTheirServices"
-          Effect    = "Allow"
-          Action    = ["iam:PassRole"]
-          Resource  = [local.stack_roles]
-          Condition = { StringEquals = { "iam:PassedToService" = ["ecs-tasks.amazonaws.com", "ecs.amazonaws.com", "scheduler.amazonaws.com", "vpc-flow-logs.amazonaws.com"] } }
-        },
-        {
-          # A service-linked role's policy is AWS's and only that service assumes it.
-          Sid      = "ServiceLinkedRoles"
-          Effect   = "Allow"
-          Action   = ["iam:CreateServiceLinkedRole"]
-          Resource = ["${local.arn}:iam::${local.account}:role/aws-service-role/*"]
-        },
-      ],
-      length(var.attachable_policy_arns) == 0 ? [] : [
-        {
-          Sid      = "AttachApprovedPolicies"
-          Effect   = "Allow"
-          Action   = ["iam:AttachRolePolicy"]
-          Resource = [local.stack_roles]
-          Condition = {
-            ArnEquals    = { "iam:PolicyARN" = var.attachable_policy_arns }
-            StringEquals = { "iam:PermissionsBoundary" = local.boundary_arn }
-          }
-        },
-      ],
-      [
-        {
-          Sid      = "NeverTheGitHubRoles"
-          Effect   = "Deny"
-          Action   = ["iam:*"]
-          Resource = [local.github_roles]
-        },
-        {
-          Sid      = "NeverTheBoundaryPolicy"
-          Effect   = "Deny"
-          Action   = ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion"]
-          Resource = [local.boundary_arn]
-        },
-        {
-          Sid      = "NeverARoleWithoutTheBoundary"
-          Effect   = "Deny"
-          Action   = ["iam:DeleteRolePermissionsBoundary"]
-          Resource = ["*"]
-        },
-      ],
-    )
+  own_log_groups = {
+    for env in var.environments : env => flatten([
+      for group in ["/ecs/${local.prefixes[env]}/*", "/vpc/${local.prefixes[env]}/*", "/aws/docdb/${local.prefixes[env]}/*", "/aws/amazonmq/broker/*"] :
+      ["${local.logs}:${group}", "${local.logs}:${group}:*"]
+    ])
+  }
+
+  # IAM: the environment's own roles, each with the permissions boundary, and nothing else.
+  deploy_iam_policies = {
+    for env in var.environments : env => {
+      Version = "2012-10-17"
+      Statement = concat(
+        [
+          {
+            # iam:PermissionsBoundary is the boundary of the role being created or changed: these
+            # calls succeed only on roles that carry the stack's boundary (or get it with CreateRole).
+            Sid       = "OwnRolesWithTheBoundary"
+            Effect    = "Allow"
+            Action    = ["iam:CreateRole", "iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy"]
+            Resource  = ["${local.arn}:iam::${local.account}:role/${local.prefixes[env]}-*"]
+            Condition = { StringEquals = { "iam:PermissionsBoundary" = local.boundary_arn } }
+          },
+          {
+            Sid    = "OwnRoles"
+            Effect = "Allow"
+            Action = [
+              "iam:DeleteRole",
+              "iam:GetRole",
+              "iam:GetRolePolicy",
+              "iam:ListAttachedRolePolicies",
+              "iam:ListInstanceProfilesForRole",
+              "iam:ListRolePolicies",
+              "iam:ListRoleTags",
+              "iam:TagRole",
+              "iam:UntagRole",
+              "iam:UpdateAssumeRolePolicy",
+              "iam:UpdateRole",
+              "iam:UpdateRoleDescription",
+            ]
+            Resource = ["${local.arn}:iam::${local.account}:role/${local.prefixes[env]}-*"]
+          },
+          {
+            # ECS starts tasks with the environment's task and execution roles and moves blue/green
+            # traffic with its load balancer role; VPC flow logs and the DocumentDB schedules use theirs.
+            Sid       = "PassOwnRolesToTheirServices"
+            Effect    = "Allow"
+            Action    = ["iam:PassRole"]
+            Resource  = ["${local.arn}:iam::${local.account}:role/${local.prefixes[env]}-*"]
+            Condition = { StringEquals = { "iam:PassedToService" = ["ecs-tasks.amazonaws.com", "ecs.amazonaws.com", "scheduler.amazonaws.com", "vpc-flow-logs.amazonaws.com"] } }
+          },
+          {
+            # A service-linked role's policy is AWS's and only that service assumes it.
+            Sid      = "ServiceLinkedRoles"
+            Effect   = "Allow"
+            Action   = ["iam:CreateServiceLinkedRole"]
+            Resource = ["${local.arn}:iam::${local.account}:role/aws-service-role/*"]
+          },
+        ],
+        length(var.attachable_policy_arns) == 0 ? [] : [
+          {
+            Sid      = "AttachApprovedPolicies"
+            Effect   = "Allow"
+            Action   = ["iam:AttachRolePolicy"]
+            Resource = ["${local.arn}:iam::${local.account}:role/${local.prefixes[env]}-*"]
+            Condition = {
+              ArnEquals    = { "iam:PolicyARN" = var.attachable_policy_arns }
+              StringEquals = { "iam:PermissionsBoundary" = local.boundary_arn }
+            }
+          },
+        ],
+        [
+          {
+            # Its own role and every other environment's included.
+            Sid      = "NeverTheGitHubRoles"
+            Effect   = "Deny"
+            Action   = ["iam:*"]
+            Resource = local.github_roles
+          },
+          {
+            Sid      = "NeverTheBoundaryPolicy"
+            Effect   = "Deny"
+            Action   = ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion"]
+            Resource = [local.boundary_arn]
+          },
+          {
+            Sid      = "NeverARoleWithoutTheBoundary"
+            Effect   = "Deny"
+            Action   = ["iam:DeleteRolePermissionsBoundary"]
+            Resource = ["*"]
+          },
+        ],
+      )
+    }
   }
 
   # --- the permissions boundary of every role the stack creates ------------------------------------
@@ -705,7 +834,7 @@ locals {
   # --- the state bucket ----------------------------------------------------------------------------
   state_bucket_policy = {
     Version = "2012-10-17"
-    Statement = [
+    Statement = concat([
       {
         Sid       = "DenyInsecureTransport"
         Effect    = "Deny"
@@ -733,6 +862,18 @@ locals {
         Resource  = [local.bucket_arn, "${local.bucket_arn}/*"]
         Condition = { ArnEquals = { "aws:PrincipalArn" = local.plan_role_arn } }
       },
-    ]
+      ],
+      # Twice guarded as well: each deploy role's policy names its own states; the bucket denies it
+      # every other object, so staging's role never reads production's credentials state (the
+      # broker password), nor writes production's platform state, and the other way round.
+      [for env in var.environments : {
+        Sid         = "${title(env)}DeployRoleOwnStatesOnly"
+        Effect      = "Deny"
+        Principal   = "*"
+        Action      = ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"]
+        NotResource = [for key in local.state_objects[env] : "${local.bucket_arn}/${key}"]
+        Condition   = { ArnEquals = { "aws:PrincipalArn" = "${local.arn}:iam::${local.account}:role/${local.deploy_roles[env]}" } }
+      }],
+    )
   }
 }

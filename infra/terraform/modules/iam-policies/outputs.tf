@@ -4,13 +4,26 @@ output "plan_policy_json" {
 }
 
 output "deploy_policy_jsons" {
-  description = "Inline policies of the deploy role, by name: state, services, deployments, iam."
+  description = "Policies of each environment's deploy role, by environment, then by name: state, services, data, deployments, iam (each within IAM's 6,144 characters of a managed policy)."
   value = {
-    state       = jsonencode(local.deploy_state_policy)
-    services    = jsonencode(local.deploy_services_policy)
-    deployments = jsonencode(local.deploy_deployments_policy)
-    iam         = jsonencode(local.deploy_iam_policy)
+    for env in var.environments : env => {
+      state       = jsonencode(local.deploy_state_policies[env])
+      services    = jsonencode(local.deploy_services_policies[env])
+      data        = jsonencode(local.deploy_data_policies[env])
+      deployments = jsonencode(local.deploy_deployments_policies[env])
+      iam         = jsonencode(local.deploy_iam_policies[env])
+    }
   }
+}
+
+output "deploy_role_names" {
+  description = "Name of each environment's deploy role: <name>-deploy-<environment> unless deploy_role_names says otherwise."
+  value       = local.deploy_roles
+}
+
+output "state_objects" {
+  description = "Per environment, the keys of the state bucket its deploy role may read and write (previews/* for the preview environment)."
+  value       = local.state_objects
 }
 
 output "boundary_name" {
@@ -29,6 +42,6 @@ output "boundary_policy_json" {
 }
 
 output "state_bucket_policy_json" {
-  description = "Policy of the state bucket: TLS only; the plan role reads the secret-free states and writes nothing."
+  description = "Policy of the state bucket: TLS only; the plan role reads the secret-free states and writes nothing; each deploy role reaches its own environment's states only."
   value       = jsonencode(local.state_bucket_policy)
 }

@@ -1,5 +1,5 @@
-# environments/dev.tfvars itself, planned and applied with the mocked provider:
-#   terraform test -test-directory=tests/profiles -var-file=environments/dev.tfvars   (check.sh)
+# profiles/dev.tfvars itself, planned and applied with the mocked provider:
+#   terraform test -test-directory=tests/profiles -var-file=profiles/dev.tfvars   (check.sh)
 # It stays private and secure (the same properties the other tests assert for the defaults) and
 # cheap the way docs/COSTS.md counts: Spot, one task per service, working hours, one zone's endpoints.
 
@@ -17,7 +17,7 @@ run "dev_profile" {
 
   assert {
     condition     = var.environment == "dev"
-    error_message = "run with -var-file=environments/dev.tfvars"
+    error_message = "run with -var-file=profiles/dev.tfvars"
   }
 
   assert {

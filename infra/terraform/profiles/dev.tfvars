@@ -1,6 +1,7 @@
 # The dev profile: private and secure like the others (no public address anywhere, no NAT, TLS,
 # encryption, the same roles), and as cheap as that allows (docs/COSTS.md, computed from this file
-# by infra/terraform/costs.mjs):
+# by scripts/costs.ts). Not one of the environments the workflows plan and deploy: to run it, copy
+# profiles/dev.* into environments/ and add dev to bootstrap's environments (docs/ENVIRONMENTS.md):
 # - one task per service, on Fargate Spot (x86: Spot runs no ARM64 tasks), none outside working
 #   hours, when DocumentDB is stopped too;
 # - DocumentDB's smallest Graviton instance, one (no failover; the storage is replicated
