@@ -35,6 +35,8 @@ const rows: Array<{ service: string; generated: number; failures: number; ok: bo
 try {
   for (const service of services) {
     const { code, out } = await st([
+      '--config-file',
+      join(import.meta.dirname, 'fuzz.toml'),
       'run',
       `${platform.url}/${service}/openapi.json`,
       '--url',

@@ -43,6 +43,8 @@ export async function startPlatform(
       ADMIN_EMAILS: ADMIN_EMAIL,
       // e.g. BENCH_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile what the bench drives
       ...(process.env.BENCH_NODE_OPTIONS && { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS }),
+      // e.g. BENCH_ENV='{"ORDER_LAG_TARGET_MS":"250"}': settings of the platform to compare
+      ...(process.env.BENCH_ENV && (JSON.parse(process.env.BENCH_ENV) as Record<string, string>)),
       ...env,
     },
     stdio: o.capture || o.discard ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'inherit', 'inherit'],

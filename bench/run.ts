@@ -11,9 +11,10 @@
  *  3. Per service bundle: time from spawn to /ready 200, RSS idle and under load.
  *
  * Prints tables, writes bench/results.json. Knobs: BENCH_DURATION (s, default 10),
- * BENCH_CONNECTIONS (default 32), BENCH_RATES (orders/s, default 25,100), BENCH_PIPELINE_SECONDS (20),
+ * BENCH_CONNECTIONS (default 50), BENCH_RATES (orders/s, default 25,100), BENCH_PIPELINE_SECONDS (20),
  * BENCH_ONLY (some of pipeline,http,services; default all), BENCH_PLATFORM_DIR (another checkout
- * whose npm start to drive: before/after figures in one run of this bench).
+ * whose npm start to drive: before/after figures in one run of this bench), BENCH_ENV (JSON of
+ * settings for the platform, e.g. '{"ORDER_LAG_TARGET_MS":"250"}'), BENCH_NODE_OPTIONS.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';

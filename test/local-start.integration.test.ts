@@ -39,8 +39,9 @@ describe('the servers answer', () => {
   it('but refuse a wrong password: said as such, with where to look', async () => {
     const url = amqpUrlWith({ password: 'wrong-password' });
     const hint = unreachableHint('rabbitmq', url, await failureOf(probeRabbitMq(url, 5_000)), 'local');
-    expect(hint).toMatch(
-      /^RabbitMQ at amqp:\/\/127\.0\.0\.1:\d+ refused the connection \(the user name or password was refused\): check the user and password in AMQP_URL$/,
+    const { host } = new URL(url); // the broker's address, whichever the harness started (local or a container)
+    expect(hint).toBe(
+      `RabbitMQ at amqp://${host} refused the connection (the user name or password was refused): check the user and password in AMQP_URL`,
     );
     expect(hint).not.toContain('wrong-password');
   });

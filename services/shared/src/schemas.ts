@@ -12,12 +12,24 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const CONTROL_BUT_LINES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 const BIDI_CONTROL = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
+/**
+ * The same rules as a JSON Schema `pattern` for the OpenAPI document (refinements do not appear
+ * there), so that a client or a fuzzer reading it knows what is refused. Character escapes only,
+ * read alike by ECMAScript, Python and Rust's regex (schemathesis checks with the last). Unpaired
+ * surrogates are left out of it: no regex engine on Unicode scalar values can name them, and
+ * I-JSON (RFC 7493) already rules them out of a document's strings.
+ */
+const refusedCharacters = (multiline: boolean) =>
+  `${multiline ? '\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f' : '\\u0000-\\u001f'}\\u007f-\\u009f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069`;
+export const textPattern = (multiline: boolean) => `^[^${refusedCharacters(multiline)}]*$`;
+
 function refineText(schema: z.ZodString, multiline: boolean) {
   const control = multiline ? CONTROL_BUT_LINES : CONTROL;
   return schema
     .refine((s) => s.isWellFormed(), 'must be valid Unicode text (no unpaired surrogates)')
     .refine((s) => !control.test(s), multiline ? 'must not contain control characters' : 'must be one line of text')
-    .refine((s) => !BIDI_CONTROL.test(s), 'must not contain bidirectional control characters');
+    .refine((s) => !BIDI_CONTROL.test(s), 'must not contain bidirectional control characters')
+    .meta({ pattern: textPattern(multiline) });
 }
 
 /** One line of text, `min` to `max` characters. */
@@ -36,4 +48,6 @@ export const queryInt = (min: number, max: number, fallback: number) =>
     .regex(/^(0|[1-9][0-9]{0,8})$/, 'must be a whole number in decimal digits')
     .transform(Number)
     .pipe(z.number().int().min(min).max(max))
-    .default(fallback);
+    .default(fallback)
+    // documented as what it is: an integer between min and max, in decimal digits
+    .meta({ type: 'integer', minimum: min, maximum: max, pattern: undefined });
