@@ -3,10 +3,16 @@
  *
  *   node scripts/deploy-ecs.ts --cluster C --service S (--image URI | --keep-image) [--container NAME]
  *     [--timeout 900] [--poll-interval 10] [--rollback-on-timeout] [--dry-run] [--no-wait]
- *     [--region R] [--endpoint URL]
+ *     [--during-bake COMMAND] [--switch-to-rolling] [--region R] [--endpoint URL]
  *
  * --keep-image redeploys the image the service runs now on the family's latest revision: how
  * configuration changes Terraform registered (environment, secrets, sizes) reach a service.
+ * The service's deploy:strategy tag (infra/terraform: the services map's deploy_strategy) decides
+ * rolling or blue/green; a blue/green deployment is checked through the load balancer's test
+ * listener before production traffic moves, and --during-bake runs COMMAND (e.g. the smoke flow)
+ * while the old revision still runs: non-zero rolls back (scripts/lib/ecs-blue-green.ts).
+ * --switch-to-rolling takes a blue/green service whose tag now says ROLLING back to rolling
+ * deployments (check first that production traffic is on its primary target group).
  *
  * Exit codes: 0 deployed (or dry run), 1 failed / rolled back / timed out, 2 usage error.
  * Writes a summary to $GITHUB_STEP_SUMMARY when that is set. See scripts/lib/ecs-deploy.ts.
@@ -17,7 +23,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { DeployError, deployService, summaryMarkdown } from './lib/ecs-deploy.ts';
 
 const usage =
-  'usage: deploy-ecs --cluster C --service S (--image URI | --keep-image) [--container NAME] [--timeout SECONDS] [--poll-interval SECONDS] [--rollback-on-timeout] [--dry-run] [--no-wait] [--region R] [--endpoint URL]';
+  'usage: deploy-ecs --cluster C --service S (--image URI | --keep-image) [--container NAME] [--timeout SECONDS] [--poll-interval SECONDS] [--rollback-on-timeout] [--dry-run] [--no-wait] [--during-bake COMMAND] [--switch-to-rolling] [--region R] [--endpoint URL]';
 
 function fail(message: string, code: number): never {
   process.stderr.write(`${message}\n`);
@@ -38,6 +44,8 @@ function parse() {
       'rollback-on-timeout': { type: 'boolean', default: false },
       'dry-run': { type: 'boolean', default: false },
       'no-wait': { type: 'boolean', default: false },
+      'during-bake': { type: 'string' },
+      'switch-to-rolling': { type: 'boolean', default: false },
       region: { type: 'string' },
       endpoint: { type: 'string' },
     },
@@ -74,6 +82,8 @@ const options = {
   rollbackOnTimeout: args['rollback-on-timeout'],
   dryRun: args['dry-run'],
   noWait: args['no-wait'],
+  duringBake: args['during-bake'],
+  switchToRolling: args['switch-to-rolling'],
 };
 
 try {

@@ -6,6 +6,7 @@
  *   node scripts/release.ts plan --mode preview --targets JSON --commit SHA --pr N --region R
  *   node scripts/release.ts promote --plan PROMOTE_JSON --region R      (copies with skopeo)
  *   node scripts/release.ts rollout --plan DEPLOY_JSON --targets JSON --region R [--timeout 900]
+ *     [--during-bake COMMAND]
  *   node scripts/release.ts images --targets JSON --region R
  *   node scripts/release.ts targets --outputs FILE     (FILE: terraform output -json)
  *
@@ -18,7 +19,9 @@
  * (and outputs) what the environment runs, with digests: the next environment's --images.
  * rollout rolls every service of the plan out at once (scripts/lib/ecs-deploy.ts, as
  * deploy-ecs.ts does: 15 minutes, then back to the revision it ran before) and fails when one
- * failed. --endpoint points the SDK at moto. Exit codes: 0 done, 1 failed, 2 usage.
+ * failed. A service whose deploy:strategy tag says BLUE_GREEN deploys blue/green, checked through
+ * the test listener before production traffic moves (scripts/lib/ecs-blue-green.ts); --during-bake
+ * runs COMMAND in each blue/green service's bake time, and rolls that service back when it fails. --endpoint points the SDK at moto. Exit codes: 0 done, 1 failed, 2 usage.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -163,6 +166,7 @@ async function main(argv: string[]): Promise<number> {
       timeout: { type: 'string', default: '900' },
       outputs: { type: 'string' },
       pr: { type: 'string' },
+      'during-bake': { type: 'string' },
     },
   });
   const config = {
@@ -246,6 +250,7 @@ async function main(argv: string[]): Promise<number> {
           rollbackOnTimeout: true,
           dryRun: false,
           noWait: false,
+          duringBake: values['during-bake'],
         };
         try {
           const result = await deployService(options, { ecs, log: (line) => log(`[${item.service}] ${line}`) });

@@ -115,9 +115,9 @@ try {
   );
   const created = planned.filter((c) => c.change.actions.join(',') === 'create').map((c) => c.address);
   check(
-    created.filter((a) => a.startsWith('aws_iam_policy.deploy[')).length === 8 &&
-      created.filter((a) => a.startsWith('aws_iam_role_policy_attachment.deploy[')).length === 8,
-    'four managed policies per environment, attached',
+    created.filter((a) => a.startsWith('aws_iam_policy.deploy[')).length === 10 &&
+      created.filter((a) => a.startsWith('aws_iam_role_policy_attachment.deploy[')).length === 10,
+    'five managed policies per environment, attached',
   );
   for (const address of [
     'aws_s3_bucket.state',

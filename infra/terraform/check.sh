@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every offline check of infra/terraform, from any directory:
 #   fmt, init + validate (the four roots: the stack, bootstrap, credentials, preview; each module),
-#   terraform test (the four roots, with a mocked AWS provider), the resource order the tests
+#   terraform test (the four roots, with a mocked AWS provider; the dev profile with its own
+#   tfvars), the cost tables (docs/COSTS.md computed from the tfvars), the resource order the tests
 #   cannot see (dependency graph), the provider schema check (where ../shared/tools has it), checkov (with
 #   the platform's own policies in .checkov/policies), parliament on the GitHub roles' and the
 #   permissions boundary's policy documents (iam-lint.mjs), where secret values end up with the
@@ -70,6 +71,8 @@ tf_validate_all() {
 
 tf_test_all() {
   terraform -chdir="$here" test -no-color &&
+    # each profiles/<env>.tfvars that has a profile test, with its own variables
+    terraform -chdir="$here" test -no-color -test-directory=tests/profiles -var-file=profiles/dev.tfvars &&
     terraform -chdir="$here/bootstrap" test -no-color &&
     terraform -chdir="$here/credentials" test -no-color &&
     terraform -chdir="$here/preview" test -no-color
@@ -157,6 +160,7 @@ run_check "iam (parliament)" parliament node "$here/iam-lint.mjs"
 run_check "secrets out of state" moto_server node "$here/state-secrets.mjs"
 run_check "previews (moto)" moto_server node "$here/preview-moto.mjs"
 run_check "module READMEs" node node "$here/gen-docs.mjs" --check
+run_check "cost tables" node node "$repo/scripts/costs.ts" --check
 run_check "tflint" tflint tflint --chdir="$here" --recursive --config="$here/.tflint.hcl"
 
 printf '\ninfra/terraform checks on this machine:\n'

@@ -7,7 +7,8 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  prefix = "${var.name}-${var.environment}"
+  prefix            = "${var.name}-${var.environment}"
+  metrics_namespace = "${var.name}/${var.environment}"
   # the services map (generated from the manifests) with this environment's counts
   services = {
     for name, s in var.services : name => merge(s, {
@@ -51,14 +52,16 @@ module "kms" {
 }
 
 module "vpc" {
-  source                   = "./modules/vpc"
-  name                     = local.prefix
-  cidr                     = var.vpc_cidr
-  az_count                 = var.az_count
-  enable_ecs_exec          = var.enable_ecs_exec
-  flow_logs_retention_days = var.log_retention_days
-  kms_key_arn              = module.kms.key_arn
-  permissions_boundary_arn = local.permissions_boundary_arn
+  source                    = "./modules/vpc"
+  name                      = local.prefix
+  cidr                      = var.vpc_cidr
+  az_count                  = var.az_count
+  enable_ecs_exec           = var.enable_ecs_exec
+  endpoints_in_one_zone     = var.endpoints_in_one_zone
+  extra_interface_endpoints = var.tracing.enabled ? ["xray"] : []
+  flow_logs_retention_days  = var.log_retention_days
+  kms_key_arn               = module.kms.key_arn
+  permissions_boundary_arn  = local.permissions_boundary_arn
 }
 
 module "alb" {
@@ -68,6 +71,7 @@ module "alb" {
   vpc_cidr            = module.vpc.cidr_block
   subnet_ids          = module.vpc.private_subnet_ids
   deletion_protection = var.deletion_protection
+  test_listener_port  = var.test_listener_port
   services            = { for name, s in local.services : name => { priority = s.priority, path = s.path, port = s.port } }
 }
 
@@ -111,6 +115,8 @@ module "database" {
   instance_count           = var.docdb_instance_count
   deletion_protection      = var.deletion_protection
   kms_key_arn              = module.kms.key_arn
+  schedule                 = var.schedule
+  permissions_boundary_arn = local.permissions_boundary_arn
 }
 
 module "messaging_access" {
@@ -122,40 +128,84 @@ module "messaging_access" {
 }
 
 module "ecs" {
-  source                     = "./modules/ecs"
-  name                       = local.prefix
-  vpc_id                     = module.vpc.vpc_id
-  vpc_cidr                   = module.vpc.cidr_block
-  private_subnet_ids         = module.vpc.private_subnet_ids
-  s3_prefix_list_id          = module.vpc.s3_prefix_list_id
-  alb_security_group_id      = module.alb.security_group_id
-  alb_arn_suffix             = module.alb.arn_suffix
-  target_group_arns          = module.alb.target_group_arns
-  target_group_arn_suffixes  = module.alb.target_group_arn_suffixes
-  database_security_group_id = module.database.security_group_id
-  broker_security_group_id   = module.messaging_access.security_group_id
-  repository_urls            = module.ecr.repository_urls
-  repository_arns            = module.ecr.repository_arns
-  cpu_architecture           = var.cpu_architecture
-  log_retention_days         = var.log_retention_days
-  enable_ecs_exec            = var.enable_ecs_exec
-  image_tag                  = var.image_tag
-  kms_key_arn                = module.kms.key_arn
-  permissions_boundary_arn   = local.permissions_boundary_arn
+  source                      = "./modules/ecs"
+  name                        = local.prefix
+  vpc_id                      = module.vpc.vpc_id
+  vpc_cidr                    = module.vpc.cidr_block
+  private_subnet_ids          = module.vpc.private_subnet_ids
+  s3_prefix_list_id           = module.vpc.s3_prefix_list_id
+  alb_security_group_id       = module.alb.security_group_id
+  target_group_arns           = module.alb.target_group_arns
+  target_group_arn_suffixes   = module.alb.target_group_arn_suffixes
+  alternate_target_group_arns = module.alb.alternate_target_group_arns
+  listener_rule_arns          = module.alb.listener_rule_arns
+  test_listener_url           = module.alb.test_listener_url
+  test_listener_port          = var.test_listener_port
+  fargate_capacity            = var.fargate_capacity
+  schedule                    = var.schedule
+  container_insights          = var.container_insights
+  tracing                     = var.tracing
+  database_security_group_id  = module.database.security_group_id
+  broker_security_group_id    = module.messaging_access.security_group_id
+  repository_urls             = module.ecr.repository_urls
+  repository_arns             = module.ecr.repository_arns
+  cpu_architecture            = var.cpu_architecture
+  log_retention_days          = var.log_retention_days
+  enable_ecs_exec             = var.enable_ecs_exec
+  image_tag                   = var.image_tag
+  kms_key_arn                 = module.kms.key_arn
+  permissions_boundary_arn    = local.permissions_boundary_arn
   environment = {
-    LOG_LEVEL     = var.log_level
-    AMQP_EXCHANGE = "platform.events"
+    LOG_LEVEL         = var.log_level
+    AMQP_EXCHANGE     = "platform.events"
+    METRICS_NAMESPACE = local.metrics_namespace
   }
   services = {
     for name, s in local.services : name => {
-      cpu           = s.cpu
-      memory        = s.memory
-      desired_count = s.desired_count
-      max_count     = s.max_count
-      port          = s.port
-      environment   = local.service_environment[name]
-      secrets       = local.service_secrets[name]
-      task_secrets  = [module.database.master_user_secret_arn]
+      cpu             = s.cpu
+      memory          = s.memory
+      desired_count   = s.desired_count
+      max_count       = s.max_count
+      port            = s.port
+      environment     = local.service_environment[name]
+      secrets         = local.service_secrets[name]
+      task_secrets    = [module.database.master_user_secret_arn]
+      path            = s.path
+      deploy_strategy = s.deploy_strategy
+      bake_minutes    = s.bake_minutes
+      alarm_names     = module.monitoring.rollback_alarm_names[name]
     }
   }
+}
+
+# Alarms, the dashboard, the saved queries and the budget. Names it knows beforehand (the cluster,
+# the broker, which the credentials stack names <prefix>) are passed as such: the ECS services
+# take their rollback alarms from here.
+module "monitoring" {
+  source                   = "./modules/monitoring"
+  name                     = local.prefix
+  environment              = var.environment
+  region                   = var.region
+  metrics_namespace        = local.metrics_namespace
+  alarm_email              = var.alarm_email
+  kms_key_arn              = module.kms.key_arn
+  load_balancer_arn_suffix = module.alb.arn_suffix
+  cluster_name             = local.prefix
+  services = {
+    for name in keys(local.services) : name => {
+      target_group_arn_suffixes = module.alb.target_group_arn_suffixes[name]
+      log_group                 = "/ecs/${local.prefix}/${name}"
+    }
+  }
+  # modules/database's names (<prefix>, <prefix>-<n>), not its outputs: the ECS services take their
+  # alarms from here, and DocumentDB waits for the tasks' security group (tests/observe checks the
+  # two agree)
+  database = {
+    cluster_identifier   = local.prefix
+    instance_identifiers = [for i in range(var.docdb_instance_count) : "${local.prefix}-${i + 1}"]
+  }
+  broker             = { name = local.prefix, instance_type = var.mq_instance_type }
+  thresholds         = { for k, v in var.alarm_thresholds : k => v if v != null }
+  rollback_on        = var.rollback_on
+  monthly_budget_usd = var.monthly_budget_usd
 }

@@ -111,6 +111,16 @@ output "kms_key_arn" {
   value       = module.kms.key_arn
 }
 
+output "alarm_topic_arn" {
+  description = "The SNS topic every alarm and the budget alert publish to (subscribe chat or paging tools to it)."
+  value       = module.monitoring.topic_arn
+}
+
+output "dashboard_name" {
+  description = "The environment's CloudWatch dashboard."
+  value       = module.monitoring.dashboard_name
+}
+
 # Everything a pull request's preview (preview/, on this environment's cluster) needs from this
 # stack: where its services go, ids and names, no secret.
 output "preview_inputs" {

@@ -114,10 +114,18 @@ resource "aws_ecs_task_definition" "service" {
         { name = "MONGO_URL", value = "mongodb://docdb:27017/\${each.key}?tls=true&retryWrites=false" },
         { name = "AMQP_EXCHANGE", value = "platform.events" },
         { name = "METRICS_NAMESPACE", value = "platform/staging" },
+        { name = "OTEL_EXPORTER_OTLP_ENDPOINT", value = "http://localhost:4318" },
       ]
       logConfiguration = { logDriver = "awslogs", options = { awslogs-group = "/ecs/platform-staging/\${each.key}", awslogs-region = "eu-west-1", awslogs-stream-prefix = each.key } }
     },
-    { name = "otel-collector", image = "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.0", essential = false, memory = 64 },
+    {
+      name        = "otel-collector"
+      image       = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform-staging-pub/aws-observability/aws-otel-collector:v0.43.3"
+      essential   = false
+      memory      = 64
+      command     = ["--config=env:AOT_CONFIG_CONTENT"]
+      environment = [{ name = "AOT_CONFIG_CONTENT", value = "receivers: {}" }]
+    },
   ])
 }
 output "preview_inputs" {
@@ -314,12 +322,18 @@ data "terraform_remote_state" "environment" {
     env.MONGO_URL === 'mongodb://docdb:27017/pr42_customer?tls=true&retryWrites=false' &&
       env.AMQP_EXCHANGE === 'pr42.events' &&
       env.BASE_PATH === '/pr-42' &&
-      env.METRICS_NAMESPACE === undefined,
-    `its own database, exchange and path, no metrics: ${JSON.stringify(env)}`,
+      env.METRICS_NAMESPACE === undefined &&
+      env.OTEL_EXPORTER_OTLP_ENDPOINT === 'http://localhost:4318',
+    `its own database, exchange and path, no metrics, traces to the sidecar: ${JSON.stringify(env)}`,
   );
+  const collector = td.containerDefinitions[1];
   check(
-    td.containerDefinitions[1]?.name === 'otel-collector' && td.containerDefinitions[1]?.environment?.length === 0,
-    'the sidecar as staging has it',
+    collector?.name === 'otel-collector' &&
+      collector.essential === false &&
+      collector.image.endsWith('/platform-staging-pub/aws-observability/aws-otel-collector:v0.43.3') &&
+      JSON.stringify(collector.environment) ===
+        JSON.stringify([{ name: 'AOT_CONFIG_CONTENT', value: 'receivers: {}' }]),
+    'the tracing collector as staging has it (image through the pull-through cache, its configuration)',
   );
   check(
     td.runtimePlatform?.cpuArchitecture === 'ARM64' && td.taskRoleArn.endsWith('platform-staging-customer-task'),

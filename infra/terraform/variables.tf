@@ -33,15 +33,21 @@ variable "services" {
     path/*, unchanged; health check path/health), /<name> by default: the platform's services
     serve under /<name>. port is the container port (PORT). cpu and memory are Fargate units;
     desired_count is the minimum, max_count the autoscaling limit; priority orders the listener rules.
+    deploy_strategy: ROLLING (replace the tasks a few at a time) or BLUE_GREEN (ECS starts the new
+    revision beside the old one, scripts/deploy-ecs.ts checks it through the test listener, then
+    the traffic moves at once; the old revision stays bake_minutes, during which a rollback is
+    instant). docs/OBSERVABILITY.md, "Blue/green deployments".
   EOT
   type = map(object({
-    priority      = number
-    path          = optional(string)
-    port          = optional(number, 8080)
-    cpu           = optional(number, 256)
-    memory        = optional(number, 512)
-    desired_count = optional(number, 2)
-    max_count     = optional(number, 6)
+    priority        = number
+    path            = optional(string)
+    port            = optional(number, 8080)
+    cpu             = optional(number, 256)
+    memory          = optional(number, 512)
+    desired_count   = optional(number, 2)
+    max_count       = optional(number, 6)
+    deploy_strategy = optional(string, "ROLLING")
+    bake_minutes    = optional(number, 5)
   }))
   default = {
     customer = { priority = 10 }
@@ -67,6 +73,11 @@ variable "services" {
   validation {
     condition     = alltrue([for s in values(var.services) : s.port >= 1024 && s.port <= 65535])
     error_message = "Container ports must be 1024-65535 (the containers do not run as root)."
+  }
+
+  validation {
+    condition     = alltrue([for s in values(var.services) : contains(["ROLLING", "BLUE_GREEN"], s.deploy_strategy) && s.bake_minutes >= 0 && s.bake_minutes <= 1440])
+    error_message = "deploy_strategy must be ROLLING or BLUE_GREEN; bake_minutes 0-1440."
   }
 }
 
@@ -233,4 +244,96 @@ variable "deletion_protection" {
   description = "Protect the load balancer, database and images from terraform destroy."
   type        = bool
   default     = true
+}
+
+variable "alarm_email" {
+  description = "Where the alarms and the budget alert go: an email subscription to the environment's alarm topic (AWS mails a confirmation link first). null: no subscription."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_email == null || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", coalesce(var.alarm_email, "x@y.z")))
+    error_message = "alarm_email must be an email address."
+  }
+}
+
+variable "alarm_thresholds" {
+  description = "When the alarms go off: modules/monitoring's thresholds (every field optional, defaults explained there and in docs/OBSERVABILITY.md)."
+  type = object({
+    http_5xx_percent          = optional(number)
+    min_requests_per_minute   = optional(number)
+    p99_latency_seconds       = optional(number)
+    cpu_percent               = optional(number)
+    memory_percent            = optional(number)
+    outbox_age_seconds        = optional(number)
+    dead_letters              = optional(number)
+    docdb_cpu_percent         = optional(number)
+    docdb_connections         = optional(number)
+    docdb_freeable_memory_mib = optional(number)
+    mq_memory_mib             = optional(number)
+    mq_disk_free_mib          = optional(number)
+  })
+  default = {}
+}
+
+variable "rollback_on" {
+  description = "Which of a service's alarms roll its deployments back: target_5xx, unhealthy_hosts, p99_latency."
+  type        = list(string)
+  default     = ["target_5xx", "unhealthy_hosts"]
+}
+
+variable "monthly_budget_usd" {
+  description = "A monthly AWS Budgets cost budget for the environment (its resources, by their Environment tag), alerting the alarm topic at 80% of actual and 100% of forecast spend. null: none."
+  type        = number
+  default     = null
+}
+
+variable "tracing" {
+  description = "Traces to AWS X-Ray: an ADOT collector beside each service (OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318), the X-Ray VPC endpoint and the task roles' X-Ray permissions. collector_image is pulled through the stack's ECR cache when it is a public.ecr.aws one; sample_ratio becomes OTEL_TRACES_SAMPLER_ARG (null: the services' default)."
+  type = object({
+    enabled          = bool
+    collector_image  = optional(string, "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3")
+    sample_ratio     = optional(number)
+    collector_memory = optional(number, 128)
+  })
+  default = { enabled = false }
+}
+
+variable "fargate_capacity" {
+  description = "ON_DEMAND (production), SPOT (Fargate Spot only, about 70% cheaper, a task can be reclaimed with two minutes' notice: non-production) or MIXED (each service's first task on demand, the rest on Spot). Fargate Spot runs X86_64 tasks only."
+  type        = string
+  default     = "ON_DEMAND"
+
+  validation {
+    condition     = contains(["ON_DEMAND", "SPOT", "MIXED"], var.fargate_capacity) && (var.fargate_capacity == "ON_DEMAND" || var.cpu_architecture == "X86_64")
+    error_message = "fargate_capacity must be ON_DEMAND, SPOT or MIXED; Fargate Spot runs X86_64 tasks only (cpu_architecture)."
+  }
+}
+
+variable "schedule" {
+  description = "Working hours of a non-production environment: at stop the services scale to zero and DocumentDB stops, at start both come back (cron() expressions, 6 fields, in timezone). null: always on."
+  type = object({
+    start    = string
+    stop     = string
+    timezone = optional(string, "UTC")
+  })
+  default = null
+}
+
+variable "container_insights" {
+  description = "Container Insights on the ECS cluster: enabled, enhanced (per container too) or disabled (per-task metrics are billed as custom metrics; the dev profile switches them off)."
+  type        = string
+  default     = "enabled"
+}
+
+variable "endpoints_in_one_zone" {
+  description = "The interface VPC endpoints in one availability zone instead of each (half their cost with two zones; the other zone's tasks reach them across zones). For non-production: an outage of that zone stops new tasks."
+  type        = bool
+  default     = false
+}
+
+variable "test_listener_port" {
+  description = "Port of the load balancer's test listener (blue/green deployments), reachable from the tasks' security group only."
+  type        = number
+  default     = 9000
 }

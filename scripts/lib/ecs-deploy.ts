@@ -10,6 +10,7 @@ import {
   type TaskDefinition,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
+import { deploySettingsOf, rollOutBlueGreen, type Strategy } from './ecs-blue-green.ts';
 
 export interface DeployOptions {
   cluster: string;
@@ -24,6 +25,10 @@ export interface DeployOptions {
   dryRun: boolean;
   /** Register and update, without following the rollout. */
   noWait?: boolean;
+  /** Blue/green: a command run when the bake time starts (the smoke flow); non-zero rolls back. */
+  duringBake?: string | undefined;
+  /** Switch a blue/green service back to rolling (see RollOutOptions). */
+  switchToRolling?: boolean;
 }
 
 export interface DeployDeps {
@@ -43,6 +48,10 @@ export interface DeployResult {
   newTaskDefinition?: string | undefined;
   events: string[];
   stoppedTasks: string[];
+  /** How the service deployed: its deploy:strategy tag (ROLLING without one). */
+  strategy?: Strategy;
+  /** Blue/green: the lifecycle stages the deployment went through, in order. */
+  stages?: string[];
 }
 
 export class DeployError extends Error {
@@ -128,7 +137,10 @@ export async function deployService(o: DeployOptions, d: DeployDeps): Promise<De
   const arn = registered.taskDefinition?.taskDefinitionArn;
   if (!arn) throw new DeployError('RegisterTaskDefinition returned no ARN');
   d.log(`${o.service}: registered ${arn}`);
-  return rollOut({ ...o, taskDefinition: arn, current }, d);
+  return rollOut(
+    { ...o, taskDefinition: arn, current, duringBake: o.duringBake, switchToRolling: o.switchToRolling },
+    d,
+  );
 }
 
 export interface RollOutOptions {
@@ -144,6 +156,13 @@ export interface RollOutOptions {
   pollMs: number;
   rollbackOnTimeout: boolean;
   noWait?: boolean;
+  /** Blue/green: a command run when the bake time starts (the smoke flow); non-zero rolls back. */
+  duringBake?: string | undefined;
+  /** Blue/green: how long the pre-switch check task may take. */
+  checkTimeoutMs?: number;
+  /** A blue/green service whose tag now says ROLLING: switch it back (the operator checked that
+   * production traffic is on the primary target group). */
+  switchToRolling?: boolean;
 }
 
 /**
@@ -151,54 +170,37 @@ export interface RollOutOptions {
  * every task running, printing new service events and why tasks stopped. Fails fast when the
  * rollout FAILED or the circuit breaker rolled it back; after the deadline it fails, and with
  * rollbackOnTimeout points the service back to what it ran before. Deploys, rollbacks and the
- * forced deployments of a secret rotation all go through here.
+ * forced deployments of a secret rotation all go through here. A service whose deploy:strategy
+ * tag says BLUE_GREEN deploys blue/green (scripts/lib/ecs-blue-green.ts).
  */
 export async function rollOut(o: RollOutOptions, d: DeployDeps): Promise<DeployResult> {
   const now = d.now ?? Date.now;
   const sleep = d.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
   const events: string[] = [];
   const stoppedTasks: string[] = [];
-  const current = o.current ?? (await describeService(d.ecs, o.cluster, o.service));
+  // the deploy:* tags say how to deploy: a service described without them is described again
+  const current = o.current?.tags !== undefined ? o.current : await describeService(d.ecs, o.cluster, o.service);
   const previous = current.taskDefinition;
   if (!previous) throw new DeployError(`service ${o.service} has no task definition`);
   const arn = o.taskDefinition;
-  const extra = { previousTaskDefinition: previous, newTaskDefinition: arn };
-  const result = (outcome: DeployOutcome, reason: string): DeployResult => ({
+  const settings = deploySettingsOf(current.tags);
+  const extra = { previousTaskDefinition: previous, newTaskDefinition: arn, strategy: settings.strategy };
+  const result = (outcome: DeployOutcome, reason: string, more: Partial<DeployResult> = {}): DeployResult => ({
     outcome,
     ok: outcome === 'deployed' || outcome === 'dry-run' || outcome === 'submitted',
     reason,
     events,
     stoppedTasks,
     ...extra,
+    ...more,
   });
-
-  const started = now();
-  const updated = await d.ecs.send(
-    new UpdateServiceCommand({
-      cluster: o.cluster,
-      service: o.service,
-      taskDefinition: arn,
-      ...(o.forceNewDeployment && { forceNewDeployment: true }),
-    }),
-  );
-  // The deployment UpdateService started: ECS answers with it as the PRIMARY one (moto keeps its
-  // one PRIMARY deployment with the old task definition). Following it by id also tells "not
-  // listed yet" (ECS is eventually consistent) apart from "gone" (rolled back).
-  const primary = updated.service?.deployments?.filter((dep) => dep.status === 'PRIMARY') ?? [];
-  let deploymentId = (primary.find((dep) => dep.taskDefinition === arn) ?? primary[0])?.id;
-  d.log(
-    `${o.service}: service updated${deploymentId ? ` (deployment ${deploymentId})` : ''}, following the rollout (deadline ${Math.round(o.timeoutMs / 1000)} s)`,
-  );
-  if (o.noWait) return result('submitted', 'deployment started (not followed)');
 
   // Events already there before the update are history, not news.
   const seenEvents = new Set((current.events ?? []).map((e) => e.id).filter((id): id is string => Boolean(id)));
   const seenTasks = new Set<string>();
-  const deadline = started + o.timeoutMs;
-  let seen = false;
-  let missing = 0;
-  for (;;) {
-    const service = await describeService(d.ecs, o.cluster, o.service);
+  let deploymentId: string | undefined;
+  /** Prints the service's new events and the new revision's tasks that stopped since the last look. */
+  const news = async (service: Service) => {
     for (const e of [...(service.events ?? [])].reverse()) {
       if (!e.id || seenEvents.has(e.id)) continue;
       seenEvents.add(e.id);
@@ -209,6 +211,54 @@ export async function rollOut(o: RollOutOptions, d: DeployDeps): Promise<DeployR
       stoppedTasks.push(stopped);
       d.log(`${o.service}: task stopped: ${stopped}`);
     }
+  };
+
+  if (settings.strategy === 'BLUE_GREEN') {
+    return rollOutBlueGreen({ ...o, settings, current }, d, news, result);
+  }
+  // Back from blue/green: the strategy, and the load balancer without the alternate target group.
+  const backToRolling = current.deploymentConfiguration?.strategy === 'BLUE_GREEN';
+  if (backToRolling && !o.switchToRolling) {
+    throw new DeployError(
+      `${o.service} deploys blue/green today and its deploy:strategy tag now says ROLLING: its production traffic may be on the alternate target group, which a rolling deployment does not use. Check, then deploy with --switch-to-rolling (docs/OBSERVABILITY.md, "Back to rolling")`,
+    );
+  }
+
+  const started = now();
+  const updated = await d.ecs.send(
+    new UpdateServiceCommand({
+      cluster: o.cluster,
+      service: o.service,
+      taskDefinition: arn,
+      ...(o.forceNewDeployment && { forceNewDeployment: true }),
+      ...(backToRolling && {
+        deploymentConfiguration: {
+          ...current.deploymentConfiguration,
+          strategy: 'ROLLING' as const,
+          bakeTimeInMinutes: undefined,
+          lifecycleHooks: [],
+        },
+        loadBalancers: (current.loadBalancers ?? []).map(({ advancedConfiguration: _, ...lb }) => lb),
+      }),
+    }),
+  );
+  if (backToRolling) d.log(`${o.service}: back to rolling deployments (--switch-to-rolling)`);
+  // The deployment UpdateService started: ECS answers with it as the PRIMARY one (moto keeps its
+  // one PRIMARY deployment with the old task definition). Following it by id also tells "not
+  // listed yet" (ECS is eventually consistent) apart from "gone" (rolled back).
+  const primary = updated.service?.deployments?.filter((dep) => dep.status === 'PRIMARY') ?? [];
+  deploymentId = (primary.find((dep) => dep.taskDefinition === arn) ?? primary[0])?.id;
+  d.log(
+    `${o.service}: service updated${deploymentId ? ` (deployment ${deploymentId})` : ''}, following the rollout (deadline ${Math.round(o.timeoutMs / 1000)} s)`,
+  );
+  if (o.noWait) return result('submitted', 'deployment started (not followed)');
+
+  const deadline = started + o.timeoutMs;
+  let seen = false;
+  let missing = 0;
+  for (;;) {
+    const service = await describeService(d.ecs, o.cluster, o.service);
+    await news(service);
 
     const deployments = service.deployments ?? [];
     const deployment = deploymentId
@@ -269,7 +319,7 @@ async function currentImage(ecs: DeployDeps['ecs'], taskDefinition: string, cont
 }
 
 async function describeService(ecs: DeployDeps['ecs'], cluster: string, name: string): Promise<Service> {
-  const out = await ecs.send(new DescribeServicesCommand({ cluster, services: [name] }));
+  const out = await ecs.send(new DescribeServicesCommand({ cluster, services: [name], include: ['TAGS'] }));
   const service = out.services?.[0];
   if (!service || service.status === 'INACTIVE') {
     const why = out.failures?.[0]?.reason ?? (service ? 'INACTIVE' : 'not found');
@@ -305,7 +355,9 @@ async function stoppedTasksOf(
     if (!task.taskArn) continue;
     seen.add(task.taskArn);
     // A service's tasks name the deployment that started them: a forced deployment's old tasks,
-    // stopped on purpose, run the same task definition as its new ones.
+    // stopped on purpose, run the same task definition as its new ones. The blue/green check task
+    // (startedBy deploy-check) stops by design.
+    if (task.startedBy === 'deploy-check') continue;
     const ours = task.startedBy && deploymentId ? task.startedBy === deploymentId : true;
     if (task.taskDefinitionArn !== taskDefinition || !ours) continue;
     const exits = (task.containers ?? [])
@@ -328,10 +380,12 @@ export function summaryMarkdown(o: DeployOptions, r: DeployResult): string {
     '| --- | --- |',
     `| Cluster | \`${o.cluster}\` |`,
     `| Image | \`${o.image ?? '(unchanged)'}\` |`,
+    `| Strategy | ${r.strategy === 'BLUE_GREEN' ? 'blue/green' : 'rolling'} |`,
     `| Outcome | ${r.outcome}: ${r.reason} |`,
     `| New task definition | \`${r.newTaskDefinition ?? '-'}\` |`,
     `| Previous task definition | \`${r.previousTaskDefinition ?? '-'}\` |`,
   ];
+  if (r.stages && r.stages.length > 0) lines.push('', `**Stages**: ${r.stages.join(' > ')}`);
   if (r.stoppedTasks.length > 0) lines.push('', '**Stopped tasks**', '', ...r.stoppedTasks.map((t) => `- ${t}`));
   if (r.events.length > 0)
     lines.push(

@@ -27,7 +27,7 @@ locals {
     ]
   }
 
-  # Each deploy role's policies, by "<env>/<policy>" (state, services, data, iam).
+  # Each deploy role's policies, by "<env>/<policy>" (state, services, data, deployments, iam).
   deploy_policies = merge([
     for env, policies in module.iam_policies.deploy_policy_jsons : {
       for name, json in policies : "${env}/${name}" => { env = env, name = name, json = json }

@@ -5,15 +5,21 @@ mock_provider "aws" {
 }
 
 variables {
-  name                       = "platform-test"
-  vpc_id                     = "vpc-123"
-  vpc_cidr                   = "10.20.0.0/16"
-  private_subnet_ids         = ["subnet-a", "subnet-b"]
-  s3_prefix_list_id          = "pl-6da54004"
-  alb_security_group_id      = "sg-alb"
-  alb_arn_suffix             = "app/platform/0123456789abcdef"
-  target_group_arns          = { customer = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/c/1", products = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/p/2" }
-  target_group_arn_suffixes  = { customer = "targetgroup/c/1", products = "targetgroup/p/2" }
+  name                        = "platform-test"
+  vpc_id                      = "vpc-123"
+  vpc_cidr                    = "10.20.0.0/16"
+  private_subnet_ids          = ["subnet-a", "subnet-b"]
+  s3_prefix_list_id           = "pl-6da54004"
+  alb_security_group_id       = "sg-alb"
+  target_group_arns           = { customer = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/c/1", products = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/p/2" }
+  target_group_arn_suffixes   = { customer = ["targetgroup/c/1", "targetgroup/c-g/3"], products = ["targetgroup/p/2", "targetgroup/p-g/4"] }
+  alternate_target_group_arns = { customer = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/c-g/3", products = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/p-g/4" }
+  listener_rule_arns = {
+    customer = { production = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/p/1/80/c", test = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/p/1/9000/c" }
+    products = { production = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/p/1/80/p", test = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/p/1/9000/p" }
+  }
+  test_listener_url          = "http://internal-platform-123.eu-west-1.elb.amazonaws.com:9000"
+  test_listener_port         = 9000
   database_security_group_id = "sg-db"
   broker_security_group_id   = "sg-mq"
   repository_urls            = { customer = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/p/customer", products = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/p/products" }
@@ -263,8 +269,15 @@ run "autoscaling_on_cpu_and_requests" {
   }
 
   assert {
-    condition     = one(aws_appautoscaling_policy.requests["products"].target_tracking_scaling_policy_configuration).predefined_metric_specification[0].predefined_metric_type == "ALBRequestCountPerTarget" && one(aws_appautoscaling_policy.requests["products"].target_tracking_scaling_policy_configuration).predefined_metric_specification[0].resource_label == "app/platform/0123456789abcdef/targetgroup/p/2"
-    error_message = "target tracking on ALB requests per target of the service's own target group"
+    condition = (
+      toset([for m in one(one(aws_appautoscaling_policy.requests["products"].target_tracking_scaling_policy_configuration).customized_metric_specification).metrics : one(one(m.metric_stat).metric).dimensions if m.metric_stat != null && length(m.metric_stat) > 0]) == toset([
+        toset([{ name = "TargetGroup", value = "targetgroup/p/2" }]),
+        toset([{ name = "TargetGroup", value = "targetgroup/p-g/4" }]),
+      ]) &&
+      one([for m in one(one(aws_appautoscaling_policy.requests["products"].target_tracking_scaling_policy_configuration).customized_metric_specification).metrics : m.expression if m.return_data]) == "FILL(tg0, 0) + FILL(tg1, 0)" &&
+      alltrue([for m in one(one(aws_appautoscaling_policy.requests["products"].target_tracking_scaling_policy_configuration).customized_metric_specification).metrics : one(one(m.metric_stat).metric).metric_name == "RequestCountPerTarget" if m.metric_stat != null && length(m.metric_stat) > 0])
+    )
+    error_message = "target tracking on requests per target summed over the service's own two target groups (a blue/green deployment moves the traffic to the alternate one)"
   }
 
   assert {
@@ -350,6 +363,232 @@ run "ecs_rejects_impossible_fargate_sizes" {
     }
   }
   expect_failures = [var.services]
+}
+
+# What scripts/deploy-ecs.ts needs for a blue/green deployment reaches it as the service's deploy:*
+# tags (provider 5.100 cannot set ECS's deployment strategy); the alarms roll deployments back.
+run "ecs_blue_green_settings_and_rollback_alarms" {
+  command = apply
+  module {
+    source = "./modules/ecs"
+  }
+  variables {
+    services = {
+      customer = {
+        cpu             = 256, memory = 512, desired_count = 2, max_count = 4, path = "/api/customer"
+        deploy_strategy = "BLUE_GREEN", bake_minutes = 10
+        alarm_names     = ["platform-test-customer-target-5xx", "platform-test-customer-unhealthy-hosts"]
+        secrets         = { JWT_SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/jwt-keys-CCCCCC:signing::" }
+      }
+      products = {
+        cpu     = 256, memory = 512, desired_count = 1, max_count = 2
+        secrets = { JWT_SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:p/jwt-keys-CCCCCC:signing::" }
+      }
+    }
+  }
+
+  assert {
+    condition = jsonencode(output.deploy_settings["customer"]) == jsonencode({
+      strategy               = "BLUE_GREEN"
+      bake_minutes           = 10
+      alternate_target_group = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/c-g/3"
+      production_rule        = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/p/1/80/c"
+      test_rule              = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/p/1/9000/c"
+      role                   = aws_iam_role.load_balancers.arn
+      test_url               = "http://internal-platform-123.eu-west-1.elb.amazonaws.com:9000/api/customer"
+      rollback_alarms        = ["platform-test-customer-target-5xx", "platform-test-customer-unhealthy-hosts"]
+      rollback_on_alarm      = true
+    })
+    error_message = "a blue/green service's deploy:* tags name its strategy, bake time, alternate target group, listener rules, the load balancer role and its test URL; its alarms roll deployments back"
+  }
+
+  assert {
+    condition     = output.deploy_settings["products"].strategy == "ROLLING" && output.deploy_settings["products"].bake_minutes == 5 && output.deploy_settings["products"].test_url == "http://internal-platform-123.eu-west-1.elb.amazonaws.com:9000/products" && output.deploy_settings["products"].rollback_on_alarm == false && length(aws_ecs_service.service["products"].alarms) == 0
+    error_message = "rolling by default, with the blue/green settings ready for a switch; no alarms block without alarm names"
+  }
+
+  assert {
+    condition     = alltrue([for s in aws_ecs_service.service : s.deployment_circuit_breaker[0].enable && s.deployment_circuit_breaker[0].rollback])
+    error_message = "the circuit breaker stays on beside the alarms"
+  }
+
+  assert {
+    condition = (
+      one(data.aws_iam_policy_document.ecs_assume.statement).principals == toset([{ type = "Service", identifiers = toset(["ecs.amazonaws.com"]) }]) &&
+      aws_iam_role.load_balancers.permissions_boundary == var.permissions_boundary_arn &&
+      toset(flatten([for st in data.aws_iam_policy_document.load_balancers.statement : st.resources if st.sid == "MoveTheServicesWeights"])) == toset(concat([for r in values(var.listener_rule_arns) : r.production], [for r in values(var.listener_rule_arns) : r.test])) &&
+      toset(flatten([for st in data.aws_iam_policy_document.load_balancers.statement : st.resources if st.sid == "RegisterTheServicesTasks"])) == toset(concat(values(var.target_group_arns), values(var.alternate_target_group_arns))) &&
+      alltrue([for st in data.aws_iam_policy_document.load_balancers.statement : !contains(st.resources, "*") || alltrue([for a in st.actions : startswith(a, "elasticloadbalancing:Describe")])])
+    )
+    error_message = "ECS moves blue/green traffic with a role of its own, under the boundary: the weights of the services' listener rules and the targets of their target groups only (Describe calls on *)"
+  }
+}
+
+run "ecs_fargate_spot_for_non_production" {
+  command = apply
+  module {
+    source = "./modules/ecs"
+  }
+  variables {
+    fargate_capacity = "SPOT"
+  }
+
+  assert {
+    condition     = alltrue([for name, c in output.capacity_providers : c == { FARGATE_SPOT = { base = 0, weight = 1 } }])
+    error_message = "SPOT runs every task on Fargate Spot"
+  }
+
+  assert {
+    condition     = toset(aws_ecs_cluster_capacity_providers.this.capacity_providers) == toset(["FARGATE", "FARGATE_SPOT"])
+    error_message = "the cluster offers both capacity providers"
+  }
+}
+
+run "ecs_mixed_capacity_keeps_one_task_on_demand" {
+  command = apply
+  module {
+    source = "./modules/ecs"
+  }
+  variables {
+    fargate_capacity = "MIXED"
+  }
+
+  assert {
+    condition     = alltrue([for name, c in output.capacity_providers : c == { FARGATE = { base = 1, weight = 0 }, FARGATE_SPOT = { base = 0, weight = 1 } }])
+    error_message = "MIXED keeps each service's first task on demand (base 1), the others on Spot"
+  }
+}
+
+run "ecs_on_demand_by_default" {
+  command = apply
+  module {
+    source = "./modules/ecs"
+  }
+
+  assert {
+    condition     = alltrue([for name, c in output.capacity_providers : c == { FARGATE = { base = 0, weight = 1 } }]) && length(aws_appautoscaling_scheduled_action.stop) == 0 && length(aws_appautoscaling_scheduled_action.start) == 0
+    error_message = "production defaults: on-demand Fargate only, no working hours"
+  }
+
+  assert {
+    condition     = alltrue([for t in aws_ecs_task_definition.service : length(jsondecode(t.container_definitions)) == 1 && !contains([for e in jsondecode(t.container_definitions)[0].environment : e.name], "OTEL_EXPORTER_OTLP_ENDPOINT")]) && length(aws_iam_role_policy.tracing) == 0 && length(aws_ecr_pull_through_cache_rule.public) == 0
+    error_message = "without tracing: one container, no OTLP endpoint, no X-Ray permission, no cache rule"
+  }
+}
+
+run "ecs_scale_to_zero_outside_working_hours" {
+  command = apply
+  module {
+    source = "./modules/ecs"
+  }
+  variables {
+    schedule           = { start = "cron(0 8 ? * MON-FRI *)", stop = "cron(0 18 ? * MON-FRI *)", timezone = "Europe/Dublin" }
+    container_insights = "disabled"
+  }
+
+  assert {
+    condition = alltrue([for name, a in aws_appautoscaling_scheduled_action.stop : (
+      a.schedule == "cron(0 18 ? * MON-FRI *)" && a.timezone == "Europe/Dublin" &&
+      one(a.scalable_target_action).min_capacity == "0" && one(a.scalable_target_action).max_capacity == "0" &&
+      a.resource_id == aws_appautoscaling_target.service[name].resource_id
+    )]) && length(aws_appautoscaling_scheduled_action.stop) == 2
+    error_message = "at stop every service's scalable target goes to 0 tasks"
+  }
+
+  assert {
+    condition = alltrue([for name, a in aws_appautoscaling_scheduled_action.start : (
+      a.schedule == "cron(0 8 ? * MON-FRI *)" &&
+      one(a.scalable_target_action).min_capacity == tostring(var.services[name].desired_count) &&
+      one(a.scalable_target_action).max_capacity == tostring(var.services[name].max_count)
+    )]) && length(aws_appautoscaling_scheduled_action.start) == 2
+    error_message = "at start every service comes back to its own counts"
+  }
+
+  assert {
+    condition     = one([for s in aws_ecs_cluster.this.setting : s.value if s.name == "containerInsights"]) == "disabled"
+    error_message = "Container Insights can be switched off (the dev profile)"
+  }
+}
+
+run "ecs_rejects_a_schedule_that_is_no_cron" {
+  command = plan
+  module {
+    source = "./modules/ecs"
+  }
+  variables {
+    schedule = { start = "08:00", stop = "18:00" }
+  }
+  expect_failures = [var.schedule]
+}
+
+run "ecs_tracing_sidecar" {
+  command = apply
+  module {
+    source = "./modules/ecs"
+  }
+  variables {
+    tracing = { enabled = true, collector_image = "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3", sample_ratio = 0.1 }
+  }
+  override_resource {
+    target = aws_ecr_repository.collector
+    values = { arn = "arn:aws:ecr:eu-west-1:123456789012:repository/platform-test-pub/aws-observability/aws-otel-collector" }
+  }
+
+  assert {
+    condition = alltrue([for name, t in aws_ecs_task_definition.service : (
+      jsondecode(t.container_definitions)[0].name == name &&
+      jsondecode(t.container_definitions)[1].name == "otel-collector" &&
+      jsondecode(t.container_definitions)[1].essential == false &&
+      jsondecode(t.container_definitions)[1].readonlyRootFilesystem == true &&
+      jsondecode(t.container_definitions)[1].image == "123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform-test-pub/aws-observability/aws-otel-collector:v0.43.3" &&
+      jsondecode(t.container_definitions)[1].logConfiguration.options["awslogs-group"] == aws_cloudwatch_log_group.service[name].name
+    )])
+    error_message = "each task gets the collector beside the service (not essential, read-only), its image through the stack's pull-through cache, logging to the service's group"
+  }
+
+  assert {
+    condition = alltrue([for t in aws_ecs_task_definition.service : (
+      contains([for e in jsondecode(t.container_definitions)[0].environment : "${e.name}=${e.value}"], "OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318") &&
+      contains([for e in jsondecode(t.container_definitions)[0].environment : "${e.name}=${e.value}"], "OTEL_TRACES_SAMPLER_ARG=0.1")
+    )])
+    error_message = "the service container exports OTLP/HTTP to the sidecar, with the sampling ratio"
+  }
+
+  assert {
+    condition = alltrue([for t in aws_ecs_task_definition.service : (
+      yamldecode([for e in jsondecode(t.container_definitions)[1].environment : e.value if e.name == "AOT_CONFIG_CONTENT"][0]).receivers.otlp.protocols.http.endpoint == "127.0.0.1:4318" &&
+      yamldecode([for e in jsondecode(t.container_definitions)[1].environment : e.value if e.name == "AOT_CONFIG_CONTENT"][0]).service.pipelines.traces.exporters == ["awsxray"]
+    )])
+    error_message = "the collector receives OTLP/HTTP on localhost only and exports traces to X-Ray"
+  }
+
+  assert {
+    condition = (
+      length(aws_iam_role_policy.tracing) == 2 && alltrue([for name, p in aws_iam_role_policy.tracing : p.role == aws_iam_role.task[name].id]) &&
+      toset(flatten([for st in data.aws_iam_policy_document.tracing[0].statement : st.actions])) == toset(["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"])
+    )
+    error_message = "each task role may send traces and read sampling rules, nothing more of X-Ray"
+  }
+
+  assert {
+    condition = (
+      aws_ecr_pull_through_cache_rule.public[0].upstream_registry_url == "public.ecr.aws" && aws_ecr_pull_through_cache_rule.public[0].ecr_repository_prefix == "platform-test-pub" &&
+      aws_ecr_repository.collector[0].name == "platform-test-pub/aws-observability/aws-otel-collector" && aws_ecr_repository.collector[0].image_tag_mutability == "IMMUTABLE" &&
+      alltrue([for d in data.aws_iam_policy_document.execution : toset(flatten([for st in d.statement : st.resources if st.sid == "PullCollectorImage"])) == toset([aws_ecr_repository.collector[0].arn])])
+    )
+    error_message = "the collector image comes through a pull-through cache of ECR Public into a repository of the stack; each execution role may pull (and import) that repository only"
+  }
+}
+
+run "ecs_rejects_an_unpinned_collector" {
+  command = plan
+  module {
+    source = "./modules/ecs"
+  }
+  variables {
+    tracing = { enabled = true, collector_image = "public.ecr.aws/aws-observability/aws-otel-collector:latest" }
+  }
+  expect_failures = [var.tracing]
 }
 
 run "ecr_repositories" {

@@ -161,4 +161,46 @@ run "kms_key_rotates" {
     condition     = aws_kms_key.this.enable_key_rotation && aws_kms_alias.this.name == "alias/platform-test"
     error_message = "the platform key rotates"
   }
+
+  assert {
+    condition = (
+      one([for st in data.aws_iam_policy_document.key.statement : st if st.sid == "AlarmsAndBudgetsPublishToTheTopic"]).principals == toset([{ type = "Service", identifiers = toset(["cloudwatch.amazonaws.com", "budgets.amazonaws.com"]) }]) &&
+      one([for st in data.aws_iam_policy_document.key.statement : st if st.sid == "AlarmsAndBudgetsPublishToTheTopic"]).actions == toset(["kms:GenerateDataKey*", "kms:Decrypt"]) &&
+      jsonencode(one([for st in data.aws_iam_policy_document.key.statement : st if st.sid == "AlarmsAndBudgetsPublishToTheTopic"]).condition) == jsonencode([{ test = "StringEquals", values = ["123456789012"], variable = "aws:SourceAccount" }])
+    )
+    error_message = "CloudWatch alarms and AWS Budgets of this account only may use the key, to publish to the encrypted alarm topic"
+  }
+}
+
+run "database_stops_outside_working_hours" {
+  command = apply
+  module {
+    source = "./modules/database"
+  }
+  variables {
+    vpc_id                   = "vpc-123"
+    subnet_ids               = ["subnet-a", "subnet-b"]
+    client_security_group_id = "sg-tasks"
+    databases                = ["customer"]
+    schedule                 = { start = "cron(0 8 ? * MON-FRI *)", stop = "cron(0 18 ? * MON-FRI *)", timezone = "Europe/Dublin" }
+    permissions_boundary_arn = "arn:aws:iam::123456789012:policy/platform-stack-boundary"
+  }
+
+  assert {
+    condition = output.schedule == {
+      stop  = { expression = "cron(0 18 ? * MON-FRI *)", target = "arn:aws:scheduler:::aws-sdk:docdb:stopDBCluster", timezone = "Europe/Dublin" }
+      start = { expression = "cron(0 8 ? * MON-FRI *)", target = "arn:aws:scheduler:::aws-sdk:docdb:startDBCluster", timezone = "Europe/Dublin" }
+    } && alltrue([for s in aws_scheduler_schedule.cluster : jsondecode(one(s.target).input) == { DbClusterIdentifier = aws_docdb_cluster.this.cluster_identifier } && one(s.target).role_arn == aws_iam_role.scheduler[0].arn && s.kms_key_arn == var.kms_key_arn])
+    error_message = "EventBridge Scheduler stops the cluster at stop and starts it at start, with the schedule's role, its input encrypted with the platform key"
+  }
+
+  assert {
+    condition = (
+      toset(flatten([for st in data.aws_iam_policy_document.scheduler[0].statement : st.actions if st.sid == "StopAndStartThisCluster"])) == toset(["rds:StopDBCluster", "rds:StartDBCluster"]) &&
+      toset(flatten([for st in data.aws_iam_policy_document.scheduler[0].statement : st.resources if st.sid == "StopAndStartThisCluster"])) == toset([aws_docdb_cluster.this.arn]) &&
+      one(data.aws_iam_policy_document.scheduler_assume[0].statement).principals == toset([{ type = "Service", identifiers = toset(["scheduler.amazonaws.com"]) }]) &&
+      aws_iam_role.scheduler[0].permissions_boundary == var.permissions_boundary_arn
+    )
+    error_message = "the scheduler's role may stop and start this cluster only, assumed by EventBridge Scheduler only, under the boundary"
+  }
 }

@@ -115,6 +115,41 @@ run "vpc_ecs_exec_adds_ssm_messages" {
   }
 }
 
+run "vpc_endpoints_in_every_zone_by_default" {
+  command = apply
+  module {
+    source = "./modules/vpc"
+  }
+
+  assert {
+    condition     = alltrue([for e in aws_vpc_endpoint.interface : e.subnet_ids == toset(aws_subnet.private[*].id)]) && output.interface_endpoint_zones == { "ecr.api" = 2, "ecr.dkr" = 2, logs = 2, secretsmanager = 2 }
+    error_message = "by default every interface endpoint has a network interface in each private subnet"
+  }
+}
+
+# The dev profile: the four endpoints a task needs, in one zone (the load balancer and DocumentDB
+# still get two zones' subnets); tracing adds xray.
+run "vpc_endpoints_in_one_zone" {
+  command = apply
+  module {
+    source = "./modules/vpc"
+  }
+  variables {
+    endpoints_in_one_zone     = true
+    extra_interface_endpoints = ["xray"]
+  }
+
+  assert {
+    condition     = alltrue([for e in aws_vpc_endpoint.interface : e.subnet_ids == toset([aws_subnet.private[0].id])]) && output.interface_endpoint_zones == { "ecr.api" = 1, "ecr.dkr" = 1, logs = 1, secretsmanager = 1, xray = 1 }
+    error_message = "endpoints_in_one_zone puts every interface endpoint in the first private subnet only; extra_interface_endpoints adds xray"
+  }
+
+  assert {
+    condition     = length(aws_subnet.private) == 2 && length(output.private_subnet_ids) == 2
+    error_message = "the VPC keeps a private subnet in each of two zones (the load balancer and DocumentDB need two)"
+  }
+}
+
 run "vpc_needs_two_zones" {
   command = plan
   module {
@@ -137,8 +172,8 @@ run "alb_internal_behind_cloudfront" {
     subnet_ids = ["subnet-private-a", "subnet-private-b"]
     services   = { customer = { priority = 10 }, products = { priority = 20 }, shopping = { priority = 30 } }
   }
-  # One ARN per target group (the mock's default is the same for all), so that a rule forwarding
-  # to another service's group shows.
+  # One ARN per target group and listener (the mock's default is the same for all), so that a rule
+  # forwarding to another service's group, or sitting on the other listener, shows.
   override_resource {
     target = aws_lb_target_group.service["customer"]
     values = { arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/customer/1", arn_suffix = "targetgroup/customer/1" }
@@ -151,6 +186,26 @@ run "alb_internal_behind_cloudfront" {
     target = aws_lb_target_group.service["shopping"]
     values = { arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shopping/3", arn_suffix = "targetgroup/shopping/3" }
   }
+  override_resource {
+    target = aws_lb_target_group.service["customer.alternate"]
+    values = { arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/customer-g/4", arn_suffix = "targetgroup/customer-g/4" }
+  }
+  override_resource {
+    target = aws_lb_target_group.service["products.alternate"]
+    values = { arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/products-g/5", arn_suffix = "targetgroup/products-g/5" }
+  }
+  override_resource {
+    target = aws_lb_target_group.service["shopping.alternate"]
+    values = { arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/shopping-g/6", arn_suffix = "targetgroup/shopping-g/6" }
+  }
+  override_resource {
+    target = aws_lb_listener.http["production"]
+    values = { arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/platform-test/1/80" }
+  }
+  override_resource {
+    target = aws_lb_listener.http["test"]
+    values = { arn = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/platform-test/1/9000" }
+  }
 
   assert {
     condition     = aws_lb.this.internal == true && aws_lb.this.subnets == toset(["subnet-private-a", "subnet-private-b"]) && aws_lb.this.drop_invalid_header_fields == true && aws_lb.this.load_balancer_type == "application"
@@ -161,32 +216,52 @@ run "alb_internal_behind_cloudfront" {
     condition = jsonencode(output.ingress) == jsonencode([{
       cidr_ipv4 = null, cidr_ipv6 = null, from_port = 80, prefix_list_id = "pl-4fa04526", referenced_security_group_id = null, to_port = 80
     }]) && data.aws_ec2_managed_prefix_list.cloudfront.name == "com.amazonaws.global.cloudfront.origin-facing"
-    error_message = "the load balancer accepts HTTP from CloudFront's origin-facing prefix list only: no address range, nothing from the internet"
+    error_message = "the load balancer accepts HTTP from CloudFront's origin-facing prefix list only: no address range, nothing from the internet (the test listener's port is opened to the tasks by modules/ecs, tests/wiring)"
   }
 
   assert {
-    condition     = aws_lb_listener.http.port == 80 && aws_lb_listener.http.default_action[0].type == "fixed-response" && aws_lb_listener.http.default_action[0].fixed_response[0].status_code == "404"
-    error_message = "one listener, a fixed 404 for unknown paths"
+    condition     = { for k, l in aws_lb_listener.http : k => l.port } == { production = 80, test = 9000 } && alltrue([for l in aws_lb_listener.http : l.protocol == "HTTP" && l.default_action[0].type == "fixed-response" && l.default_action[0].fixed_response[0].status_code == "404"])
+    error_message = "two listeners, production on 80 and test on test_listener_port, each a fixed 404 for unknown paths"
   }
 
   assert {
-    condition     = alltrue([for name, r in aws_lb_listener_rule.service : toset(flatten([for c in r.condition : [for p in c.path_pattern : p.values]])) == toset(["/${name}", "/${name}/*"])])
-    error_message = "each service gets /<name> and /<name>/*"
+    condition     = alltrue([for key, r in output.rule_forwards : jsonencode(r.paths) == jsonencode(["/${split(".", key)[0]}", "/${split(".", key)[0]}/*"])]) && length(output.rule_forwards) == 6
+    error_message = "each service gets /<name> and /<name>/* on both listeners"
   }
 
   assert {
-    condition     = alltrue([for name, r in aws_lb_listener_rule.service : r.action[0].type == "forward" && r.action[0].target_group_arn == aws_lb_target_group.service[name].arn && r.listener_arn == aws_lb_listener.http.arn]) && length(aws_lb_listener_rule.service) == 3
-    error_message = "one forwarding rule per service, on the listener"
+    condition = alltrue([for name in ["customer", "products", "shopping"] : (
+      output.rule_forwards[name].listener_arn == aws_lb_listener.http["production"].arn &&
+      output.rule_forwards["${name}.test"].listener_arn == aws_lb_listener.http["test"].arn &&
+      output.rule_forwards[name].priority == output.rule_forwards["${name}.test"].priority &&
+      toset([for t in output.rule_forwards["${name}.test"].forward : jsonencode(t)]) == toset([for t in output.rule_forwards[name].forward : jsonencode(t)]) &&
+      toset([for t in output.rule_forwards[name].forward : jsonencode(t)]) == toset([
+        jsonencode({ arn = aws_lb_target_group.service[name].arn, weight = 100 }),
+        jsonencode({ arn = aws_lb_target_group.service["${name}.alternate"].arn, weight = 0 }),
+      ])
+    )])
+    error_message = "each service's production and test rules forward to its own primary target group at weight 100 and its alternate at 0 (the shape ECS blue/green moves), the test rule mirroring the production one"
   }
 
   assert {
-    condition     = length(aws_lb_target_group.service) == 3 && alltrue([for name, tg in aws_lb_target_group.service : tg.target_type == "ip" && tg.port == 8080 && tg.protocol == "HTTP" && tg.health_check[0].path == "/${name}/health" && tg.health_check[0].matcher == "200"])
-    error_message = "one ip target group per service, health-checked on /<name>/health"
+    condition     = length(aws_lb_target_group.service) == 6 && alltrue([for key, tg in aws_lb_target_group.service : tg.target_type == "ip" && tg.port == 8080 && tg.protocol == "HTTP" && tg.health_check[0].path == "/${split(".", key)[0]}/health" && tg.health_check[0].matcher == "200"])
+    error_message = "two ip target groups per service (primary, alternate), health-checked on /<name>/health"
   }
 
   assert {
-    condition     = output.target_group_arns == { for name, tg in aws_lb_target_group.service : name => tg.arn }
-    error_message = "the target groups go to the ECS services (the output waits for the listener rules)"
+    condition     = aws_lb_target_group.service["shopping"].name == "platform-test-shopping" && aws_lb_target_group.service["shopping.alternate"].name == "platform-test-shopping-g"
+    error_message = "the alternate target group is named <prefix>-<service>-g"
+  }
+
+  assert {
+    condition = (
+      output.target_group_arns == { for name in ["customer", "products", "shopping"] : name => aws_lb_target_group.service[name].arn } &&
+      output.alternate_target_group_arns == { for name in ["customer", "products", "shopping"] : name => aws_lb_target_group.service["${name}.alternate"].arn } &&
+      output.target_group_arn_suffixes["products"] == ["targetgroup/products/2", "targetgroup/products-g/5"] &&
+      output.listener_rule_arns["customer"] == { production = aws_lb_listener_rule.service["customer"].arn, test = aws_lb_listener_rule.service["customer.test"].arn } &&
+      output.test_listener_url == "http://internal-platform-123.eu-west-1.elb.amazonaws.com:9000"
+    )
+    error_message = "the ECS services get their primary and alternate target groups, listener rules and the test listener's URL"
   }
 
   assert {
@@ -204,6 +279,41 @@ run "alb_internal_behind_cloudfront" {
   }
 }
 
+# After creation the rules' weights are ECS's (a blue/green deployment moves them, the rules
+# ignore their action): a replaced target group must still replace the rules forwarding to it.
+run "alb_rules_follow_replaced_target_groups" {
+  command = apply
+  module {
+    source = "./modules/alb"
+  }
+  variables {
+    vpc_id     = "vpc-123"
+    vpc_cidr   = "10.20.0.0/16"
+    subnet_ids = ["subnet-private-a", "subnet-private-b"]
+    services   = { customer = { priority = 10 } }
+  }
+
+  assert {
+    condition     = terraform_data.rule_targets["customer"].input == [aws_lb_target_group.service["customer"].id, aws_lb_target_group.service["customer.alternate"].id] && terraform_data.rule_targets["customer.test"].input == terraform_data.rule_targets["customer"].input
+    error_message = "each rule is replaced when one of its target groups is (their ids are its trigger)"
+  }
+}
+
+run "alb_rejects_a_test_listener_on_the_production_port" {
+  command = plan
+  module {
+    source = "./modules/alb"
+  }
+  variables {
+    vpc_id             = "vpc-123"
+    vpc_cidr           = "10.20.0.0/16"
+    subnet_ids         = ["subnet-private-a", "subnet-private-b"]
+    services           = { customer = { priority = 10 } }
+    test_listener_port = 80
+  }
+  expect_failures = [var.test_listener_port]
+}
+
 run "alb_paths_and_ports_from_the_services_map" {
   command = apply
   module {
@@ -214,6 +324,7 @@ run "alb_paths_and_ports_from_the_services_map" {
     vpc_cidr   = "10.20.0.0/16"
     subnet_ids = ["subnet-private-a", "subnet-private-b"]
     services   = { customer = { priority = 10 }, billing = { priority = 40, path = "/api/billing", port = 9090 } }
+
   }
 
   assert {

@@ -137,8 +137,12 @@ run "stack" {
   }
 
   assert {
-    condition     = length(module.alb.ingress) == 1 && alltrue([for r in module.alb.ingress : r.prefix_list_id == "pl-4fa04526" && r.cidr_ipv4 == null && r.cidr_ipv6 == null && r.from_port == 80])
-    error_message = "the load balancer accepts traffic only from CloudFront's origin-facing prefix list"
+    condition = (
+      length(module.alb.ingress) == 1 && alltrue([for r in module.alb.ingress : r.prefix_list_id == "pl-4fa04526" && r.cidr_ipv4 == null && r.cidr_ipv6 == null && r.from_port == 80]) &&
+      jsonencode(module.ecs.test_listener_access.ingress) == jsonencode({ cidr_ipv4 = null, from_port = 9000, security_group_id = module.alb.security_group_id, source = module.ecs.tasks_security_group_id, to_port = 9000 }) &&
+      jsonencode(module.ecs.test_listener_access.egress) == jsonencode({ destination = module.alb.security_group_id, from_port = 9000, security_group_id = module.ecs.tasks_security_group_id, to_port = 9000 })
+    )
+    error_message = "the load balancer accepts traffic only from CloudFront's origin-facing prefix list, and on its test listener's port from the tasks' security group (the deploy check tasks)"
   }
 
   assert {

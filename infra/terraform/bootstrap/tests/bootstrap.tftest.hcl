@@ -140,14 +140,17 @@ run "oidc_roles" {
   }
 
   assert {
-    condition = keys(aws_iam_role_policy_attachment.deploy) == ["production/data", "production/iam", "production/services", "production/state", "staging/data", "staging/iam", "staging/services", "staging/state"] && alltrue([
-      for k, a in aws_iam_role_policy_attachment.deploy : (
-        a.role == aws_iam_role.deploy[split("/", k)[0]].name && a.policy_arn == aws_iam_policy.deploy[k].arn &&
-        aws_iam_policy.deploy[k].policy == module.iam_policies.deploy_policy_jsons[split("/", k)[0]][split("/", k)[1]] &&
-        aws_iam_policy.deploy[k].name == "platform-deploy-${replace(k, "/", "-")}"
-      )
+    condition = keys(aws_iam_role_policy_attachment.deploy) == [
+      "production/data", "production/deployments", "production/iam", "production/services", "production/state",
+      "staging/data", "staging/deployments", "staging/iam", "staging/services", "staging/state",
+      ] && alltrue([
+        for k, a in aws_iam_role_policy_attachment.deploy : (
+          a.role == aws_iam_role.deploy[split("/", k)[0]].name && a.policy_arn == aws_iam_policy.deploy[k].arn &&
+          aws_iam_policy.deploy[k].policy == module.iam_policies.deploy_policy_jsons[split("/", k)[0]][split("/", k)[1]] &&
+          aws_iam_policy.deploy[k].name == "platform-deploy-${replace(k, "/", "-")}"
+        )
     ])
-    error_message = "each deploy role has its own environment's four policies attached (no PowerUserAccess, no other environment's)"
+    error_message = "each deploy role has its own environment's five policies attached (no PowerUserAccess, no other environment's)"
   }
 
   assert {

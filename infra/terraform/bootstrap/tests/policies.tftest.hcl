@@ -24,9 +24,9 @@ run "plan_role_reads_no_secret_and_writes_nothing" {
 
   assert {
     condition = alltrue(flatten([for st in jsondecode(output.plan_policy_json).Statement : [
-      for a in st.Action : can(regex("^[a-z0-9-]+:(Describe|Get|List)[A-Za-z]+$", a)) || a == "kms:Decrypt"
+      for a in st.Action : can(regex("^[a-z0-9-]+:(Describe|Get|List)[A-Za-z]+$", a)) || a == "kms:Decrypt" || a == "budgets:ViewBudget"
     ]]))
-    error_message = "every action of the plan role reads (Describe, Get, List): no write, no wildcard"
+    error_message = "every action of the plan role reads (Describe, Get, List; AWS Budgets' read is ViewBudget): no write, no wildcard"
   }
 
   assert {
@@ -94,9 +94,9 @@ run "deploy_roles_cannot_escalate" {
       Effect    = "Allow"
       Action    = ["iam:PassRole"]
       Resource  = ["arn:aws:iam::123456789012:role/platform-${env}-*"]
-      Condition = { StringEquals = { "iam:PassedToService" = ["ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com"] } }
+      Condition = { StringEquals = { "iam:PassedToService" = ["ecs-tasks.amazonaws.com", "ecs.amazonaws.com", "scheduler.amazonaws.com", "vpc-flow-logs.amazonaws.com"] } }
     }]])
-    error_message = "each deploy role passes its own environment's roles, to ECS tasks and VPC flow logs only"
+    error_message = "each deploy role passes its own environment's roles, to ECS (tasks, and blue/green's load balancer role), VPC flow logs and EventBridge Scheduler (DocumentDB's working hours) only"
   }
 
   assert {
@@ -118,9 +118,9 @@ run "deploy_roles_cannot_escalate" {
   assert {
     condition = alltrue([for env in ["staging", "production"] : alltrue([for st in concat(jsondecode(output.deploy_policy_jsons[env].services).Statement, jsondecode(output.deploy_policy_jsons[env].data).Statement) : (
       st.Effect == "Deny" || !anytrue([for a in try(st.Action, []) : can(regex("^(ecr:(Put|Upload|Complete|Initiate|BatchDelete|Delete|Create)|ecs:(RunTask|StartTask|ExecuteCommand|UpdateService|CreateService)|secretsmanager:(GetSecretValue|PutSecretValue)|rds:(Delete|Modify|Create)|logs:(Delete|Put))", a))]) ||
-      alltrue([for r in st.Resource : can(regex(":(repository/platform-${env}/\\*|repository/platform-${env}/pr\\*/\\*|cluster/platform-${env}|service/platform-${env}/\\*|task/platform-${env}/\\*|task-definition/platform-${env}-\\*:\\*|secret:platform-${env}/\\*|cluster:platform-${env}|cluster-pg:platform-${env}-\\*|cluster-snapshot:platform-${env}-\\*|db:platform-${env}-\\*|subgrp:platform-${env}|og:\\*|log-group:/(ecs|vpc|aws/docdb)/platform-${env}/\\*(:\\*)?|log-group:/aws/amazonmq/broker/\\*(:\\*)?)$", r))])
+      alltrue([for r in st.Resource : can(regex(":(repository/platform-${env}/\\*|repository/platform-${env}/pr\\*/\\*|repository/platform-${env}-pub/\\*|cluster/platform-${env}|service/platform-${env}/\\*|task/platform-${env}/\\*|task-definition/platform-${env}-\\*:\\*|secret:platform-${env}/\\*|cluster:platform-${env}|cluster-pg:platform-${env}-\\*|cluster-snapshot:platform-${env}-\\*|db:platform-${env}-\\*|subgrp:platform-${env}|og:\\*|log-group:/(ecs|vpc|aws/docdb)/platform-${env}/\\*(:\\*)?|log-group:/aws/amazonmq/broker/\\*(:\\*)?)$", r))])
     )])])
-    error_message = "images, tasks, databases, log groups and secret values are each environment's own: pushing, starting tasks, changing databases and reading or writing secrets only on <name>-<env>... resources"
+    error_message = "images (the tracing collector's <name>-<env>-pub/* included), tasks, databases, log groups and secret values are each environment's own: pushing, starting tasks, changing databases and reading or writing secrets only on <name>-<env>... resources"
   }
 
   assert {
@@ -135,9 +135,11 @@ run "deploy_roles_cannot_escalate" {
     condition = alltrue([for env in ["staging", "production"] : anytrue([for st in jsondecode(output.deploy_policy_jsons[env].services).Statement : (
       st.Sid == "NeverAnotherEnvironmentsResources" && st.Effect == "Deny" && try(st.Resource, []) == ["*"] &&
       try(st.Condition, {}) == { StringNotEquals = { "aws:ResourceTag/Environment" = env }, Null = { "aws:ResourceTag/Environment" = "false" } } &&
-      alltrue([for a in ["ec2:Delete*", "ec2:Authorize*", "elasticloadbalancing:Modify*", "mq:*", "kms:*", "cloudfront:Update*", "secretsmanager:*"] : contains(try(st.Action, []), a)])
+      alltrue([for a in ["ec2:Delete*", "ec2:Authorize*", "elasticloadbalancing:Modify*", "mq:*", "kms:*", "cloudfront:Update*", "secretsmanager:*", "cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms"] : contains(try(st.Action, []), a)]) &&
+      # re-tagging would lift the deny: the tag actions of what is allowed on "*" are in it too
+      alltrue([for a in ["ec2:Create*", "ec2:Delete*", "elasticloadbalancing:Add*", "elasticloadbalancing:Remove*", "acm:AddTagsToCertificate", "acm:RemoveTagsFromCertificate", "application-autoscaling:TagResource", "application-autoscaling:UntagResource", "cloudfront:TagResource", "cloudfront:UntagResource"] : contains(try(st.Action, []), a)])
     )])])
-    error_message = "what AWS names (VPC parts, load balancers, brokers, keys, distributions) is denied to a deploy role when it carries another environment's tag"
+    error_message = "what AWS names (VPC parts, load balancers, brokers, keys, distributions, autoscaling's alarms) is denied to a deploy role when it carries another environment's tag, and so is taking that tag off or changing it"
   }
 
   assert {
@@ -146,6 +148,27 @@ run "deploy_roles_cannot_escalate" {
       toset(try(st.NotAction, [])) == toset(["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"])
     )])])
     error_message = "deploy uses the state's key and can neither delete it nor change its policy or alias"
+  }
+
+  assert {
+    condition = alltrue([for env in ["staging", "production"] : [for st in jsondecode(output.deploy_policy_jsons[env].deployments).Statement : st] == [{
+      Sid      = "SteerOwnDeployments"
+      Effect   = "Allow"
+      Action   = ["ecs:ContinueServiceDeployment", "ecs:StopServiceDeployment"]
+      Resource = ["arn:aws:ecs:eu-west-1:123456789012:service-deployment/platform-${env}/*"]
+    }]])
+    error_message = "each deploy role continues or rolls back its own environment's service deployments only (blue/green)"
+  }
+
+  assert {
+    condition = alltrue([for env in ["staging", "production"] : [for st in jsondecode(output.deploy_policy_jsons[env].data).Statement : st.Resource if st.Sid == "OwnMonitoring"] == [[
+      "arn:aws:budgets::123456789012:budget/platform-${env}-*",
+      "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:platform-${env}-*",
+      "arn:aws:cloudwatch::123456789012:dashboard/platform-${env}",
+      "arn:aws:scheduler:eu-west-1:123456789012:schedule/default/platform-${env}-*",
+      "arn:aws:sns:eu-west-1:123456789012:platform-${env}-*",
+    ]]])
+    error_message = "each deploy role manages its own environment's alarm topic, budget, alarms' tags, dashboard and DocumentDB schedules only"
   }
 
   assert {
@@ -161,6 +184,11 @@ run "deploy_roles_cannot_escalate" {
   assert {
     condition     = alltrue([for env, ps in output.deploy_policy_jsons : alltrue([for p in values(ps) : length(p) < 6144])])
     error_message = "each deploy policy fits IAM's 6,144 characters of a managed policy"
+  }
+
+  assert {
+    condition     = alltrue([for env, ps in output.deploy_policy_jsons : length(ps) <= 10])
+    error_message = "each deploy role's managed policies fit IAM's 10 attached policies per role"
   }
 }
 

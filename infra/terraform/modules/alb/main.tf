@@ -7,6 +7,24 @@ locals {
   # Each service's path prefix (/<name> unless set) and the container ports to reach.
   paths = { for name, s in var.services : name => coalesce(s.path, "/${name}") }
   ports = toset([for s in values(var.services) : tostring(s.port)])
+
+  # Two target groups per service, whatever its deploy strategy: the primary (key <name>) and the
+  # alternate (key <name>.alternate) that an ECS blue/green deployment starts the green revision
+  # in. Rolling deployments leave the alternate empty, at weight 0; a service can switch to
+  # blue/green at its next deploy without any change here. "." is in no service name.
+  target_groups = merge(
+    { for name, s in var.services : name => { service = name, port = s.port, tg_name = substr("${var.name}-${name}", 0, 32) } },
+    { for name, s in var.services : "${name}.alternate" => { service = name, port = s.port, tg_name = "${substr("${var.name}-${name}", 0, 30)}-g" } },
+  )
+  # Two listeners: production (80, CloudFront's VPC origin) and test (an internal port only the
+  # deploy script's check tasks reach), with one rule per service each (keys <name> and
+  # <name>.test): the test rule serves what production serves, but during a blue/green deployment,
+  # when ECS points it at the green revision before production traffic moves.
+  listeners = { production = 80, test = var.test_listener_port }
+  rules = merge(
+    { for name, s in var.services : name => { service = name, listener = "production" } },
+    { for name, s in var.services : "${name}.test" => { service = name, listener = "test" } },
+  )
 }
 
 # CloudFront's origin-facing addresses, which its VPC origins connect from (AWS keeps the list).
@@ -69,17 +87,17 @@ resource "aws_lb" "this" {
 
 resource "aws_lb_target_group" "service" {
   #checkov:skip=CKV_AWS_378:TLS ends at CloudFront; the hops to the load balancer and the tasks stay inside the VPC
-  for_each             = var.services
-  name                 = substr("${var.name}-${each.key}", 0, 32)
+  for_each             = local.target_groups
+  name                 = each.value.tg_name
   port                 = each.value.port
   protocol             = "HTTP"
   target_type          = "ip"
   vpc_id               = var.vpc_id
   deregistration_delay = 30
-  tags                 = merge(var.tags, { Service = each.key })
+  tags                 = merge(var.tags, { Service = each.value.service })
 
   health_check {
-    path                = "${local.paths[each.key]}/health"
+    path                = "${local.paths[each.value.service]}/health"
     matcher             = "200"
     interval            = 15
     timeout             = 5
@@ -89,12 +107,14 @@ resource "aws_lb_target_group" "service" {
 }
 
 resource "aws_lb_listener" "http" {
-  #checkov:skip=CKV_AWS_2:internal listener behind CloudFront, which serves HTTPS to clients and redirects their HTTP; the VPC origin's hop stays in the VPC
-  #checkov:skip=CKV_AWS_103:the listener never negotiates TLS: CloudFront does, with its own policy
-  #checkov:skip=CKV2_AWS_20:clients never reach this listener; CloudFront redirects their HTTP to HTTPS
+  #checkov:skip=CKV_AWS_2:internal listeners: production behind CloudFront, which serves HTTPS to clients and redirects their HTTP (the VPC origin's hop stays in the VPC); test reachable from the deploy check tasks in the VPC only
+  #checkov:skip=CKV_AWS_103:the listeners never negotiate TLS: CloudFront does, with its own policy
+  #checkov:skip=CKV2_AWS_20:clients never reach these listeners; CloudFront redirects their HTTP to HTTPS
+  for_each          = local.listeners
   load_balancer_arn = aws_lb.this.arn
-  port              = 80
+  port              = each.value
   protocol          = "HTTP"
+  tags              = merge(var.tags, { Listener = each.key })
 
   default_action {
     type = "fixed-response"
@@ -106,24 +126,55 @@ resource "aws_lb_listener" "http" {
   }
 }
 
-# /<path> and /<path>/* go to the service unchanged; the services strip their prefix.
+# /<path> and /<path>/* go to the service unchanged; the services strip their prefix. Every rule
+# forwards to both of the service's target groups, the primary at weight 100: the shape ECS
+# blue/green deployments expect, and keep, moving the weights from one to the other (in the test
+# rule first, then in the production one). After creation the weights are ECS's: Terraform
+# ignores the action, and replaces the rule only when a target group is replaced (a port change).
 resource "aws_lb_listener_rule" "service" {
-  for_each     = var.services
-  listener_arn = aws_lb_listener.http.arn
-  priority     = each.value.priority
+  for_each     = local.rules
+  listener_arn = aws_lb_listener.http[each.value.listener].arn
+  priority     = var.services[each.value.service].priority
 
   condition {
     path_pattern {
-      values = [local.paths[each.key], "${local.paths[each.key]}/*"]
+      values = [local.paths[each.value.service], "${local.paths[each.value.service]}/*"]
     }
   }
 
   action {
-    type             = "forward"
-    target_group_arn = aws_lb_target_group.service[each.key].arn
+    type = "forward"
+    forward {
+      target_group {
+        arn    = aws_lb_target_group.service[each.value.service].arn
+        weight = 100
+      }
+      target_group {
+        arn    = aws_lb_target_group.service["${each.value.service}.alternate"].arn
+        weight = 0
+      }
+    }
   }
 
-  tags = merge(var.tags, { Service = each.key })
+  tags = merge(var.tags, { Service = each.value.service, Listener = each.value.listener })
+
+  lifecycle {
+    ignore_changes       = [action]
+    replace_triggered_by = [terraform_data.rule_targets[each.key]]
+  }
+}
+
+# The ids of the target groups each rule forwards to: a replaced target group (a port change)
+# changes them, which replaces the rule with one forwarding to the new groups.
+resource "terraform_data" "rule_targets" {
+  for_each = local.rules
+  input    = [aws_lb_target_group.service[each.value.service].id, aws_lb_target_group.service["${each.value.service}.alternate"].id]
+}
+
+# One listener since the test listener was added (the production listener was the only one).
+moved {
+  from = aws_lb_listener.http
+  to   = aws_lb_listener.http["production"]
 }
 
 # One egress rule per container port since the port became a per-service setting (8080 before).

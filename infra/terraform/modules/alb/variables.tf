@@ -47,6 +47,17 @@ variable "services" {
   }
 }
 
+variable "test_listener_port" {
+  description = "Port of the test listener, which ECS blue/green deployments point at the green revision before production traffic moves (modules/ecs opens it to the tasks' security group only)."
+  type        = number
+  default     = 9000
+
+  validation {
+    condition     = var.test_listener_port >= 1 && var.test_listener_port <= 65535 && var.test_listener_port != 80
+    error_message = "test_listener_port must be a port other than 80 (the production listener's)."
+  }
+}
+
 variable "deletion_protection" {
   description = "Refuse to delete the load balancer until this is switched off."
   type        = bool

@@ -95,3 +95,81 @@ resource "aws_cloudwatch_log_group" "exports" {
   kms_key_id        = var.kms_key_arn
   tags              = var.tags
 }
+
+# Working hours (schedule): EventBridge Scheduler stops the cluster at stop and starts it at start,
+# with a role that may do exactly that to this cluster. The services reconnect by themselves once
+# it is up again (a few minutes after start; until then /ready answers 503).
+locals {
+  schedule_actions = var.schedule == null ? {} : {
+    stop  = { expression = var.schedule.stop, api = "stopDBCluster" }
+    start = { expression = var.schedule.start, api = "startDBCluster" }
+  }
+}
+
+data "aws_caller_identity" "current" {}
+
+data "aws_iam_policy_document" "scheduler_assume" {
+  count = var.schedule == null ? 0 : 1
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["scheduler.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "scheduler" {
+  count                = var.schedule == null ? 0 : 1
+  name                 = "${var.name}-docdb-schedule"
+  assume_role_policy   = data.aws_iam_policy_document.scheduler_assume[0].json
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = var.tags
+}
+
+data "aws_iam_policy_document" "scheduler" {
+  count = var.schedule == null ? 0 : 1
+
+  statement {
+    sid       = "StopAndStartThisCluster"
+    actions   = ["rds:StopDBCluster", "rds:StartDBCluster"]
+    resources = [aws_docdb_cluster.this.arn]
+  }
+
+  statement {
+    sid       = "ReadTheSchedulesInput"
+    actions   = ["kms:Decrypt"]
+    resources = [var.kms_key_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "scheduler" {
+  count  = var.schedule == null ? 0 : 1
+  name   = "stop-start-docdb"
+  role   = aws_iam_role.scheduler[0].id
+  policy = data.aws_iam_policy_document.scheduler[0].json
+}
+
+resource "aws_scheduler_schedule" "cluster" {
+  for_each                     = local.schedule_actions
+  name                         = "${var.name}-docdb-${each.key}"
+  description                  = "${each.key} DocumentDB ${var.name} (working hours)"
+  schedule_expression          = each.value.expression
+  schedule_expression_timezone = var.schedule.timezone
+  kms_key_arn                  = var.kms_key_arn
+
+  flexible_time_window {
+    mode = "OFF"
+  }
+
+  target {
+    arn      = "arn:aws:scheduler:::aws-sdk:docdb:${each.value.api}"
+    role_arn = aws_iam_role.scheduler[0].arn
+    input    = jsonencode({ DbClusterIdentifier = aws_docdb_cluster.this.cluster_identifier })
+  }
+}

@@ -43,3 +43,18 @@ output "ingress" {
     }
   ]
 }
+
+output "cluster_identifier" {
+  description = "Identifier of the DocumentDB cluster (CloudWatch dimension DBClusterIdentifier)."
+  value       = aws_docdb_cluster.this.cluster_identifier
+}
+
+output "instance_identifiers" {
+  description = "Identifiers of the cluster's instances (CloudWatch dimension DBInstanceIdentifier)."
+  value       = aws_docdb_cluster_instance.this[*].identifier
+}
+
+output "schedule" {
+  description = "The cluster's stop and start schedules (EventBridge Scheduler): action => { expression, target }."
+  value       = { for k, s in aws_scheduler_schedule.cluster : k => { expression = s.schedule_expression, target = one(s.target).arn, timezone = s.schedule_expression_timezone } }
+}

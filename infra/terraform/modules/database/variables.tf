@@ -95,3 +95,19 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "schedule" {
+  description = "Working hours: DocumentDB is stopped at stop and started at start (EventBridge Scheduler; cron() expressions in timezone). A stopped cluster bills its storage only; AWS starts one that stayed stopped 7 days by itself, and the next stop stops it again. null: always on."
+  type = object({
+    start    = string
+    stop     = string
+    timezone = optional(string, "UTC")
+  })
+  default = null
+}
+
+variable "permissions_boundary_arn" {
+  description = "Permissions boundary of the scheduler's role (bootstrap's <name>-stack-boundary)."
+  type        = string
+  default     = null
+}

@@ -105,3 +105,40 @@ output "container_contracts" {
     }
   }
 }
+
+output "deploy_settings" {
+  description = "Per service, what scripts/deploy-ecs.ts reads from the service's deploy:* tags (strategy, bake time, the alternate target group, the listener rules, the load balancer role, the test URL), and the alarms a deployment rolls back on."
+  value = {
+    for name, s in aws_ecs_service.service : name => {
+      strategy               = s.tags["deploy:strategy"]
+      bake_minutes           = tonumber(s.tags["deploy:bake-minutes"])
+      alternate_target_group = s.tags["deploy:alternate-target-group"]
+      production_rule        = s.tags["deploy:production-rule"]
+      test_rule              = s.tags["deploy:test-rule"]
+      role                   = s.tags["deploy:role"]
+      test_url               = s.tags["deploy:test-url"]
+      rollback_alarms        = try(sort(one(s.alarms).alarm_names), [])
+      rollback_on_alarm      = try(one(s.alarms).enable && one(s.alarms).rollback, false)
+    }
+  }
+}
+
+output "capacity_providers" {
+  description = "Per service, its capacity provider strategy: provider => { base, weight }."
+  value = {
+    for name, s in aws_ecs_service.service : name => { for c in s.capacity_provider_strategy : c.capacity_provider => { base = c.base, weight = c.weight } }
+  }
+}
+
+output "load_balancer_role_arn" {
+  description = "The role ECS moves blue/green traffic with (listener rule weights, target registrations)."
+  value       = aws_iam_role.load_balancers.arn
+}
+
+output "test_listener_access" {
+  description = "How the tasks reach the load balancer's test listener: the load balancer's ingress rule (from the tasks' group) and the tasks' egress rule (to the load balancer's group), with their ports."
+  value = {
+    ingress = { security_group_id = aws_vpc_security_group_ingress_rule.load_balancer_test_listener.security_group_id, from_port = aws_vpc_security_group_ingress_rule.load_balancer_test_listener.from_port, to_port = aws_vpc_security_group_ingress_rule.load_balancer_test_listener.to_port, source = aws_vpc_security_group_ingress_rule.load_balancer_test_listener.referenced_security_group_id, cidr_ipv4 = aws_vpc_security_group_ingress_rule.load_balancer_test_listener.cidr_ipv4 }
+    egress  = { security_group_id = aws_vpc_security_group_egress_rule.test_listener.security_group_id, from_port = aws_vpc_security_group_egress_rule.test_listener.from_port, to_port = aws_vpc_security_group_egress_rule.test_listener.to_port, destination = aws_vpc_security_group_egress_rule.test_listener.referenced_security_group_id }
+  }
+}

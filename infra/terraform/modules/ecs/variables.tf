@@ -10,17 +10,30 @@ variable "services" {
     secret; the execution role reads them) and task_secrets, the secret ARNs the running service
     reads itself (the task role may read exactly those).
     cpu/memory must be a Fargate combination (256/512-2048, 512/1024-4096, 1024/2048-8192, ...).
+    path is the prefix the load balancer routes to the service (/<name> by default). deploy_strategy
+    (ROLLING or BLUE_GREEN) and bake_minutes are what scripts/deploy-ecs.ts applies at each deploy
+    (AWS provider 5.100 cannot set ECS's deployment strategy: they reach the script as the
+    service's deploy:* tags). alarm_names: the CloudWatch alarms a deployment rolls back on.
   EOT
   type = map(object({
-    cpu           = number
-    memory        = number
-    desired_count = number
-    max_count     = number
-    port          = optional(number, 8080)
-    environment   = optional(map(string), {})
-    secrets       = map(string)
-    task_secrets  = optional(list(string), [])
+    cpu             = number
+    memory          = number
+    desired_count   = number
+    max_count       = number
+    port            = optional(number, 8080)
+    environment     = optional(map(string), {})
+    secrets         = map(string)
+    task_secrets    = optional(list(string), [])
+    path            = optional(string)
+    deploy_strategy = optional(string, "ROLLING")
+    bake_minutes    = optional(number, 5)
+    alarm_names     = optional(list(string), [])
   }))
+
+  validation {
+    condition     = alltrue([for s in values(var.services) : contains(["ROLLING", "BLUE_GREEN"], s.deploy_strategy) && s.bake_minutes >= 0 && s.bake_minutes <= 1440])
+    error_message = "deploy_strategy must be ROLLING or BLUE_GREEN, bake_minutes 0-1440."
+  }
 
   validation {
     condition     = alltrue([for s in values(var.services) : s.desired_count >= 1 && s.max_count >= s.desired_count])
@@ -92,19 +105,37 @@ variable "alb_security_group_id" {
   type        = string
 }
 
-variable "alb_arn_suffix" {
-  description = "Load balancer ARN suffix, for request-count autoscaling."
-  type        = string
-}
-
 variable "target_group_arns" {
   description = "Target group ARN per service."
   type        = map(string)
 }
 
 variable "target_group_arn_suffixes" {
-  description = "Target group ARN suffix per service."
+  description = "Per service, the ARN suffixes of its primary and alternate target groups (request-count autoscaling counts both: a blue/green deployment moves the traffic from one to the other)."
+  type        = map(list(string))
+}
+
+variable "alternate_target_group_arns" {
+  description = "Per service, the alternate target group a blue/green deployment starts the green revision in."
   type        = map(string)
+}
+
+variable "listener_rule_arns" {
+  description = "Per service, its production and test listener rules ({ production, test }), whose weights blue/green deployments move."
+  type = map(object({
+    production = string
+    test       = string
+  }))
+}
+
+variable "test_listener_url" {
+  description = "Base URL of the load balancer's test listener (http://<internal name>:<port>), where the deploy script's check task reaches the green revision."
+  type        = string
+}
+
+variable "test_listener_port" {
+  description = "Port of the test listener (the tasks' security group may reach the load balancer on it: the deploy check tasks run with the service's network configuration)."
+  type        = number
 }
 
 variable "database_security_group_id" {
@@ -148,6 +179,70 @@ variable "requests_per_target" {
   description = "Load balancer requests per task and minute the autoscaling keeps each service at."
   type        = number
   default     = 3000
+}
+
+variable "fargate_capacity" {
+  description = "ON_DEMAND (Fargate only), SPOT (Fargate Spot only: about 70% cheaper, tasks can be stopped with two minutes' notice; for non-production) or MIXED (the first task of each service on Fargate, the others on Spot)."
+  type        = string
+  default     = "ON_DEMAND"
+
+  validation {
+    condition     = contains(["ON_DEMAND", "SPOT", "MIXED"], var.fargate_capacity)
+    error_message = "fargate_capacity must be ON_DEMAND, SPOT or MIXED."
+  }
+}
+
+variable "schedule" {
+  description = "Working hours: outside them every service scales to zero tasks (Application Auto Scaling scheduled actions). start and stop are cron() expressions of Application Auto Scaling (6 fields), in timezone (an IANA name). null: always on."
+  type = object({
+    start    = string
+    stop     = string
+    timezone = optional(string, "UTC")
+  })
+  default = null
+
+  validation {
+    condition     = var.schedule == null ? true : can(regex("^cron\\(.+\\)$", var.schedule.start)) && can(regex("^cron\\(.+\\)$", var.schedule.stop))
+    error_message = "schedule.start and schedule.stop must be cron(...) expressions, e.g. cron(0 8 ? * MON-FRI *)."
+  }
+}
+
+variable "container_insights" {
+  description = "Container Insights on the cluster: enabled (per-service and per-task CPU, memory, network metrics), enhanced (per container too) or disabled. Billed as custom metrics: the dev profile switches it off."
+  type        = string
+  default     = "enabled"
+
+  validation {
+    condition     = contains(["enabled", "enhanced", "disabled"], var.container_insights)
+    error_message = "container_insights must be enabled, enhanced or disabled."
+  }
+}
+
+variable "tracing" {
+  description = <<-EOT
+    An OpenTelemetry collector (ADOT) beside every service container, receiving OTLP/HTTP on
+    localhost:4318 (the services' OTEL_EXPORTER_OTLP_ENDPOINT) and exporting to AWS X-Ray; the task
+    roles may send traces. collector_image: public.ecr.aws/... images are pulled through the
+    stack's ECR pull-through cache (the tasks have no way to the internet); pin a version.
+    sample_ratio becomes OTEL_TRACES_SAMPLER_ARG (null: the services' default).
+  EOT
+  type = object({
+    enabled          = bool
+    collector_image  = optional(string, "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.3")
+    sample_ratio     = optional(number)
+    collector_memory = optional(number, 128)
+  })
+  default = { enabled = false }
+
+  validation {
+    condition     = var.tracing.sample_ratio == null || (coalesce(var.tracing.sample_ratio, 0) >= 0 && coalesce(var.tracing.sample_ratio, 0) <= 1)
+    error_message = "tracing.sample_ratio must be between 0 and 1."
+  }
+
+  validation {
+    condition     = can(regex("^[^:@]+(:[0-9]+)?/[^:@]+(:[\\w][\\w.-]*|@sha256:[a-f0-9]{64})$", var.tracing.collector_image)) && !endswith(var.tracing.collector_image, ":latest")
+    error_message = "tracing.collector_image must name a pinned tag or digest (not latest)."
+  }
 }
 
 variable "enable_ecs_exec" {

@@ -68,6 +68,8 @@ locals {
         Action = [
           "application-autoscaling:DescribeScalableTargets",
           "application-autoscaling:DescribeScalingPolicies",
+          "application-autoscaling:DescribeScheduledActions",
+          "ecr:DescribePullThroughCacheRules",
           "ec2:DescribeAvailabilityZones",
           "ec2:DescribeFlowLogs",
           "ec2:DescribeInternetGateways",
@@ -94,6 +96,8 @@ locals {
           "elasticloadbalancing:DescribeTargetGroups",
           "kms:ListAliases",
           "logs:DescribeLogGroups",
+          "logs:DescribeQueryDefinitions",
+          "sns:GetSubscriptionAttributes",
         ]
         # These Describe and List calls take no resource ARN; none of them returns a secret value.
         Resource = ["*"]
@@ -103,6 +107,12 @@ locals {
         Effect = "Allow"
         Action = [
           "application-autoscaling:ListTagsForResource",
+          "budgets:ListTagsForResource",
+          "budgets:ViewBudget",
+          # with the alarms' names, as the provider refreshes them: an alarm ARN per name
+          "cloudwatch:DescribeAlarms",
+          "cloudwatch:GetDashboard",
+          "cloudwatch:ListTagsForResource",
           "ec2:DescribeVpcAttribute",
           "ecr:DescribeRepositories",
           "ecr:GetLifecyclePolicy",
@@ -120,10 +130,18 @@ locals {
           "rds:DescribeDBSubnetGroups",
           "rds:DescribeGlobalClusters",
           "rds:ListTagsForResource",
+          "scheduler:GetSchedule",
+          "sns:GetTopicAttributes",
+          "sns:ListTagsForResource",
         ]
         Resource = concat(
           [
             "${local.arn}:application-autoscaling:${local.region}:${local.account}:scalable-target/*",
+            "${local.arn}:budgets::${local.account}:budget/${var.name}-*",
+            "${local.arn}:cloudwatch:${local.region}:${local.account}:alarm:${var.name}-*",
+            "${local.arn}:cloudwatch::${local.account}:dashboard/${var.name}-*",
+            "${local.arn}:scheduler:${local.region}:${local.account}:schedule/default/${var.name}-*",
+            "${local.arn}:sns:${local.region}:${local.account}:${var.name}-*",
             "${local.arn}:ec2:${local.region}:${local.account}:vpc/*",
             "${local.arn}:rds::${local.account}:global-cluster:*",
             "${local.arn}:ecr:${local.region}:${local.account}:repository/${var.name}-*",
@@ -190,10 +208,14 @@ locals {
   # --- deploy: one role per environment ----------------------------------------------------------
   # Each environment's role reaches its own states and the resources named after its own prefix
   # (<name>-<environment>: the ECS cluster, services, task definitions, ECR repositories,
-  # DocumentDB, secrets, log groups, roles, the key alias). What AWS names itself (VPC parts, load
-  # balancers, brokers, keys, CloudFront, certificates, scalable targets, alarms) cannot be told
-  # apart by ARN: every environment's role is denied changing or using such a resource that carries
-  # another environment's Environment tag (the stack tags everything it creates with it).
+  # DocumentDB, secrets, log groups, roles, the key alias; the alarm topic, alarms, dashboard,
+  # budget, DocumentDB schedules and blue/green service deployments). What AWS names itself (VPC
+  # parts, load balancers, brokers, keys, CloudFront, certificates, scalable targets, the alarms of
+  # target tracking) cannot be told apart by ARN: every environment's role is denied changing or
+  # using such a resource that carries another environment's Environment tag (the stack tags
+  # everything it creates with it), re-tagging it included. Left to every role alike, having
+  # neither an ARN of its own nor a tag: the alarm email's subscription, the pull-through cache
+  # rules and the saved queries (no code, no data, no credentials behind any of them).
   deploy_roles = { for env in var.environments : env => lookup(var.deploy_role_names, env, "${var.name}-deploy-${env}") }
   prefixes     = { for env in var.environments : env => "${var.name}-${env}" }
 
@@ -212,13 +234,19 @@ locals {
 
   # Changes to resources named by AWS, denied when the resource belongs to another environment.
   other_environments_actions = [
+    "acm:AddTagsToCertificate",
     "acm:Delete*",
+    "acm:RemoveTagsFromCertificate",
     "acm:Update*",
     "application-autoscaling:Delete*",
     "application-autoscaling:Deregister*",
     "application-autoscaling:Put*",
     "application-autoscaling:Register*",
+    "application-autoscaling:TagResource",
+    "application-autoscaling:UntagResource",
     "cloudfront:Delete*",
+    "cloudfront:TagResource",
+    "cloudfront:UntagResource",
     "cloudfront:Update*",
     "cloudwatch:DeleteAlarms",
     "cloudwatch:PutMetricAlarm",
@@ -346,8 +374,16 @@ locals {
             "ecs:Describe*",
             "ecs:List*",
             "ecs:RegisterTaskDefinition",
+            # the tracing collector's pull-through cache rule (<prefix>-pub) and the saved queries
+            # (<prefix>/...) have no ARN of their own
+            "ecr:*PullThroughCacheRule*",
+            "logs:*QueryDefinition*",
             "logs:DescribeLogGroups",
             "rds:Describe*",
+            # a subscription (the alarm email's) has no resource-level permissions
+            "sns:GetSubscriptionAttributes",
+            "sns:SetSubscriptionAttributes",
+            "sns:Unsubscribe",
           ]
           Resource = ["*"]
         },
@@ -380,7 +416,8 @@ locals {
             "ecr:UntagResource",
             "ecr:UploadLayerPart",
           ]
-          Resource = ["${local.arn}:ecr:${local.region}:${local.account}:repository/${local.prefixes[env]}/*"]
+          # <prefix>-pub/*: the tracing collector's repository, filled through the pull-through cache
+          Resource = ["${local.arn}:ecr:${local.region}:${local.account}:repository/${local.prefixes[env]}/*", "${local.arn}:ecr:${local.region}:${local.account}:repository/${local.prefixes[env]}-pub/*"]
         },
         {
           Sid    = "OwnTasks"
@@ -537,6 +574,26 @@ locals {
           Resource = [local.database_secrets]
         },
         {
+          # The alarm topic, the budget, the alarms' tags and the dashboard, DocumentDB's
+          # working-hours schedules (modules/monitoring, modules/database): the environment's own only.
+          Sid    = "OwnMonitoring"
+          Effect = "Allow"
+          Action = [
+            "budgets:ListTagsForResource", "budgets:ModifyBudget", "budgets:TagResource", "budgets:UntagResource", "budgets:ViewBudget",
+            "cloudwatch:DeleteDashboards", "cloudwatch:GetDashboard", "cloudwatch:ListTagsForResource", "cloudwatch:PutDashboard", "cloudwatch:TagResource", "cloudwatch:UntagResource",
+            "scheduler:CreateSchedule", "scheduler:DeleteSchedule", "scheduler:GetSchedule", "scheduler:UpdateSchedule",
+            "sns:CreateTopic", "sns:DeleteTopic", "sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic", "sns:ListTagsForResource", "sns:SetTopicAttributes", "sns:Subscribe", "sns:TagResource", "sns:UntagResource",
+          ]
+          Resource = [
+            "${local.arn}:budgets::${local.account}:budget/${local.prefixes[env]}-*",
+            "${local.arn}:cloudwatch:${local.region}:${local.account}:alarm:${local.prefixes[env]}-*",
+            # the dashboard is named <prefix> itself
+            "${local.arn}:cloudwatch::${local.account}:dashboard/${local.prefixes[env]}",
+            "${local.arn}:scheduler:${local.region}:${local.account}:schedule/default/${local.prefixes[env]}-*",
+            "${local.arn}:sns:${local.region}:${local.account}:${local.prefixes[env]}-*",
+          ]
+        },
+        {
           Sid      = "NewKeys"
           Effect   = "Allow"
           Action   = ["kms:CreateKey", "kms:ListAliases"]
@@ -575,6 +632,24 @@ locals {
           Effect    = "Deny"
           NotAction = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"]
           Resource  = [var.state_kms_key_arn, local.state_alias]
+        },
+      ]
+    }
+  }
+
+  # Blue/green deployments: continue one paused for its pre-switch check, or roll it back
+  # (scripts/lib/ecs-blue-green.ts), in the environment's own cluster. A policy of its own:
+  # parliament does not know these actions yet, and a policy with an unknown action is not audited
+  # at all (the other four stay audited).
+  deploy_deployments_policies = {
+    for env in var.environments : env => {
+      Version = "2012-10-17"
+      Statement = [
+        {
+          Sid      = "SteerOwnDeployments"
+          Effect   = "Allow"
+          Action   = ["ecs:ContinueServiceDeployment", "ecs:StopServiceDeployment"]
+          Resource = ["${local.ecs}:service-deployment/${local.prefixes[env]}/*"]
         },
       ]
     }
@@ -622,12 +697,13 @@ locals {
             Resource = ["${local.arn}:iam::${local.account}:role/${local.prefixes[env]}-*"]
           },
           {
-            # ECS starts tasks with the environment's task and execution roles; VPC flow logs write with theirs.
+            # ECS starts tasks with the environment's task and execution roles and moves blue/green
+            # traffic with its load balancer role; VPC flow logs and the DocumentDB schedules use theirs.
             Sid       = "PassOwnRolesToTheirServices"
             Effect    = "Allow"
             Action    = ["iam:PassRole"]
             Resource  = ["${local.arn}:iam::${local.account}:role/${local.prefixes[env]}-*"]
-            Condition = { StringEquals = { "iam:PassedToService" = ["ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com"] } }
+            Condition = { StringEquals = { "iam:PassedToService" = ["ecs-tasks.amazonaws.com", "ecs.amazonaws.com", "scheduler.amazonaws.com", "vpc-flow-logs.amazonaws.com"] } }
           },
           {
             # A service-linked role's policy is AWS's and only that service assumes it.
@@ -677,7 +753,9 @@ locals {
   # --- the permissions boundary of every role the stack creates ------------------------------------
   # The most any of them may ever do, whatever policy the deploy role writes into it: pull the
   # stack's images, write the stack's logs, read the stack's secrets and the database's managed
-  # password, decrypt them, and ECS Exec's session channel. No IAM, no STS, nothing else.
+  # password, decrypt them, ECS Exec's session channel, send traces to X-Ray, move the stack's
+  # blue/green traffic (ECS's load balancer role), stop and start the stack's DocumentDB (its
+  # working-hours schedule). No IAM, no STS, nothing else.
   boundary_policy = {
     Version = "2012-10-17"
     Statement = [
@@ -691,6 +769,13 @@ locals {
         Sid      = "PullStackImages"
         Effect   = "Allow"
         Action   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+        Resource = ["${local.arn}:ecr:${local.region}:${local.account}:repository/${var.name}-*"]
+      },
+      {
+        # the tracing collector's image, pulled through the stack's cache of ECR Public
+        Sid      = "ImportTheCollectorImage"
+        Effect   = "Allow"
+        Action   = ["ecr:BatchImportUpstreamImage"]
         Resource = ["${local.arn}:ecr:${local.region}:${local.account}:repository/${var.name}-*"]
       },
       {
@@ -721,6 +806,27 @@ locals {
           "ssmmessages:OpenDataChannel",
         ]
         Resource = ["*"]
+      },
+      {
+        Sid      = "ReadLoadBalancingAndSendTraces"
+        Effect   = "Allow"
+        Action   = ["elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeRules", "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth", "xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+        Resource = ["*"]
+      },
+      {
+        Sid      = "MoveBlueGreenTraffic"
+        Effect   = "Allow"
+        Action   = ["elasticloadbalancing:ModifyRule"]
+        Resource = ["${local.arn}:elasticloadbalancing:${local.region}:${local.account}:listener-rule/app/${var.name}-*/*/*/*"]
+      },
+      {
+        Sid    = "StackTargetsAndDatabaseHours"
+        Effect = "Allow"
+        Action = ["elasticloadbalancing:DeregisterTargets", "elasticloadbalancing:RegisterTargets", "rds:StartDBCluster", "rds:StopDBCluster"]
+        Resource = [
+          "${local.arn}:elasticloadbalancing:${local.region}:${local.account}:targetgroup/${var.name}-*/*",
+          "${local.rds}:cluster:${var.name}-*",
+        ]
       },
     ]
   }

@@ -3,7 +3,7 @@ data "aws_region" "current" {}
 data "aws_partition" "current" {}
 
 # One customer-managed key for the platform's data at rest: secrets, log groups, the database,
-# the broker's storage and the container images. Rotated yearly by KMS.
+# the broker's storage, the container images and the alarm topic. Rotated yearly by KMS.
 data "aws_iam_policy_document" "key" {
   #checkov:skip=CKV_AWS_111:a key policy's "*" resource is the key itself; the account root administers its key
   #checkov:skip=CKV_AWS_356:a key policy's "*" resource is the key itself
@@ -36,6 +36,23 @@ data "aws_iam_policy_document" "key" {
       test     = "ArnLike"
       variable = "kms:EncryptionContext:aws:logs:arn"
       values   = ["arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:*"]
+    }
+  }
+
+  # The alarm topic is encrypted with this key: CloudWatch alarms and AWS Budgets of this account
+  # publish to it (SNS asks them for a data key).
+  statement {
+    sid       = "AlarmsAndBudgetsPublishToTheTopic"
+    actions   = ["kms:GenerateDataKey*", "kms:Decrypt"]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com", "budgets.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
     }
   }
 }

@@ -10,10 +10,18 @@ locals {
   public_cidrs  = [for i in range(var.az_count) : cidrsubnet(var.cidr, 4, i)]
   private_cidrs = [for i in range(var.az_count) : cidrsubnet(var.cidr, 4, i + 8)]
   # ECS Exec: the session channel (ssmmessages), and KMS, which encrypts the sessions.
-  interface_endpoints = concat(
+  # Each is needed to start a task or by a running one, no NAT gateway being there to reach AWS:
+  # ecr.api (the registry login) and ecr.dkr (the image manifests; the layers come from S3 through
+  # the free gateway endpoint), logs (the awslogs driver creates each task's log stream before the
+  # container starts), secretsmanager (ECS injects AMQP_URL and the JWT keys at start; the services
+  # read the database's rotating password at run time). Optional: ssmmessages and kms (ECS Exec),
+  # xray (tracing), through extra_interface_endpoints.
+  interface_endpoints = distinct(concat(
     ["ecr.api", "ecr.dkr", "logs", "secretsmanager"],
     var.enable_ecs_exec ? ["ssmmessages", "kms"] : [],
-  )
+    var.extra_interface_endpoints,
+  ))
+  endpoint_subnet_ids = var.endpoints_in_one_zone ? [aws_subnet.private[0].id] : aws_subnet.private[*].id
 }
 
 resource "aws_vpc" "this" {
@@ -106,7 +114,7 @@ resource "aws_vpc_endpoint" "interface" {
   vpc_id              = aws_vpc.this.id
   service_name        = "com.amazonaws.${data.aws_region.current.name}.${each.key}"
   vpc_endpoint_type   = "Interface"
-  subnet_ids          = aws_subnet.private[*].id
+  subnet_ids          = local.endpoint_subnet_ids
   security_group_ids  = [aws_security_group.endpoints.id]
   private_dns_enabled = true
   tags                = merge(var.tags, { Name = "${var.name}-${each.key}" })

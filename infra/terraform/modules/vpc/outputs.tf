@@ -40,3 +40,8 @@ output "private_subnet_routes" {
   description = "Routes of the private subnets' route table besides the local one: none (no NAT gateway, no internet)."
   value       = aws_route_table.private.route
 }
+
+output "interface_endpoint_zones" {
+  description = "Per interface endpoint, the number of subnets (availability zones) it has a network interface in: what it bills for."
+  value       = { for name, e in aws_vpc_endpoint.interface : name => length(e.subnet_ids) }
+}

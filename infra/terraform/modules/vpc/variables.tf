@@ -31,6 +31,18 @@ variable "enable_ecs_exec" {
   default     = false
 }
 
+variable "endpoints_in_one_zone" {
+  description = "Put the interface endpoints in the first availability zone only (an endpoint bills per zone-hour): the tasks of the other zone reach them across zones (0.01 USD/GB). Halves the endpoints' cost; an outage of that zone stops new tasks everywhere (running ones keep serving). For non-production."
+  type        = bool
+  default     = false
+}
+
+variable "extra_interface_endpoints" {
+  description = "Further interface endpoints (service names after com.amazonaws.<region>., e.g. xray for tracing)."
+  type        = list(string)
+  default     = []
+}
+
 variable "flow_logs_retention_days" {
   description = "Days to keep VPC flow logs of rejected traffic; 0 turns flow logs off."
   type        = number

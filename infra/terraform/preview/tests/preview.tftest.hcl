@@ -45,8 +45,10 @@ override_data {
   }
 }
 
-# staging's revision as modules/ecs registers it, with a sidecar (the observability collector,
-# say) that the preview must carry along unchanged
+# staging's revision as modules/ecs registers it with tracing on: the service's container (its
+# health check, OTEL_EXPORTER_OTLP_ENDPOINT) and the tracing collector's sidecar (not essential,
+# its configuration in AOT_CONFIG_CONTENT, its image through staging's pull-through cache), which
+# the preview must carry along unchanged
 override_data {
   target = data.aws_ecs_task_definition.environment["customer"]
   values = {
@@ -86,8 +88,19 @@ override_data {
             {
               "name": "LOG_LEVEL",
               "value": "info"
+            },
+            {
+              "name": "OTEL_EXPORTER_OTLP_ENDPOINT",
+              "value": "http://localhost:4318"
             }
           ],
+          "healthCheck": {
+            "command": ["CMD", "/nodejs/bin/node", "/app/healthcheck.mjs"],
+            "interval": 15,
+            "timeout": 5,
+            "retries": 3,
+            "startPeriod": 20
+          },
           "secrets": [
             {
               "name": "AMQP_URL",
@@ -105,13 +118,23 @@ override_data {
         },
         {
           "name": "otel-collector",
-          "image": "public.ecr.aws/aws-observability/aws-otel-collector:v0.43.0",
+          "image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform-staging-pub/aws-observability/aws-otel-collector:v0.43.3",
+          "essential": false,
+          "readonlyRootFilesystem": true,
+          "command": ["--config=env:AOT_CONFIG_CONTENT"],
           "environment": [
             {
-              "name": "AWS_REGION",
-              "value": "eu-west-1"
+              "name": "AOT_CONFIG_CONTENT",
+              "value": "receivers:\n  otlp:\n    protocols:\n      http:\n        endpoint: 127.0.0.1:4318\n"
             }
           ],
+          "healthCheck": {
+            "command": ["/healthcheck"],
+            "interval": 15,
+            "timeout": 5,
+            "retries": 3,
+            "startPeriod": 10
+          },
           "logConfiguration": {
             "logDriver": "awslogs",
             "options": {
@@ -212,19 +235,22 @@ run "preview" {
         AMQP_EXCHANGE = "pr42.events"
         BASE_PATH     = "/pr-42"
         LOG_LEVEL     = "info"
+        # traces go to staging's collector sidecar, as staging's do
+        OTEL_EXPORTER_OTLP_ENDPOINT = "http://localhost:4318"
       }
     )
-    error_message = "the pull request's image; its own database on staging's cluster, its own exchange, its path; no METRICS_NAMESPACE (staging's alarms); staging's other settings kept"
+    error_message = "the pull request's image; its own database on staging's cluster, its own exchange, its path; no METRICS_NAMESPACE (staging's alarms); staging's other settings (tracing's endpoint) kept"
   }
 
   assert {
     condition = (
       jsondecode(aws_ecs_task_definition.service["customer"].container_definitions)[0].secrets == [{ name = "AMQP_URL", valueFrom = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-staging/amqp-url-Am0001" }] &&
       jsondecode(aws_ecs_task_definition.service["customer"].container_definitions)[0].readonlyRootFilesystem &&
+      jsondecode(aws_ecs_task_definition.service["customer"].container_definitions)[0].healthCheck == jsondecode(data.aws_ecs_task_definition.environment["customer"].container_definitions)[0].healthCheck &&
       jsondecode(aws_ecs_task_definition.service["customer"].container_definitions)[0].logConfiguration.options == { awslogs-group = "/ecs/platform-staging/customer", awslogs-region = "eu-west-1", awslogs-stream-prefix = "pr42" } &&
       jsondecode(aws_ecs_task_definition.service["customer"].container_definitions)[1] == jsondecode(data.aws_ecs_task_definition.environment["customer"].container_definitions)[1]
     )
-    error_message = "staging's secrets, hardening and log group (streams pr42/...); a sidecar exactly as staging has it"
+    error_message = "staging's secrets, hardening, health check and log group (streams pr42/...); the tracing collector's sidecar exactly as staging has it"
   }
 
   assert {

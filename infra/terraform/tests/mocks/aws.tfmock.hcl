@@ -32,7 +32,7 @@ mock_resource "aws_acm_certificate" {
   defaults = { arn = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555" }
 }
 mock_resource "aws_docdb_cluster" {
-  defaults = { endpoint = "platform.cluster-abc.eu-west-1.docdb.amazonaws.com", port = 27017, master_user_secret = [{ kms_key_id = "arn:aws:kms:eu-west-1:123456789012:key/aws-secretsmanager", secret_status = "active", secret_arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-abc-AbCdEf" }] }
+  defaults = { arn = "arn:aws:rds:eu-west-1:123456789012:cluster:platform-abc", endpoint = "platform.cluster-abc.eu-west-1.docdb.amazonaws.com", port = 27017, master_user_secret = [{ kms_key_id = "arn:aws:kms:eu-west-1:123456789012:key/aws-secretsmanager", secret_status = "active", secret_arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!cluster-abc-AbCdEf" }] }
 }
 mock_resource "aws_mq_broker" {
   defaults = { instances = [{ console_url = "https://b-1.mq.eu-west-1.amazonaws.com", ip_address = "10.20.128.10", endpoints = ["amqps://b-1.mq.eu-west-1.amazonaws.com:5671"] }] }
@@ -69,4 +69,10 @@ mock_resource "aws_s3_bucket" {
 }
 mock_resource "aws_iam_openid_connect_provider" {
   defaults = { arn = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
+}
+mock_resource "aws_sns_topic" {
+  defaults = { arn = "arn:aws:sns:eu-west-1:123456789012:mocked-alarms" }
+}
+mock_resource "aws_cloudwatch_metric_alarm" {
+  defaults = { arn = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:mocked" }
 }
