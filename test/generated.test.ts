@@ -5,7 +5,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generatedFiles, staleFiles } from '../scripts/generate.ts';
+import { dockerfileWorkspaces, generatedFiles, staleFiles } from '../scripts/generate.ts';
 import { loadManifests, root, serviceNames, servicesDir } from '../scripts/lib/services.ts';
 import { subscribedTypes } from '../services/shared/src/service.ts';
 import { registeredTopology } from '../services/shared/src/topology.ts';
@@ -47,6 +47,12 @@ describe('services are wired in from their manifests', () => {
     expect(await staleFiles(changed)).toEqual(
       generatedFiles.filter((g) => g.render(changed) !== g.render(manifests)).map((g) => g.path),
     );
+  });
+
+  it('a new service is a new workspace the Dockerfile copies before npm ci', async () => {
+    const added = [...manifests, { ...(manifests[0] as (typeof manifests)[number]), name: 'reviews' }];
+    expect(await staleFiles(added)).toContain('Dockerfile');
+    expect(dockerfileWorkspaces.render(added)).toContain('COPY services/reviews/package.json services/reviews/\n');
   });
 
   it('the topology the kit declares is the manifests’ subscriptions', () => {

@@ -41,7 +41,7 @@ describe('the Dockerfile refuses to build', () => {
 
   it('when SERVICE is not given, saying how to give it', async () => {
     await expect(build('--target', 'build')).rejects.toThrow(
-      /build with --build-arg SERVICE=<customer\|products\|shopping>/,
+      /build with --build-arg SERVICE=<a service of services\/, e\.g\. products>/,
     );
   });
 });
