@@ -27,6 +27,8 @@ COPY scripts/build.ts scripts/
 COPY scripts/lib/services.ts scripts/lib/
 COPY scripts/shims scripts/shims
 COPY services/shared/src services/shared/src
+# the topology every service declares (generated from the manifests), which the kit reads
+COPY services/registry.json services/
 ARG SERVICE
 RUN test -n "${SERVICE}" || { echo 'build with --build-arg SERVICE=<a service of services/, e.g. products>' >&2; exit 1; }
 COPY services/${SERVICE}/src services/${SERVICE}/src
