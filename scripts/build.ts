@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { isMain } from './lib/main.ts';
 import { serviceNames } from './lib/services.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -81,7 +82,7 @@ export async function bundle(
   return { service, bytes: main.size, mapBytes: map.size, tasks: Object.keys(tasks).map((t) => t.slice(6)) };
 }
 
-if (import.meta.main) {
+if (isMain(import.meta)) {
   const asked = process.argv.slice(2);
   const known = serviceNames();
   const unknown = asked.filter((s) => !known.includes(s));

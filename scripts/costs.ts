@@ -20,6 +20,7 @@ import {
   tfvarsPath,
   USAGE,
 } from './lib/costs.ts';
+import { isMain } from './lib/main.ts';
 
 export const root = join(import.meta.dirname, '..');
 export const terraformDir = join(root, 'infra', 'terraform');
@@ -183,7 +184,7 @@ export function expectedFiles(all = estimates()): Record<string, string> {
   };
 }
 
-if (import.meta.main) {
+if (isMain(import.meta)) {
   const { values } = parseArgs({
     options: { write: { type: 'boolean' }, check: { type: 'boolean' }, json: { type: 'boolean' } },
   });

@@ -8,6 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type AnyManifest, deploySettingsOf, subscribedTypes } from '../services/shared/src/service.ts';
+import { isMain } from './lib/main.ts';
 import { loadManifests, root } from './lib/services.ts';
 
 export interface Generated {
@@ -223,7 +224,7 @@ export async function writeGenerated(log = (line: string) => void process.stdout
   return stale;
 }
 
-if (import.meta.main) {
+if (isMain(import.meta)) {
   if (process.argv.includes('--check')) {
     const stale = await staleFiles();
     for (const path of stale) process.stdout.write(`stale: ${path}\n`);

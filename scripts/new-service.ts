@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { dirname, join, relative } from 'node:path';
 import { SERVICE_NAME, SERVICE_NAME_RULE } from '../services/shared/src/service.ts';
 import { writeGenerated } from './generate.ts';
+import { isMain } from './lib/main.ts';
 import { loadManifests, root, servicesDir } from './lib/services.ts';
 
 /** Path segments the platform uses already, or that would confuse a reader of the routes. */
@@ -61,7 +62,7 @@ export function linkWorkspaces() {
   execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
 }
 
-if (import.meta.main) {
+if (isMain(import.meta)) {
   try {
     const manifests = await loadManifests();
     const name = checkName(

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { registeredServices } from '../services/shared/src/topology.ts';
+import { isMain } from './lib/main.ts';
 
 export interface SmokeOptions {
   baseUrl: string;
@@ -228,7 +229,7 @@ export async function runSmoke(o: SmokeOptions): Promise<boolean> {
   return failures === 0;
 }
 
-if (import.meta.main) {
+if (isMain(import.meta)) {
   const { values } = parseArgs({
     options: {
       'base-url': { type: 'string', default: process.env.SMOKE_BASE_URL ?? 'http://127.0.0.1:8080' },

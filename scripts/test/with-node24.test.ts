@@ -241,6 +241,22 @@ describe('on an older Node', () => {
 });
 
 describe('on Node 24', () => {
+  it('a script run through it is the program: isMain is true there, and false for a module it imports', () => {
+    const main = join(root, 'scripts', 'lib', 'main.ts');
+    writeFileSync(
+      join(work, 'helper.ts'),
+      `import { isMain } from ${JSON.stringify(main)};\nexport const helperIsMain = isMain(import.meta);\n`,
+    );
+    writeFileSync(
+      join(work, 'entry.ts'),
+      `import { isMain } from ${JSON.stringify(main)};\nimport { helperIsMain } from './helper.ts';\nif (isMain(import.meta)) process.stdout.write(\`main ran, helper \${helperIsMain}\\n\`);\n`,
+    );
+    const viaLauncher = spawnSync(node24, [launcher, 'node', join(work, 'entry.ts')], { encoding: 'utf8', cwd: root });
+    expect(viaLauncher.stdout, viaLauncher.stderr).toBe('main ran, helper false\n');
+    const direct = spawnSync(node24, [join(work, 'entry.ts')], { encoding: 'utf8', cwd: root });
+    expect(direct.stdout, direct.stderr).toBe('main ran, helper false\n');
+  });
+
   it('runs a script in its own process (nothing in between), with its arguments', () => {
     const child = spawnSync(node24, [launcher, 'node', join(work, 'report.mjs'), 'x'], { encoding: 'utf8', cwd: root });
     const report = JSON.parse(child.stdout);

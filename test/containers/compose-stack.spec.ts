@@ -5,6 +5,8 @@
  * gets SIGTERM under load, and the stack is torn down, volumes and all.
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceNames } from '../../scripts/lib/services.ts';
@@ -76,7 +78,14 @@ describe('docker compose up (docker-compose.yml, the Dockerfile, nginx)', () => 
         tmpWrite: 'ok',
         memoryLimit: 512 * 1024 * 1024,
         cpuQuota: 0.25,
-        appFiles: ['global-bundle.pem', 'healthcheck.mjs', 'main.mjs', 'main.mjs.map'],
+        // and tasks/ where the service has one-off tasks (src/tasks: npm run run-task)
+        appFiles: [
+          'global-bundle.pem',
+          'healthcheck.mjs',
+          'main.mjs',
+          'main.mjs.map',
+          ...(existsSync(join(root, 'services', service, 'src', 'tasks')) ? ['tasks'] : []),
+        ],
         caBundleSha256: recordedCaBundleSha256(),
       });
       const [inspected] = JSON.parse(await docker(['inspect', containerOf(service)]));

@@ -75,6 +75,9 @@ beforeAll(async () => {
           LOG_LEVEL: 'warn',
           OUTBOX_POLL_MS: '200',
           OUTBOX_SCAN_MS: '1000',
+          // the buyers are different people behind one proxy, as behind the load balancer: each
+          // says its address (newBuyer), or the sign-up cap per address stops the tenth
+          TRUSTED_PROXY_HOPS: '1',
         })
         .withExposedPorts(8080)
         // the image has no shell: readiness is asked over HTTP from outside
@@ -109,9 +112,12 @@ async function newProduct(stock: number) {
   return res.body.id as string;
 }
 
+let buyers = 0;
 async function newBuyer() {
+  buyers++;
   const res = await request(url('customer'), 'POST', '/customer/signup', {
     body: { email: `${uuidv7()}@example.com`, password: 'buyer password' },
+    headers: { 'x-forwarded-for': `198.51.100.${buyers % 250}` }, // TEST-NET-2
   });
   expect(res.status).toBe(201);
   return { token: res.body.token as string };

@@ -97,11 +97,20 @@ export interface SlotsOptions {
  * The limit follows the latency: when the requests of a window take longer than `targetMs` (p90),
  * the limit drops to a fraction of what was in flight; when they are well within it and the limit
  * refused some, it grows back a step at a time. Under a load it can serve, it never refuses.
+ *
+ * Requests slow by design (password hashing: bounded by a queue of its own) take a slot of `max`
+ * but are not held to the latency limit, and while one runs the others' latency is not judged:
+ * it burns the CPU they share (a whole 0.25 vCPU task for seconds), which says nothing about how
+ * many fast requests the task can take, and cutting them would answer reads 503 during sign-ins.
  */
 export class Slots {
   readonly #o: Required<SlotsOptions>;
   #limit: number;
   #taken = 0;
+  /** Of #taken, those slow by design. */
+  #slowTaken = 0;
+  /** A slow request ran during this window: its latencies are not judged. */
+  #slowSeen = false;
   #peak = 0;
   #refused = false;
   #latencies: number[] = [];
@@ -116,19 +125,28 @@ export class Slots {
     return this.#limit;
   }
 
-  tryTake(): boolean {
-    if (this.#taken >= this.#limit) {
+  tryTake(slow = false): boolean {
+    if (slow) {
+      if (this.#taken >= this.#o.max) return false;
+      this.#taken++;
+      this.#slowTaken++;
+      this.#slowSeen = true;
+      return true;
+    }
+    if (this.#taken >= this.#o.max || this.#taken - this.#slowTaken >= this.#limit) {
       this.#refused = true;
       return false;
     }
     this.#taken++;
-    if (this.#taken > this.#peak) this.#peak = this.#taken;
+    const fast = this.#taken - this.#slowTaken;
+    if (fast > this.#peak) this.#peak = fast;
     return true;
   }
 
-  /** Gives a slot back; `latencyMs` counts toward the target unless the route is slow by design. */
-  give(latencyMs?: number): void {
+  /** Gives a slot back; `latencyMs` counts toward the target; none for a request slow by design. */
+  give(latencyMs?: number, slow = false): void {
     this.#taken--;
+    if (slow) this.#slowTaken--;
     if (this.#o.targetMs <= 0) return;
     if (latencyMs !== undefined) this.#latencies.push(latencyMs);
     const now = Date.now();
@@ -139,7 +157,7 @@ export class Slots {
     const sorted = this.#latencies.sort((a, b) => a - b);
     const p90 = sorted[Math.floor(sorted.length * 0.9)] ?? 0;
     const target = this.#o.targetMs;
-    if (p90 > target) {
+    if (p90 > target && !this.#slowSeen) {
       const cut = Math.max(0.5, Math.min(0.9, target / p90));
       this.#limit = Math.max(this.#o.min, Math.floor(Math.min(this.#limit, this.#peak) * cut));
     } else if (this.#refused && p90 < target * 0.7) {
@@ -147,7 +165,8 @@ export class Slots {
     }
     this.#latencies = [];
     this.#refused = false;
-    this.#peak = this.#taken;
+    this.#slowSeen = this.#slowTaken > 0;
+    this.#peak = this.#taken - this.#slowTaken;
     this.#windowStart = now;
   }
 }
@@ -197,12 +216,12 @@ export function registerRoutes(app: Hono, routes: Route[], guards: RouteGuards):
         const body = r.body ? parse(r.body, 'body', await readJson(c, guards.body)) : undefined;
         // Past the limit a request is refused at once: an overloaded task that keeps queueing
         // answers everyone late (and its database worse); a quick 503 lets clients retry.
-        if (!guards.slots.tryTake()) throw unavailable('the service is busy; retry shortly');
+        if (!guards.slots.tryTake(r.slow)) throw unavailable('the service is busy; retry shortly');
         const started = performance.now();
         try {
           return await r.handler(c, { params, query, body, user, headers });
         } finally {
-          guards.slots.give(r.slow ? undefined : performance.now() - started);
+          guards.slots.give(r.slow ? undefined : performance.now() - started, r.slow);
         }
       });
     }

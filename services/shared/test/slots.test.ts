@@ -46,6 +46,35 @@ describe('Slots', () => {
     expect(slots.limit).toBe(100);
   });
 
+  it('requests slow by design are not held to the latency limit, and while one runs the others are not judged', () => {
+    const slots = new Slots({ max: 50, targetMs: 100, windowMs: 0, min: 4 });
+    // three sign-ins hash passwords: the reads are slow only because of the CPU they share
+    expect([1, 2, 3].map(() => slots.tryTake(true))).toEqual([true, true, true]);
+    for (let i = 0; i < 10; i++) round(slots, 10, 1_000);
+    expect(slots.limit).toBe(50);
+    for (let i = 0; i < 3; i++) slots.give(undefined, true);
+    round(slots, 10, 1_000); // the window the last sign-in ended in is not judged either
+    expect(slots.limit).toBe(50);
+    for (let i = 0; i < 5; i++) round(slots, 10, 1_000);
+    expect(slots.limit).toBeLessThan(50); // with no sign-in running, slow answers cut it
+    for (let i = 0; i < 10; i++) round(slots, 50, 1_000);
+    expect(slots.limit).toBe(4);
+    // at the floor, sign-ins still get in, and take none of the four slots of the fast requests
+    expect([1, 2, 3].map(() => slots.tryTake(true))).toEqual([true, true, true]);
+    expect(round(slots, 10, 50)).toBe(4);
+  });
+
+  it('a slot of MAX_IN_FLIGHT is a slot, slow or not', () => {
+    const slots = new Slots({ max: 3, targetMs: 100, windowMs: 0 });
+    expect([slots.tryTake(true), slots.tryTake(true), slots.tryTake(), slots.tryTake(), slots.tryTake(true)]).toEqual([
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
+  });
+
   it('requests slow by design (no latency given) change nothing', () => {
     const slots = new Slots({ max: 50, targetMs: 100, windowMs: 0 });
     for (let i = 0; i < 20; i++) {
