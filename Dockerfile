@@ -24,7 +24,7 @@ RUN npm ci --ignore-scripts --no-audit --no-fund --no-update-notifier
 COPY certs/rds-global-bundle.pem certs/rds-global-bundle.pem.sha256 certs/
 RUN cd certs && sha256sum --check --strict rds-global-bundle.pem.sha256 && chmod 444 rds-global-bundle.pem
 COPY scripts/build.ts scripts/
-COPY scripts/lib/services.ts scripts/lib/
+COPY scripts/lib/services.ts scripts/lib/main.ts scripts/lib/
 COPY scripts/shims scripts/shims
 COPY services/shared/src services/shared/src
 # the topology every service declares (generated from the manifests), which the kit reads

@@ -100,5 +100,10 @@ export async function request(
     ...(o.body !== undefined && { body: JSON.stringify(o.body) }),
   });
   const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as Json };
+  return {
+    status: res.status,
+    body: (text ? JSON.parse(text) : undefined) as Json,
+    /** Seconds, when the service said when to retry (503 and 429 do). */
+    retryAfter: res.headers.has('retry-after') ? Number(res.headers.get('retry-after')) : undefined,
+  };
 }

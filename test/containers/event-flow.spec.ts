@@ -139,9 +139,22 @@ async function order(buyer: Buyer, productId: string, qty: number): Promise<Plac
     60_000,
     'product known to shopping',
   );
-  const res = await request(url('shopping'), 'POST', '/shopping/orders', { token: buyer.token });
-  expect(res.status).toBe(202);
-  return { token: buyer.token, orderId: res.body.orderId };
+  // As a careful client: one Idempotency-Key, and a 503 with Retry-After (shopping refuses new
+  // orders at once while the saga cannot settle them in time, e.g. with products down) retried
+  // when it says
+  const key = uuidv7();
+  for (let attempt = 1; ; attempt++) {
+    const res = await request(url('shopping'), 'POST', '/shopping/orders', {
+      token: buyer.token,
+      headers: { 'idempotency-key': key },
+    });
+    if (res.status === 503 && res.retryAfter !== undefined && attempt < 60) {
+      await new Promise((r) => setTimeout(r, Math.min(res.retryAfter ?? 1, 2) * 1000));
+      continue;
+    }
+    expect(res.status).toBe(202);
+    return { token: buyer.token, orderId: res.body.orderId };
+  }
 }
 
 async function finalStatuses(placed: Placed[]) {
