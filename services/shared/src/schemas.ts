@@ -14,14 +14,15 @@ const BIDI_CONTROL = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
 /**
  * The same rules as a JSON Schema `pattern` for the OpenAPI document (refinements do not appear
- * there), so that a client or a fuzzer reading it knows what is refused. Character escapes only,
- * read alike by ECMAScript, Python and Rust's regex (schemathesis checks with the last). Unpaired
- * surrogates are left out of it: no regex engine on Unicode scalar values can name them, and
- * I-JSON (RFC 7493) already rules them out of a document's strings.
+ * there), made of the very character classes the refinements use, so that a client or a fuzzer
+ * reading it knows what is refused. Character escapes only, read alike by ECMAScript, Python and
+ * Rust's regex (schemathesis checks with the last). Unpaired surrogates are left out of it: no
+ * regex engine on Unicode scalar values can name them, and I-JSON (RFC 7493) already rules them
+ * out of a document's strings.
  */
-const refusedCharacters = (multiline: boolean) =>
-  `${multiline ? '\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f' : '\\u0000-\\u001f'}\\u007f-\\u009f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069`;
-export const textPattern = (multiline: boolean) => `^[^${refusedCharacters(multiline)}]*$`;
+const classOf = (re: RegExp) => re.source.slice(1, -1); // `[...]` -> `...`, escapes as written
+export const textPattern = (multiline: boolean) =>
+  `^[^${classOf(multiline ? CONTROL_BUT_LINES : CONTROL)}${classOf(BIDI_CONTROL)}]*$`;
 
 function refineText(schema: z.ZodString, multiline: boolean) {
   const control = multiline ? CONTROL_BUT_LINES : CONTROL;
