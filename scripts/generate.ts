@@ -105,10 +105,6 @@ const COMPOSE_END = '  # ---- end of the generated part ----\n';
 export const composeServices: Generated = {
   path: 'docker-compose.yml',
   render: (manifests) => {
-    const current = read('docker-compose.yml') ?? '';
-    const start = current.indexOf(COMPOSE_START);
-    const end = current.indexOf(COMPOSE_END);
-    if (start < 0 || end < start) throw new Error('docker-compose.yml has lost the markers of its generated part');
     const blocks = manifests.map((m) => {
       const d = deploySettingsOf(m);
       return [
@@ -143,7 +139,7 @@ export const composeServices: Generated = {
       '      retries: 5',
       '',
     ].join('\n');
-    return `${current.slice(0, start + COMPOSE_START.length)}${[...blocks, nginx].join('\n')}${current.slice(end)}`;
+    return between('docker-compose.yml', COMPOSE_START, COMPOSE_END, [...blocks, nginx].join('\n'));
   },
 };
 
@@ -181,14 +177,13 @@ const DOCKERFILE_END = '# end of the generated part\n';
 /** The Dockerfile's install layer needs every workspace's package.json before `npm ci`. */
 export const dockerfileWorkspaces: Generated = {
   path: 'Dockerfile',
-  render: (manifests) => {
-    const current = read('Dockerfile') ?? '';
-    const start = current.indexOf(DOCKERFILE_START);
-    const end = current.indexOf(DOCKERFILE_END);
-    if (start < 0 || end < start) throw new Error('the Dockerfile has lost the markers of its generated part');
-    const lines = manifests.map((m) => `COPY services/${m.name}/package.json services/${m.name}/\n`).join('');
-    return `${current.slice(0, start + DOCKERFILE_START.length)}${lines}${current.slice(end)}`;
-  },
+  render: (manifests) =>
+    between(
+      'Dockerfile',
+      DOCKERFILE_START,
+      DOCKERFILE_END,
+      manifests.map((m) => `COPY services/${m.name}/package.json services/${m.name}/\n`).join(''),
+    ),
 };
 
 export const generatedFiles: Generated[] = [
@@ -203,6 +198,15 @@ export const generatedFiles: Generated[] = [
 export async function staleFiles(manifests?: AnyManifest[]): Promise<string[]> {
   const ms = manifests ?? (await loadManifests());
   return generatedFiles.filter((g) => read(g.path) !== g.render(ms)).map((g) => g.path);
+}
+
+/** A hand-written file whose part between two marker lines is generated: that part replaced. */
+function between(path: string, startMarker: string, endMarker: string, generated: string): string {
+  const current = read(path) ?? '';
+  const start = current.indexOf(startMarker);
+  const end = current.indexOf(endMarker);
+  if (start < 0 || end < start) throw new Error(`${path} has lost the markers of its generated part`);
+  return `${current.slice(0, start + startMarker.length)}${generated}${current.slice(end)}`;
 }
 
 const read = (path: string) => {
