@@ -30,7 +30,7 @@ export async function rotateSecret(ctx: Context, o: RotateOptions): Promise<void
         [
           'rotate-secret amqp is not automated yet (TODO, issue 13: a broker password change the broker receives).',
           `Amazon MQ for RabbitMQ keeps its users in RabbitMQ (changed through the RabbitMQ management API, reachable only inside the VPC), and the secrets ${ctx.names.prefix}/mq-admin-password and ${ctx.names.prefix}/amqp-url only describe it.`,
-          'Until this command does it, follow docs/RUNBOOK.md, "Broker password leaked"; nothing was changed.',
+          'Until this command does it, follow docs/RUNBOOK.md, "A secret leaked" > "Broker password"; nothing was changed.',
         ].join('\n'),
       );
     default:
