@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createTokens } from '../services/shared/src/auth.ts';
 import { uuidv7 } from '../services/shared/src/ids.ts';
-import { eventually } from '../test/eventually.ts';
+import { untilPlatformReady } from '../test/platform-ready.ts';
 import { freePort } from '../test/servers.ts';
 
 export const BENCH_JWT_SECRET = 'bench-secret-0123456789abcdef0123456789';
@@ -56,11 +56,7 @@ export async function startPlatform(
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const url = `http://127.0.0.1:${port}`;
-  await eventually(
-    async () => (await fetch(`${url}/shopping/ready`).catch(() => undefined))?.status === 200,
-    30_000,
-    'platform ready',
-  );
+  await untilPlatformReady(url);
   const tokens = await createTokens(BENCH_JWT_SECRET, 24 * 3600);
   const adminToken = await tokens.issue({ id: uuidv7(), email: ADMIN_EMAIL, role: 'admin' });
   return {

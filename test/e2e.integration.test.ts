@@ -7,7 +7,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runSmoke } from '../scripts/smoke.ts';
-import { backends, eventually, uniqueName } from './helpers.ts';
+import { backends, uniqueName } from './helpers.ts';
+import { untilPlatformReady } from './platform-ready.ts';
 import { freePort } from './servers.ts';
 
 let platform: ChildProcess | undefined;
@@ -34,11 +35,7 @@ async function startPlatform(env: Record<string, string>) {
     output += d;
   });
   const base = `http://127.0.0.1:${port}`;
-  await eventually(
-    async () => (await fetch(`${base}/shopping/ready`).catch(() => undefined))?.status === 200,
-    30_000,
-    'platform ready',
-  );
+  await untilPlatformReady(base);
   return base;
 }
 
