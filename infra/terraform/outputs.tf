@@ -133,6 +133,7 @@ output "preview_inputs" {
     vpc_id                   = module.vpc.vpc_id
     private_subnet_ids       = module.vpc.private_subnet_ids
     tasks_security_group_id  = module.ecs.tasks_security_group_id
+    kms_key_arn              = module.kms.key_arn
     task_definition_families = module.ecs.task_definition_families
     paths                    = { for name, s in local.services : name => coalesce(s.path, "/${name}") }
     priorities               = { for name, s in local.services : name => s.priority }

@@ -59,6 +59,10 @@ data "aws_subnets" "default" {
     values = [data.aws_vpc.default.id]
   }
 }
+resource "aws_kms_key" "this" {
+  description = "staging's key"
+}
+
 resource "aws_security_group" "tasks" {
   name   = "platform-staging-tasks"
   vpc_id = data.aws_vpc.default.id
@@ -137,6 +141,7 @@ output "preview_inputs" {
     vpc_id                   = data.aws_vpc.default.id
     private_subnet_ids       = slice(data.aws_subnets.default.ids, 0, 2)
     tasks_security_group_id  = aws_security_group.tasks.id
+    kms_key_arn              = aws_kms_key.this.arn
     task_definition_families = { for s, _ in local.services : s => aws_ecs_task_definition.service[s].family }
     paths                    = { for s, _ in local.services : s => "/\${s}" }
     priorities               = local.services

@@ -48,6 +48,8 @@ locals {
     for s in local.services : s => "[${join(",", [
       for c in local.containers[s] : c.name != s ? jsonencode(c) : jsonencode(merge(c, {
         image = var.images[s]
+        # a pull request's code runs here: its root filesystem read-only whatever the revision says
+        readonlyRootFilesystem = true
         environment = concat(
           [for e in c.environment : e if !contains(concat(keys(local.settings[s]), local.dropped), e.name)],
           [for k, v in local.settings[s] : { name = k, value = v }],
@@ -64,8 +66,8 @@ locals {
 # The images the pull request builds go to repositories of its own: the environment's keep their
 # 30 latest images, and a busy pull request pushing there would expire the image the environment
 # runs. Only the service's execution role (the environment's) may pull; gone with the preview.
+# Encrypted with the environment's key, as its own repositories are.
 resource "aws_ecr_repository" "preview" {
-  #checkov:skip=CKV_AWS_136:a preview's throwaway images, encrypted at rest with AES-256; the environment's own repositories use its KMS key
   for_each             = var.builds
   name                 = "${local.env.prefix}/${local.preview}/${each.key}"
   image_tag_mutability = "IMMUTABLE"
@@ -74,6 +76,11 @@ resource "aws_ecr_repository" "preview" {
 
   image_scanning_configuration {
     scan_on_push = true
+  }
+
+  encryption_configuration {
+    encryption_type = "KMS"
+    kms_key         = local.env.kms_key_arn
   }
 }
 
@@ -149,7 +156,6 @@ resource "aws_lb_listener_rule" "service" {
 }
 
 resource "aws_ecs_task_definition" "service" {
-  #checkov:skip=CKV_AWS_336:the container definitions are the environment's (read-only root filesystem and all), only image and settings changed
   for_each                 = toset(local.services)
   family                   = "${local.env.prefix}-${local.preview}-${each.key}"
   requires_compatibilities = ["FARGATE"]

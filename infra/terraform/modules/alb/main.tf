@@ -62,8 +62,6 @@ resource "aws_vpc_security_group_egress_rule" "to_services" {
 }
 
 resource "aws_lb" "this" {
-  #checkov:skip=CKV_AWS_91:access logs need a log bucket of their own; switch them on with access_logs_bucket
-  #checkov:skip=CKV2_AWS_28:a WAF is an add-on with its own rules and cost; attach one to the CloudFront distribution if you need it
   #checkov:skip=CKV2_AWS_20:internal load balancer: clients reach CloudFront, which redirects their HTTP to HTTPS (modules/edge)
   name                       = var.name
   internal                   = true
@@ -109,7 +107,6 @@ resource "aws_lb_target_group" "service" {
 resource "aws_lb_listener" "http" {
   #checkov:skip=CKV_AWS_2:internal listeners: production behind CloudFront, which serves HTTPS to clients and redirects their HTTP (the VPC origin's hop stays in the VPC); test reachable from the deploy check tasks in the VPC only
   #checkov:skip=CKV_AWS_103:the listeners never negotiate TLS: CloudFront does, with its own policy
-  #checkov:skip=CKV2_AWS_20:clients never reach these listeners; CloudFront redirects their HTTP to HTTPS
   for_each          = local.listeners
   load_balancer_arn = aws_lb.this.arn
   port              = each.value

@@ -43,7 +43,6 @@ locals {
 }
 
 resource "aws_cloudwatch_log_group" "exec" {
-  #checkov:skip=CKV_AWS_338:retention is a variable (log_retention_days, 30 by default)
   count             = var.enable_ecs_exec ? 1 : 0
   name              = "/ecs/${var.name}/exec"
   retention_in_days = var.log_retention_days
@@ -170,7 +169,6 @@ resource "aws_vpc_security_group_egress_rule" "broker" {
 }
 
 resource "aws_cloudwatch_log_group" "service" {
-  #checkov:skip=CKV_AWS_338:retention is a variable (log_retention_days, 30 by default); raise it where audits need a year
   for_each          = var.services
   name              = local.log_group[each.key]
   retention_in_days = var.log_retention_days

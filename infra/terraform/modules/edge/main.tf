@@ -94,7 +94,6 @@ resource "aws_cloudfront_distribution" "this" {
   #checkov:skip=CKV_AWS_310:a single origin (the load balancer spans the zones); an origin group needs a second one
   #checkov:skip=CKV_AWS_374:no country is refused by default; add geo_restriction if yours must be
   #checkov:skip=CKV_AWS_174:with a domain the minimum is TLSv1.2_2021; AWS fixes the default *.cloudfront.net certificate's at TLSv1, and clients negotiate TLS 1.2/1.3 with it
-  #checkov:skip=CKV2_AWS_42:a custom certificate needs a domain: set `domain` and the distribution uses its ACM certificate
   enabled         = true
   is_ipv6_enabled = true
   comment         = var.name

@@ -37,6 +37,7 @@ override_data {
         vpc_id                   = "vpc-staging"
         private_subnet_ids       = ["subnet-a", "subnet-b"]
         tasks_security_group_id  = "sg-tasks"
+        kms_key_arn              = "arn:aws:kms:eu-west-1:123456789012:key/staging"
         task_definition_families = { customer = "platform-staging-customer", products = "platform-staging-products", shopping = "platform-staging-shopping" }
         paths                    = { customer = "/customer", products = "/products", shopping = "/shopping" }
         priorities               = { customer = 10, products = 20, shopping = 30 }
@@ -259,6 +260,11 @@ run "preview" {
   }
 
   assert {
+    condition     = jsondecode(aws_ecs_task_definition.service["products"].container_definitions)[0].readonlyRootFilesystem
+    error_message = "a pull request's code runs on a read-only root filesystem even where the environment's revision leaves it out"
+  }
+
+  assert {
     condition = (
       aws_ecs_task_definition.service["customer"].execution_role_arn == "arn:aws:iam::123456789012:role/platform-staging-customer-execution" &&
       aws_ecs_task_definition.service["customer"].task_role_arn == "arn:aws:iam::123456789012:role/platform-staging-customer-task" &&
@@ -293,6 +299,11 @@ run "the_images_it_builds_go_to_repositories_of_its_own" {
   assert {
     condition     = keys(aws_ecr_repository.preview) == ["products"] && aws_ecr_repository.preview["products"].name == "platform-staging/pr42/products" && aws_ecr_repository.preview["products"].force_delete && aws_ecr_repository.preview["products"].image_tag_mutability == "IMMUTABLE"
     error_message = "a repository per service the pull request builds, under staging's prefix (staging's role manages <prefix>/*), removed with its images"
+  }
+
+  assert {
+    condition     = one(aws_ecr_repository.preview["products"].encryption_configuration) == { encryption_type = "KMS", kms_key = "arn:aws:kms:eu-west-1:123456789012:key/staging" }
+    error_message = "the preview's images encrypted with staging's key, as staging's own repositories are"
   }
 
   assert {
@@ -357,6 +368,8 @@ run "refuses_a_staging_whose_priorities_reach_the_previews_band" {
           vpc_id                   = "vpc-staging"
           private_subnet_ids       = ["subnet-a", "subnet-b"]
           tasks_security_group_id  = "sg-tasks"
+          kms_key_arn              = "arn:aws:kms:eu-west-1:123456789012:key/staging"
+        kms_key_arn              = "arn:aws:kms:eu-west-1:123456789012:key/staging"
           task_definition_families = { customer = "platform-staging-customer", products = "platform-staging-products" }
           paths                    = { customer = "/customer", products = "/products" }
           priorities               = { customer = 10, products = 45000 }
