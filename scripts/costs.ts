@@ -79,6 +79,7 @@ function levers(all: Estimate[]): string[] {
       `- **Interface endpoints** cost per zone: a third availability zone adds ${usd(lever(production, { az_count: 3 }))} to production (\`az_count = 3\`); \`enable_ecs_exec\` adds ${usd(lever(production, { enable_ecs_exec: true }))} (two endpoints) and \`tracing\` ${usd(lever(production, { tracing: true }))} (the X-Ray endpoint) in two zones. No NAT gateway saves about 35 USD per zone and month plus 0.048 per GB; the endpoints keep every AWS call inside the VPC.`,
       `- **Graviton** (\`cpu_architecture = "ARM64"\`): ${usd(-lever(production, { cpu_architecture: 'ARM64' }))} less on production's tasks. **Fargate Spot** (x86 only) for non-production: \`fargate_capacity = "SPOT"\` takes about 70% off the tasks.`,
       `- **Container Insights** on production: ${usd(-lever(production, { container_insights: 'disabled' }))} a month (\`container_insights = "disabled"\`).`,
+      `- **The edge firewall** (AWS WAF, \`waf\`): ${usd(-lever(production, { waf: false }))} a month; \`waf = null\` goes without it (the dev profile does).`,
     );
   }
   if (dev) {
@@ -130,7 +131,7 @@ export function costsMarkdown(all: Estimate[]): string {
     '- **Working hours** (`schedule`): outside them every service scales to zero (Application Auto Scaling scheduled actions) and DocumentDB is stopped (EventBridge Scheduler, with a role that may stop and start that cluster only). At start the tasks come back and reconnect once DocumentDB is up, a few minutes later. An apply at night scales the services up until the next stop; AWS starts a cluster stopped for 7 days by itself, and the next stop stops it again.',
     "- **DocumentDB's smallest Graviton instance, one** (`db.t4g.medium`; the data is still stored in three zones). Elastic clusters are not used: their admin password is a plain Terraform argument, which would put it in the main state that pull-request plans read.",
     "- **One zone for the interface endpoints** (`endpoints_in_one_zone`): an endpoint bills per zone-hour. The subnets stay in two zones, because an application load balancer and a DocumentDB subnet group both need two; the other zone's tasks reach the endpoints across zones (0.01 USD/GB). None of the four endpoints can go: ecr.api and ecr.dkr pull the images, logs takes the tasks' logs (the awslogs driver creates the stream before the container starts), secretsmanager serves the secrets ECS injects and the database password the services read; without a NAT gateway nothing else reaches AWS. ECS Exec's two and tracing's one stay off.",
-    '- **No Container Insights**, logs kept a week, nothing protected from `terraform destroy`, secrets deleted at once on destroy.',
+    '- **No Container Insights, no edge firewall** (`waf = null`: the services still refuse floods and password guessing themselves), logs kept a week, nothing protected from `terraform destroy`, secrets deleted at once on destroy.',
     '',
     devFloorNote(all),
     '',

@@ -54,8 +54,14 @@ export const ACCEPTED = [
   {
     file: 'deploy-services.json',
     issue: 'PERMISSIONS_MANAGEMENT_ACTIONS',
-    actions: ['ecr:setrepositorypolicy'],
-    why: "the preview environment's role (staging's) lets a service's execution role pull from the pull request's own repositories, <prefix>/pr*/* only (bootstrap/tests/policies.tftest.hcl)",
+    actions: ['ecr:setrepositorypolicy', 'wafv2:createwebacl', 'wafv2:deletewebacl', 'wafv2:updatewebacl'],
+    why: "the preview environment's role (staging's) lets a service's execution role pull from the pull request's own repositories, <prefix>/pr*/* only (bootstrap/tests/policies.tftest.hcl); and it manages its edge web ACL, as every environment's role does (next)",
+  },
+  {
+    file: 'deploy-services.json',
+    issue: 'PERMISSIONS_MANAGEMENT_ACTIONS',
+    actions: ['wafv2:createwebacl', 'wafv2:deletewebacl', 'wafv2:updatewebacl'],
+    why: "every environment's role manages its own edge web ACL (CloudFront's firewall), global/webacl/<prefix>/* only",
   },
   {
     file: 'deploy-services.json',

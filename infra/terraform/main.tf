@@ -82,6 +82,7 @@ module "edge" {
   load_balancer_dns_name = module.alb.dns_name
   domain                 = var.domain
   price_class            = var.cloudfront_price_class
+  waf                    = var.waf
 
   providers = {
     aws           = aws

@@ -35,6 +35,7 @@ const provider = (tags = '') => `provider "aws" {
     ecr     = "${endpoint}"
     ecs     = "${endpoint}"
     elbv2   = "${endpoint}"
+    kms     = "${endpoint}"
     s3      = "${endpoint}"
     sts     = "${endpoint}"
   }
@@ -319,9 +320,11 @@ data "terraform_remote_state" "environment" {
   const policy = await ecr('GetRepositoryPolicy', { repositoryName: 'platform-staging/pr42/customer' });
   check(
     repository.body.repositories?.[0]?.imageTagMutability === 'IMMUTABLE' &&
+      repository.body.repositories?.[0]?.encryptionConfiguration?.encryptionType === 'KMS' &&
+      repository.body.repositories?.[0]?.encryptionConfiguration?.kmsKey === inputs.kms_key_arn &&
       JSON.parse(policy.body.policyText ?? '{}').Statement?.[0]?.Principal?.AWS ===
         'arn:aws:iam::123456789012:role/platform-staging-customer-execution',
-    "its repository exists, immutable, pullable by staging's customer execution role",
+    "its repository exists, immutable, encrypted with staging's key, pullable by staging's customer execution role",
   );
   check(
     env.MONGO_URL === 'mongodb://docdb:27017/pr42_customer?tls=true&retryWrites=false' &&

@@ -137,6 +137,16 @@ variable "cloudfront_price_class" {
   default     = "PriceClass_100"
 }
 
+variable "waf" {
+  description = "A WAF web ACL on CloudFront (modules/edge/waf.tf): AWS's IP reputation and known-bad-inputs lists, its anonymous-address list (counted; refused with block_anonymous), and per client address over 5 minutes at most requests_per_5_minutes requests and writes_per_5_minutes non-GET ones (429 with Retry-After beyond). Its cost is in docs/COSTS.md; null: none (the dev profile)."
+  type = object({
+    requests_per_5_minutes = optional(number, 3000)
+    writes_per_5_minutes   = optional(number, 300)
+    block_anonymous        = optional(bool, false)
+  })
+  default = {}
+}
+
 variable "cpu_architecture" {
   description = "X86_64 or ARM64 for the Fargate tasks (build images to match)."
   type        = string

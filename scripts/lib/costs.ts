@@ -57,6 +57,8 @@ export const PRICES = {
   secretMonth: 0.4,
   ecrGbMonth: 0.1,
   route53ZoneMonth: 0.5,
+  /** AWS WAF: a web ACL, each rule (AWS's baseline managed rule groups cost only that), requests. */
+  waf: { webAclMonth: 5, ruleMonth: 1, perMillionRequests: 0.6 },
 } as const;
 
 /**
@@ -85,6 +87,10 @@ export const USAGE = {
   /** The services' own EMF metrics (docs/OBSERVABILITY.md): 7 per service, 4 more for shopping's saga. */
   emfMetricsPerService: 7,
   emfSagaMetrics: 4,
+  /** Requests a month through CloudFront (and its web ACL, if any). */
+  requestsMillionMonth: 5,
+  /** The web ACL's rules (modules/edge/waf.tf): three managed lists, two rate limits. */
+  wafRules: 5,
   /** Metrics each alarm watches (CloudWatch bills per metric of an alarm): modules/monitoring. */
   alarmMetricsPerService: 4 + 2 + 2 + 1 + 1 + 1 + 1,
   alarmMetricsLoadBalancer: 2,
@@ -118,6 +124,7 @@ export interface Profile {
   container_insights: string;
   domain: boolean;
   log_retention_days: number;
+  waf: boolean;
 }
 
 export interface LineItem {
@@ -197,6 +204,7 @@ export function loadProfile(terraformDir: string, env: string, overrides: Record
     container_insights: str(v.container_insights, 'container_insights'),
     domain: v.domain !== null && v.domain !== undefined,
     log_retention_days: num(v.log_retention_days, 'log_retention_days'),
+    waf: v.waf !== null && v.waf !== undefined,
   };
 }
 
@@ -308,6 +316,15 @@ export function estimate(p: Profile): Estimate {
     h * PRICES.alb.hour + lcuHours * PRICES.alb.lcuHour,
   );
   add('CloudFront', 'within the free tier (1 TB out, 10 M requests a month); the VPC origin is free', 0);
+  if (p.waf) {
+    add(
+      'AWS WAF (the edge firewall)',
+      `1 web ACL x $${PRICES.waf.webAclMonth} + ${USAGE.wafRules} rules x $${PRICES.waf.ruleMonth} + ${USAGE.requestsMillionMonth} M requests x $${PRICES.waf.perMillionRequests}/M`,
+      PRICES.waf.webAclMonth +
+        USAGE.wafRules * PRICES.waf.ruleMonth +
+        USAGE.requestsMillionMonth * PRICES.waf.perMillionRequests,
+    );
+  }
 
   const instanceHour = price(PRICES.documentdb.instanceHour, p.docdb_instance_class, 'DocumentDB instance class');
   add(

@@ -164,6 +164,16 @@ describe('the cost follows the tfvars', () => {
     );
   });
 
+  it('the edge firewall: on by default (variables.tf), off in the dev profile (waf = null), a line of its own', () => {
+    expect(loadProfile(terraformDir, 'production').waf).toBe(true);
+    const dev = loadProfile(terraformDir, 'dev');
+    expect(dev.waf).toBe(false);
+    expect(line(estimate(dev), 'AWS WAF (the edge firewall)')).toBeNaN();
+    const withWaf = estimate({ ...dev, waf: true });
+    expect(line(withWaf, 'AWS WAF (the edge firewall)')).toBeCloseTo(5 + 5 * 1 + 5 * 0.6, 2);
+    expect(withWaf.total - estimate(dev).total).toBeCloseTo(line(withWaf, 'AWS WAF (the edge firewall)'), 1);
+  });
+
   it('refuses a class it has no price for, saying where to add it', () => {
     const p = loadProfile(terraformDir, 'production');
     expect(() => estimate({ ...p, docdb_instance_class: 'db.x9.huge' })).toThrow(

@@ -8,7 +8,8 @@
 #   across three zones all the same);
 # - the four interface endpoints a task needs, in one zone (the subnets stay in two: an
 #   application load balancer and DocumentDB's subnet group need two zones);
-# - no Container Insights, logs kept a week, nothing protected from terraform destroy.
+# - no Container Insights, no edge firewall (the services keep their own limits), logs kept a
+#   week, nothing protected from terraform destroy.
 environment = "dev"
 region      = "eu-west-1"
 
@@ -22,6 +23,7 @@ cpu_architecture      = "X86_64"
 fargate_capacity      = "SPOT"
 endpoints_in_one_zone = true
 container_insights    = "disabled"
+waf                   = null
 
 # Monday to Friday, 08:00-18:00 Dublin time; outside it no task runs and DocumentDB is stopped.
 schedule = {

@@ -474,3 +474,100 @@ run "edge_rejects_a_domain_without_a_zone_id" {
   }
   expect_failures = [var.domain]
 }
+
+run "edge_firewall_by_default" {
+  command = apply
+  module {
+    source = "./modules/edge"
+  }
+  providers = {
+    aws           = aws
+    aws.us_east_1 = aws.us_east_1
+  }
+  variables {
+    load_balancer_arn      = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/platform/0123456789abcdef"
+    load_balancer_dns_name = "internal-platform-123.eu-west-1.elb.amazonaws.com"
+  }
+  assert {
+    condition     = aws_cloudfront_distribution.this.web_acl_id == aws_wafv2_web_acl.edge[0].arn && aws_wafv2_web_acl.edge[0].scope == "CLOUDFRONT" && length(one(aws_wafv2_web_acl.edge[0].default_action).allow) == 1
+    error_message = "every request passes the web ACL (CloudFront scope) before the load balancer; what no rule refuses goes on"
+  }
+
+  assert {
+    condition = (
+      { for r in aws_wafv2_web_acl.edge[0].rule : r.name => one(one(r.statement).managed_rule_group_statement).name if length(one(r.statement).managed_rule_group_statement) > 0 } == {
+        ip-reputation       = "AWSManagedRulesAmazonIpReputationList"
+        known-bad-inputs    = "AWSManagedRulesKnownBadInputsRuleSet"
+        anonymous-addresses = "AWSManagedRulesAnonymousIpList"
+      } &&
+      alltrue([for r in aws_wafv2_web_acl.edge[0].rule : length(one(r.override_action).none) == 1 if contains(["ip-reputation", "known-bad-inputs"], r.name)]) &&
+      alltrue([for r in aws_wafv2_web_acl.edge[0].rule : length(one(r.override_action).count) == 1 if r.name == "anonymous-addresses"])
+    )
+    error_message = "AWS's reputation and known-bad-inputs lists refuse; the anonymous list (GitHub's runners are on a hosting provider's range) only counts by default"
+  }
+
+  assert {
+    condition = (
+      { for r in aws_wafv2_web_acl.edge[0].rule : r.name => one(one(r.statement).rate_based_statement).limit if length(one(r.statement).rate_based_statement) > 0 } == { requests-per-address = 3000, writes-per-address = 300 } &&
+      alltrue([for r in aws_wafv2_web_acl.edge[0].rule : (
+        one(one(r.statement).rate_based_statement).aggregate_key_type == "IP" &&
+        one(one(one(r.action).block).custom_response).response_code == 429 &&
+        one(one(one(r.action).block).custom_response).response_header == toset([{ name = "Retry-After", value = "60" }])
+      ) if length(one(r.statement).rate_based_statement) > 0])
+    )
+    error_message = "per client address, 3000 requests and 300 writes in 5 minutes; beyond, 429 with Retry-After"
+  }
+
+  assert {
+    condition = (
+      one(one(one(one(one([for r in aws_wafv2_web_acl.edge[0].rule : r if r.name == "writes-per-address"]).statement).rate_based_statement).scope_down_statement).not_statement) != null &&
+      jsondecode([for b in aws_wafv2_web_acl.edge[0].custom_response_body : b.content if b.key == "too_many_requests"][0]).error.code == "TOO_MANY_REQUESTS"
+    )
+    error_message = "the write limit counts everything but GET, HEAD and OPTIONS; the refusal is the API's error shape"
+  }
+}
+
+run "edge_without_a_firewall" {
+  command = apply
+  module {
+    source = "./modules/edge"
+  }
+  providers = {
+    aws           = aws
+    aws.us_east_1 = aws.us_east_1
+  }
+  variables {
+    load_balancer_arn      = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/platform/0123456789abcdef"
+    load_balancer_dns_name = "internal-platform-123.eu-west-1.elb.amazonaws.com"
+    waf                    = null
+  }
+
+  assert {
+    condition     = length(aws_wafv2_web_acl.edge) == 0 && aws_cloudfront_distribution.this.web_acl_id == null
+    error_message = "waf = null: no web ACL (the dev profile)"
+  }
+}
+
+run "edge_refuses_anonymous_addresses_when_asked" {
+  command = plan
+  module {
+    source = "./modules/edge"
+  }
+  providers = {
+    aws           = aws
+    aws.us_east_1 = aws.us_east_1
+  }
+  variables {
+    load_balancer_arn      = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/platform/0123456789abcdef"
+    load_balancer_dns_name = "internal-platform-123.eu-west-1.elb.amazonaws.com"
+    waf                    = { block_anonymous = true, writes_per_5_minutes = 100 }
+  }
+
+  assert {
+    condition = (
+      alltrue([for r in aws_wafv2_web_acl.edge[0].rule : length(one(r.override_action).none) == 1 if r.name == "anonymous-addresses"]) &&
+      one([for r in aws_wafv2_web_acl.edge[0].rule : one(one(r.statement).rate_based_statement).limit if r.name == "writes-per-address"]) == 100
+    )
+    error_message = "block_anonymous refuses the anonymous list's addresses; the limits are the variable's"
+  }
+}

@@ -172,6 +172,14 @@ run "deploy_roles_cannot_escalate" {
   }
 
   assert {
+    condition = alltrue([for env in ["staging", "production"] : [for st in jsondecode(output.deploy_policy_jsons[env].services).Statement : st.Resource if st.Sid == "OwnFirewall"] == [[
+      "arn:aws:wafv2:us-east-1:123456789012:global/webacl/platform-${env}/*",
+      "arn:aws:wafv2:us-east-1:123456789012:global/managedruleset/*/*",
+    ]]])
+    error_message = "each deploy role manages its own environment's edge web ACL only (and reads AWS's managed rule groups)"
+  }
+
+  assert {
     condition = [for st in jsondecode(output.deploy_policy_jsons.staging.services).Statement : st if contains(try(st.Action, []), "ecr:SetRepositoryPolicy") || contains(try(st.Action, []), "ecr:DeleteRepositoryPolicy")] == [{
       Sid      = "PreviewRepositoryPolicies"
       Effect   = "Allow"

@@ -87,8 +87,6 @@ resource "aws_acm_certificate_validation" "domain" {
 }
 
 resource "aws_cloudfront_distribution" "this" {
-  #checkov:skip=CKV_AWS_68:a WAF is an add-on with its own rules and cost (about 5 USD a month plus rules); attach one with web_acl_id if you need it
-  #checkov:skip=CKV2_AWS_47:no WAF attached (see CKV_AWS_68)
   #checkov:skip=CKV_AWS_86:standard logs need an S3 bucket with ACLs of its own; the load balancer and the services log every request
   #checkov:skip=CKV_AWS_305:an API has no default root object; / is a 404 by design
   #checkov:skip=CKV_AWS_310:a single origin (the load balancer spans the zones); an origin group needs a second one
@@ -99,6 +97,7 @@ resource "aws_cloudfront_distribution" "this" {
   comment         = var.name
   price_class     = var.price_class
   http_version    = "http2and3"
+  web_acl_id      = local.waf ? aws_wafv2_web_acl.edge[0].arn : null
   aliases         = local.with_domain ? [var.domain.name] : []
   tags            = var.tags
 

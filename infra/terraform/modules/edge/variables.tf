@@ -43,3 +43,18 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "waf" {
+  description = "A WAF web ACL on the distribution (waf.tf): AWS's IP reputation and known-bad-inputs lists, its anonymous-address list (counted; refused with block_anonymous), and per client address over 5 minutes at most requests_per_5_minutes requests and writes_per_5_minutes non-GET ones (429 with Retry-After beyond). null: none."
+  type = object({
+    requests_per_5_minutes = optional(number, 3000)
+    writes_per_5_minutes   = optional(number, 300)
+    block_anonymous        = optional(bool, false)
+  })
+  default = {}
+
+  validation {
+    condition     = var.waf == null ? true : (var.waf.requests_per_5_minutes >= 10 && var.waf.writes_per_5_minutes >= 10 && var.waf.writes_per_5_minutes <= var.waf.requests_per_5_minutes)
+    error_message = "waf's limits must be at least 10 (WAF's minimum), writes no more than requests."
+  }
+}

@@ -158,7 +158,7 @@ locals {
       },
       {
         # Resources whose names the stack does not choose: keys, the edge (CloudFront is global, its
-        # certificate in us-east-1), DNS, the AWS-managed prefix lists. Their metadata only.
+        # certificate and web ACL in us-east-1), DNS, the AWS-managed prefix lists. Their metadata only.
         Sid    = "DescribeAccountResources"
         Effect = "Allow"
         Action = [
@@ -177,6 +177,8 @@ locals {
           "route53:GetChange",
           "route53:GetHostedZone",
           "route53:ListResourceRecordSets",
+          "wafv2:GetWebACL",
+          "wafv2:ListTagsForResource",
         ]
         Resource = [
           "${local.arn}:acm:*:${local.account}:certificate/*",
@@ -188,6 +190,7 @@ locals {
           local.kms_keys,
           "${local.arn}:route53:::change/*",
           "${local.arn}:route53:::hostedzone/*",
+          "${local.arn}:wafv2:us-east-1:${local.account}:global/webacl/${var.name}-*/*",
         ]
       },
       {
@@ -364,6 +367,25 @@ locals {
             "route53:*",
           ]
           Resource = ["*"]
+        },
+        {
+          # The edge's web ACL (CloudFront's scope lives in us-east-1), named after the environment;
+          # AWS's managed rule groups it refers to.
+          Sid    = "OwnFirewall"
+          Effect = "Allow"
+          Action = [
+            "wafv2:CreateWebACL",
+            "wafv2:DeleteWebACL",
+            "wafv2:GetWebACL",
+            "wafv2:ListTagsForResource",
+            "wafv2:TagResource",
+            "wafv2:UntagResource",
+            "wafv2:UpdateWebACL",
+          ]
+          Resource = [
+            "${local.arn}:wafv2:us-east-1:${local.account}:global/webacl/${local.prefixes[env]}/*",
+            "${local.arn}:wafv2:us-east-1:${local.account}:global/managedruleset/*/*",
+          ]
         },
         {
           Sid    = "EcsAccountWide"

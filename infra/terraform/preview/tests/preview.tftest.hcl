@@ -369,7 +369,6 @@ run "refuses_a_staging_whose_priorities_reach_the_previews_band" {
           private_subnet_ids       = ["subnet-a", "subnet-b"]
           tasks_security_group_id  = "sg-tasks"
           kms_key_arn              = "arn:aws:kms:eu-west-1:123456789012:key/staging"
-        kms_key_arn              = "arn:aws:kms:eu-west-1:123456789012:key/staging"
           task_definition_families = { customer = "platform-staging-customer", products = "platform-staging-products" }
           paths                    = { customer = "/customer", products = "/products" }
           priorities               = { customer = 10, products = 45000 }
