@@ -346,6 +346,13 @@ describe('GitHub workflows', () => {
       expect(String(s.if ?? ''), s.name ?? s.uses).not.toMatch(/always\(\)|failure\(\)|cancelled\(\)/);
     expect(release[promote].run).toContain('skopeo'); // byte-for-byte copies, so the same digests
     expect(release[rollout].run).toContain('--timeout 900');
+    // blue/green services: the smoke flow in the bake time (a failure rolls back to blue at once)
+    expect(release[rollout].run).toContain(`--during-bake 'node scripts/smoke.ts --base-url "$BASE_URL"'`);
+    expect(release[rollout].env).toMatchObject({
+      BASE_URL: expr('needs.apply.outputs.base_url'),
+      SMOKE_ADMIN_EMAIL: expr('vars.SMOKE_ADMIN_EMAIL'),
+      SMOKE_ADMIN_PASSWORD: expr('secrets.SMOKE_ADMIN_PASSWORD'),
+    });
     expect(release[smoke].with['base-url']).toBe(expr('needs.apply.outputs.base_url'));
     expect(release[smoke].with['admin-password']).toBe(expr('secrets.SMOKE_ADMIN_PASSWORD'));
   });

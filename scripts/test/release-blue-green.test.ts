@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ADMIN_EMAIL, startPlatform } from '../../bench/platform.ts';
 import { type Scenario, SERVICE_DEPLOYMENT, startFakeEcs } from './fake-ecs.ts';
 
 const script = join(import.meta.dirname, '..', 'release.ts');
@@ -24,7 +25,7 @@ const targets = {
   },
 };
 
-async function rollout(scenario: Scenario, extra: string[] = []) {
+async function rollout(scenario: Scenario, extra: string[] = [], env: Record<string, string> = {}) {
   const fake = await startFakeEcs(scenario);
   const summaryFile = join(mkdtempSync(join(tmpdir(), 'release-bg-')), 'summary.md');
   writeFileSync(summaryFile, '');
@@ -54,7 +55,9 @@ async function rollout(scenario: Scenario, extra: string[] = []) {
             AWS_SECRET_ACCESS_KEY: 'testing',
             RELEASE_POLL_MS: '50',
             GITHUB_STEP_SUMMARY: summaryFile,
+            ...env,
           },
+          cwd: join(import.meta.dirname, '..', '..'),
           timeout: 60_000,
         },
         (error, stdout, stderr) =>
@@ -109,6 +112,29 @@ describe('release rollout of a blue/green service (fake ECS endpoint)', () => {
     expect(run.err).toContain(
       '::error::products: rolled back to the blue revision: the --during-bake command exited 3',
     );
+  });
+
+  it("environment.yml's --during-bake: the smoke flow itself, against the environment's URL, with its admin", async () => {
+    const workflow = readFileSync(
+      join(import.meta.dirname, '..', '..', '.github', 'workflows', 'environment.yml'),
+      'utf8',
+    );
+    const command = /--during-bake '([^']+)'/.exec(workflow)?.[1];
+    expect(command).toBeDefined();
+    const platform = await startPlatform({}, { discard: true });
+    try {
+      const { run, fake } = await rollout('bg-success', ['--during-bake', command ?? ''], {
+        BASE_URL: platform.url,
+        SMOKE_ADMIN_EMAIL: ADMIN_EMAIL, // an admin of that platform (ADMIN_EMAILS)
+        SMOKE_ADMIN_PASSWORD: 'smoke-admin-password',
+      });
+      expect(run.code, run.out + run.err).toBe(0);
+      expect(run.out).toMatch(/\| +ok +\d+ concurrent buyers, \d+ in stock: exactly that many CONFIRMED/);
+      expect(run.out).toContain('the --during-bake command passed');
+      expect(fake.state.stops).toEqual([]);
+    } finally {
+      await platform.stop();
+    }
   });
 
   it('a service that deploys blue/green today but whose tag says ROLLING is not rolled silently: it fails, saying why', async () => {
