@@ -79,13 +79,23 @@ export async function runSmoke(o: SmokeOptions): Promise<boolean> {
     }
   }
 
-  async function step(name: string, run: () => Promise<string | undefined>) {
+  /** Steps that failed: a step that needs what one of them makes is not run, and says so. */
+  const failed = new Set<string>();
+  async function step(name: string, run: () => Promise<string | undefined>, needs: string[] = []) {
+    const missing = needs.find((n) => failed.has(n));
+    if (missing) {
+      failures++;
+      failed.add(name);
+      o.log(`  SKIP  ${name} - needs "${missing}", which failed`);
+      return;
+    }
     const t0 = Date.now();
     try {
       const detail = await run();
       o.log(`  ok    ${name} (${Date.now() - t0} ms)${detail ? ` - ${detail}` : ''}`);
     } catch (err) {
       failures++;
+      failed.add(name);
       o.log(`  FAIL  ${name} (${Date.now() - t0} ms) - ${err instanceof Error ? err.message : String(err)}`);
       if (!(err instanceof StepFailed)) throw err;
     }
@@ -136,7 +146,10 @@ export async function runSmoke(o: SmokeOptions): Promise<boolean> {
     return undefined;
   });
 
-  await step('admin signs in and creates products', async () => {
+  const ADMIN = 'admin signs in and creates products';
+  const CART = 'a customer signs up and fills the cart';
+  const ORDER = 'order: 202 PENDING, same Idempotency-Key gives the same order, cart emptied';
+  await step(ADMIN, async () => {
     admin = await signupOrLogin(o.adminEmail, o.adminPassword);
     const probe = await call('POST', '/products', {}, admin);
     expect(probe.status !== 403, `${o.adminEmail} is not an admin on the target: add it to ADMIN_EMAILS`);
@@ -146,15 +159,15 @@ export async function runSmoke(o: SmokeOptions): Promise<boolean> {
     return `3 products, version ${products.tea.version}`;
   });
 
-  await step('a customer signs up and fills the cart', async () => {
+  await step(CART, async () => {
     buyer = await newCustomer();
     const cart = await putInCart(buyer, products.tea.id, 2);
     expect(cart.totalCents === 900 && cart.items[0]?.qty === 2, `cart ${JSON.stringify(cart)}`);
     return `total ${cart.totalCents} cents`;
-  });
+  }, [ADMIN]);
 
   let orderId = '';
-  await step('order: 202 PENDING, same Idempotency-Key gives the same order, cart emptied', async () => {
+  await step(ORDER, async () => {
     const key = `smoke-${run}`;
     const order = await expectStatus(
       call('POST', '/shopping/orders', undefined, buyer, { 'idempotency-key': key }),
@@ -173,7 +186,7 @@ export async function runSmoke(o: SmokeOptions): Promise<boolean> {
     await expectStatus(call('POST', '/shopping/orders', undefined, buyer), 409, 'order with an empty cart');
     orderId = order.orderId;
     return orderId;
-  });
+  }, [CART]);
 
   await step('the order is CONFIRMED, in shopping and in the customer history; stock taken once', async () => {
     expect((await finalStatus(buyer, orderId)) === 'CONFIRMED', 'order not confirmed');
@@ -184,7 +197,7 @@ export async function runSmoke(o: SmokeOptions): Promise<boolean> {
     const stock = await stockOf(products.tea.id);
     expect(stock === 3, `stock ${stock}, expected 3`);
     return 'stock 5 -> 3';
-  });
+  }, [ORDER]);
 
   await step('out of stock: REJECTED, stock unchanged', async () => {
     const other = await newCustomer();
@@ -194,25 +207,22 @@ export async function runSmoke(o: SmokeOptions): Promise<boolean> {
     const stock = await stockOf(products.rare.id);
     expect(stock === 1, `stock ${stock}, expected 1`);
     return undefined;
-  });
+  }, [ADMIN]);
 
-  await step(
-    `${o.buyers} concurrent buyers, ${products.hot?.stock ?? '?'} in stock: exactly that many CONFIRMED`,
-    async () => {
-      const k = products.hot.stock as number;
-      const buyers = await Promise.all(Array.from({ length: o.buyers }, () => newCustomer()));
-      await Promise.all(buyers.map((b) => putInCart(b, products.hot.id, 1)));
-      const orders = await Promise.all(
-        buyers.map((b) => expectStatus(call('POST', '/shopping/orders', undefined, b), 202, 'place order')),
-      );
-      const statuses = await Promise.all(orders.map((order, i) => finalStatus(buyers[i] as string, order.orderId)));
-      const confirmed = statuses.filter((s) => s === 'CONFIRMED').length;
-      expect(confirmed === k, `${confirmed} confirmed, expected ${k}`);
-      const stock = await stockOf(products.hot.id);
-      expect(stock === 0, `stock ${stock}, expected 0`);
-      return `${confirmed} CONFIRMED, ${o.buyers - confirmed} REJECTED, stock 0`;
-    },
-  );
+  await step(`${o.buyers} concurrent buyers, ${products.hot?.stock ?? '?'} in stock: exactly that many CONFIRMED`, async () => {
+    const k = products.hot.stock as number;
+    const buyers = await Promise.all(Array.from({ length: o.buyers }, () => newCustomer()));
+    await Promise.all(buyers.map((b) => putInCart(b, products.hot.id, 1)));
+    const orders = await Promise.all(
+      buyers.map((b) => expectStatus(call('POST', '/shopping/orders', undefined, b), 202, 'place order')),
+    );
+    const statuses = await Promise.all(orders.map((order, i) => finalStatus(buyers[i] as string, order.orderId)));
+    const confirmed = statuses.filter((s) => s === 'CONFIRMED').length;
+    expect(confirmed === k, `${confirmed} confirmed, expected ${k}`);
+    const stock = await stockOf(products.hot.id);
+    expect(stock === 0, `stock ${stock}, expected 0`);
+    return `${confirmed} CONFIRMED, ${o.buyers - confirmed} REJECTED, stock 0`;
+  }, [ADMIN]);
 
   await step('bad input and bad tokens are refused', async () => {
     await expectStatus(
@@ -223,7 +233,7 @@ export async function runSmoke(o: SmokeOptions): Promise<boolean> {
     await expectStatus(call('GET', '/shopping/cart', undefined, 'forged.token.value'), 401, 'forged token');
     await expectStatus(call('POST', '/products', { name: 'x' }, buyer), 403, 'customer creating a product');
     return undefined;
-  });
+  }, [CART]);
 
   o.log(failures === 0 ? `PASS in ${Date.now() - started} ms` : `FAIL: ${failures} step(s) failed`);
   return failures === 0;
