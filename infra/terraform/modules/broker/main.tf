@@ -418,7 +418,8 @@ resource "aws_ecs_task_definition" "broker" {
       ]
       environment = [
         # The node's name, and so its data directory (/var/lib/rabbitmq/mnesia/rabbit@localhost),
-        # is the same in every task: not the task's host name, which changes with each one.
+        # is the same in every task: not the task's host name, which changes with each one (the
+        # services' quorum queues name their member by it: another name would orphan them).
         { name = "RABBITMQ_NODENAME", value = "rabbit@localhost" },
         { name = "RABBITMQ_USE_LONGNAME", value = "false" },
         # The first start (an empty data directory) creates this user with the password below;
