@@ -42,7 +42,11 @@ function summaryRow(e: Estimate): string {
   const what = [
     `${tasks} tasks${p.fargate_capacity === 'SPOT' ? ' on Spot' : p.fargate_capacity === 'MIXED' ? ' (mixed Spot)' : ''}${p.cpu_architecture === 'ARM64' ? ' ARM64' : ''}`,
     `${p.docdb_instance_count} x ${p.docdb_instance_class}`,
-    p.mq_deployment_mode === 'CLUSTER_MULTI_AZ' ? `3 x ${p.mq_instance_type}` : p.mq_instance_type,
+    p.broker === 'ecs'
+      ? 'RabbitMQ on ECS'
+      : p.mq_deployment_mode === 'CLUSTER_MULTI_AZ'
+        ? `3 x ${p.mq_instance_type}`
+        : p.mq_instance_type,
     p.endpoints_in_one_zone ? 'endpoints in 1 zone' : `endpoints in ${p.az_count} zones`,
     p.schedule ? `${Math.round(e.hoursOn)} h a month (working hours)` : 'always on',
   ].join(', ');
@@ -91,7 +95,7 @@ function levers(all: Estimate[]): string[] {
       },
     });
     lines.push(
-      `- **Working hours** (\`schedule\`, dev): each daily hour more, Monday to Friday, is ${usd(Math.round((oneMoreHour.total - dev.total) * 100) / 100)} a month; always on, dev would cost ${usd(estimate({ ...dev.profile, schedule: null }).total)}. What runs all month regardless (the load balancer, the broker, the endpoints, the key and secrets, the alarms) is dev's floor: ${usd(floor(dev))}.`,
+      `- **Working hours** (\`schedule\`, dev): each daily hour more, Monday to Friday, is ${usd(Math.round((oneMoreHour.total - dev.total) * 100) / 100)} a month; always on, dev would cost ${usd(estimate({ ...dev.profile, schedule: null }).total)}. What runs all month regardless (the load balancer, ${dev.profile.broker === 'ecs' ? "the broker's storage and DNS zone" : 'the broker'}, the endpoints, the key and secrets, the alarms) is dev's floor: ${usd(floor(dev))}.`,
     );
   }
   return lines;
@@ -101,7 +105,14 @@ function levers(all: Estimate[]): string[] {
 function devFloorNote(all: Estimate[]): string {
   const dev = all.find((e) => e.profile.environment === 'dev');
   if (!dev) return '';
-  return `What it cannot shed while staying private is its floor, ${usd(floor(dev))} USD a month: the load balancer (CloudFront's VPC origin needs one), the broker (Amazon MQ cannot be stopped), the four endpoints, the key and secrets, the alarms. With its working hours dev comes to ${usd(dev.total)}${dev.total > 100 ? ', above 100: the levers left are fewer working hours (each daily hour is in the levers above) and the alarms (the dev profile keeps them: it is where rollbacks on alarms get tried)' : ''}.`;
+  const broker =
+    dev.profile.broker === 'ecs' ? "the broker's file system and DNS zone" : 'the broker (Amazon MQ cannot be stopped)';
+  const amazonMq = estimate({ ...dev.profile, broker: 'amazon-mq' }).total;
+  const brokerNote =
+    dev.profile.broker === 'ecs'
+      ? ` With Amazon MQ instead of the ECS broker (\`broker = "amazon-mq"\`) it would cost ${usd(amazonMq)}, floor ${usd(floor(estimate({ ...dev.profile, broker: 'amazon-mq' })))}.`
+      : '';
+  return `What it cannot shed while staying private is its floor, ${usd(floor(dev))} USD a month: the load balancer (CloudFront's VPC origin needs one), ${broker}, the four endpoints, the key and secrets, the alarms. With its working hours dev comes to ${usd(dev.total)}${dev.total > 100 ? ', above 100: the levers left are fewer working hours (each daily hour is in the levers above) and the alarms (the dev profile keeps them: it is where rollbacks on alarms get tried)' : ''}.${brokerNote}`;
 }
 
 export function costsMarkdown(all: Estimate[]): string {
@@ -131,6 +142,7 @@ export function costsMarkdown(all: Estimate[]): string {
     '- **Working hours** (`schedule`): outside them every service scales to zero (Application Auto Scaling scheduled actions) and DocumentDB is stopped (EventBridge Scheduler, with a role that may stop and start that cluster only). At start the tasks come back and reconnect once DocumentDB is up, a few minutes later. An apply at night scales the services up until the next stop; AWS starts a cluster stopped for 7 days by itself, and the next stop stops it again.',
     "- **DocumentDB's smallest Graviton instance, one** (`db.t4g.medium`; the data is still stored in three zones). Elastic clusters are not used: their admin password is a plain Terraform argument, which would put it in the main state that pull-request plans read.",
     "- **One zone for the interface endpoints** (`endpoints_in_one_zone`): an endpoint bills per zone-hour. The subnets stay in two zones, because an application load balancer and a DocumentDB subnet group both need two; the other zone's tasks reach the endpoints across zones (0.01 USD/GB). None of the four endpoints can go: ecr.api and ecr.dkr pull the images, logs takes the tasks' logs (the awslogs driver creates the stream before the container starts), secretsmanager serves the secrets ECS injects and the database password the services read; without a NAT gateway nothing else reaches AWS. ECS Exec's two and tracing's one stay off.",
+    '- **RabbitMQ as an ECS service** (`broker = "ecs"`) instead of Amazon MQ, which bills every hour of the month: one task of the same 3.13 line (the Docker official image, pulled through an ECR cache of ECR Public: the tasks have no internet), on Fargate Spot, started before the services and stopped after them. Its data directory is on EFS (encrypted with the stack\'s key, IAM-authorized through one access point, TLS to the mount), so queues and persistent messages survive a Spot reclaim and the night; the node name is fixed and the deployment never runs two brokers on it. The services find it as `broker.<prefix>.internal` (Cloud Map) and connect with plain AMQP inside the VPC, from their security group only, the way CloudFront\'s VPC origin reaches the load balancer over HTTP. Its password is written write-only by the credentials stack (in no state). Two alarms replace Amazon MQ\'s: its memory, and no broker task while services run. Not for production: one node, RabbitMQ on NFS, no TLS on the broker hop (docs/ENVIRONMENTS.md, "The ECS broker").',
     '- **No Container Insights, no edge firewall** (`waf = null`: the services still refuse floods and password guessing themselves), logs kept a week, nothing protected from `terraform destroy`, secrets deleted at once on destroy.',
     '',
     devFloorNote(all),
@@ -152,9 +164,9 @@ export function costsMarkdown(all: Estimate[]): string {
       .map(([k, v]) => `${k} ${v}`)
       .join(
         ', ',
-      )}/hour, storage ${p.mq.storageGbMonth}/GB-month; interface endpoints ${p.endpoint.zoneHour}/zone-hour and ${p.endpoint.perGb}/GB; CloudWatch Logs ${p.cloudwatch.logsIngestPerGb}/GB ingested and ${p.cloudwatch.logsStoredGbMonth}/GB-month stored, ${p.cloudwatch.metricMonth} per custom metric-month, ${p.cloudwatch.alarmMetricMonth} per alarm metric-month, ${p.cloudwatch.dashboardMonth} per dashboard-month; KMS ${p.kmsKeyMonth}/key-month, Secrets Manager ${p.secretMonth}/secret-month, ECR ${p.ecrGbMonth}/GB-month. The table was compiled without access to the price list API: check it against the AWS Pricing Calculator before relying on a figure.`,
+      )}/hour, storage ${p.mq.storageGbMonth}/GB-month; interface endpoints ${p.endpoint.zoneHour}/zone-hour and ${p.endpoint.perGb}/GB; CloudWatch Logs ${p.cloudwatch.logsIngestPerGb}/GB ingested and ${p.cloudwatch.logsStoredGbMonth}/GB-month stored, ${p.cloudwatch.metricMonth} per custom metric-month, ${p.cloudwatch.alarmMetricMonth} per alarm metric-month, ${p.cloudwatch.dashboardMonth} per dashboard-month; KMS ${p.kmsKeyMonth}/key-month, Secrets Manager ${p.secretMonth}/secret-month, ECR ${p.ecrGbMonth}/GB-month; EFS ${p.efs.storageGbMonth}/GB-month, Cloud Map ${p.cloudMapInstanceMonth} per registered instance-month, a Route 53 hosted zone ${p.route53ZoneMonth}/month. The table was compiled without access to the price list API: check it against the AWS Pricing Calculator before relying on a figure.`,
     '',
-    `Usage (\`USAGE\`): a light load: one load balancer capacity unit per ${USAGE.tasksPerLcu} running tasks, ${USAGE.logMbPerTaskHour} MB of logs and ${USAGE.ioPerTaskHour.toLocaleString('en-US')} DocumentDB I/Os per task-hour, ${USAGE.documentdbStorageGb} GB of data; tasks at their minimum count (\`desired_count\`: autoscaling adds tasks, and cost, under load); the services' ${USAGE.emfMetricsPerService} metrics each (${USAGE.emfSagaMetrics} more for shopping's saga), ${USAGE.containerInsightsMetricsPerService} Container Insights metrics per service; CloudFront and X-Ray within their free tiers. Not counted: DocumentDB CPU credits beyond a T instance's baseline (0.09 USD per vCPU-hour in eu-west-1) and data transfer out beyond CloudFront's free tier.`,
+    `Usage (\`USAGE\`): a light load: one load balancer capacity unit per ${USAGE.tasksPerLcu} running tasks, ${USAGE.logMbPerTaskHour} MB of logs and ${USAGE.ioPerTaskHour.toLocaleString('en-US')} DocumentDB I/Os per task-hour, ${USAGE.documentdbStorageGb} GB of data (${USAGE.ecsBrokerDataGb} GB in the ECS broker's data directory); tasks at their minimum count (\`desired_count\`: autoscaling adds tasks, and cost, under load); the services' ${USAGE.emfMetricsPerService} metrics each (${USAGE.emfSagaMetrics} more for shopping's saga), ${USAGE.containerInsightsMetricsPerService} Container Insights metrics per service; CloudFront and X-Ray within their free tiers. Not counted: DocumentDB CPU credits beyond a T instance's baseline (0.09 USD per vCPU-hour in eu-west-1) and data transfer out beyond CloudFront's free tier.`,
     '',
   ].join('\n');
 }

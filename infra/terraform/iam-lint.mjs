@@ -88,6 +88,18 @@ export const ACCEPTED = [
     actions: ['ecr:getauthorizationtoken'],
     why: 'docker login, for the tasks to pull their images',
   },
+  {
+    file: 'plan.json',
+    issue: 'RESOURCE_MISMATCH',
+    sid: 'DescribeBrokerDiscoveryTags',
+    why: "parliament 1.6.4's database gives servicediscovery:ListTagsForResource no resource type; Cloud Map authorizes it on the namespace or service (the ECS broker's, whose tags a plan refreshes)",
+  },
+  {
+    file: 'deploy-broker.json',
+    issue: 'RESOURCE_MISMATCH',
+    sid: 'CreateBrokerFileSystemTagDiscovery',
+    why: "parliament 1.6.4's database gives elasticfilesystem:CreateFileSystem and Cloud Map's tagging actions no resource type; EFS authorizes CreateFileSystem on the file system, Cloud Map tagging on the namespace or service (the ECS broker's)",
+  },
 ];
 
 const EXAMPLE_INPUTS = {

@@ -17,6 +17,10 @@ locals {
   }
   # bootstrap's <name>-stack-boundary: the deploy role may create and change roles only with it
   permissions_boundary_arn = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:policy/${var.name}-stack-boundary"
+  # broker = "ecs": RabbitMQ as an ECS service (modules/broker) instead of Amazon MQ. The AMQP_URL
+  # secret then holds JSON {url, password} (modules/broker-credentials): the services take url.
+  ecs_broker   = var.broker == "ecs"
+  amqp_url_ref = local.ecs_broker ? "${module.secrets.amqp_url_secret_arn}:url::" : module.secrets.amqp_url_secret_arn
 
   # Every service gets the same contract (docs/SECURITY.md):
   # - plain environment: its MONGO_URL (no credentials), MONGO_CREDENTIALS_SECRET (the ARN of the
@@ -39,7 +43,7 @@ locals {
   }
   service_secrets = {
     for name, _ in local.services : name => {
-      AMQP_URL             = module.secrets.amqp_url_secret_arn
+      AMQP_URL             = local.amqp_url_ref
       JWT_SECRET           = "${module.secrets.jwt_keys_secret_arn}:signing::"
       JWT_ACCEPTED_SECRETS = "${module.secrets.jwt_keys_secret_arn}:accepted::"
     }
@@ -205,8 +209,35 @@ module "monitoring" {
     cluster_identifier   = local.prefix
     instance_identifiers = [for i in range(var.docdb_instance_count) : "${local.prefix}-${i + 1}"]
   }
-  broker             = { name = local.prefix, instance_type = var.mq_instance_type }
+  # Amazon MQ: the credentials stack's broker (named <prefix>); ecs: modules/broker's service
+  # "broker" in the cluster <prefix> (names, not outputs, as above: tests/observe checks them)
+  broker = {
+    kind          = var.broker
+    name          = local.ecs_broker ? "broker" : local.prefix
+    instance_type = local.ecs_broker ? null : var.mq_instance_type
+  }
   thresholds         = { for k, v in var.alarm_thresholds : k => v if v != null }
   rollback_on        = var.rollback_on
   monthly_budget_usd = var.monthly_budget_usd
+}
+
+# broker = "ecs": RabbitMQ in the services' cluster, instead of the credentials stack's Amazon MQ.
+module "broker" {
+  count                    = local.ecs_broker ? 1 : 0
+  source                   = "./modules/broker"
+  name                     = local.prefix
+  vpc_id                   = module.vpc.vpc_id
+  vpc_cidr                 = module.vpc.cidr_block
+  subnet_ids               = module.vpc.private_subnet_ids
+  s3_prefix_list_id        = module.vpc.s3_prefix_list_id
+  client_security_group_id = module.ecs.tasks_security_group_id
+  cluster_name             = module.ecs.cluster_name
+  capacity_provider        = var.fargate_capacity == "SPOT" ? "FARGATE_SPOT" : "FARGATE"
+  cpu_architecture         = var.cpu_architecture
+  task                     = var.ecs_broker
+  credentials_secret_arn   = module.secrets.amqp_url_secret_arn
+  schedule                 = var.schedule
+  log_retention_days       = var.log_retention_days
+  kms_key_arn              = module.kms.key_arn
+  permissions_boundary_arn = local.permissions_boundary_arn
 }

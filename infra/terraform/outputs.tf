@@ -103,6 +103,11 @@ output "credentials_inputs" {
     broker_deployment_mode   = var.mq_deployment_mode
     broker_instance_type     = var.mq_instance_type
     broker_engine_version    = var.mq_engine_version
+    # amazon-mq: the credentials stack creates the broker; ecs: it writes AMQP_URL for this one
+    broker          = var.broker
+    broker_host     = local.ecs_broker ? module.broker[0].host : null
+    broker_port     = local.ecs_broker ? module.broker[0].port : null
+    broker_username = local.ecs_broker ? module.broker[0].username : null
   }
 }
 
@@ -137,5 +142,15 @@ output "preview_inputs" {
     task_definition_families = module.ecs.task_definition_families
     paths                    = { for name, s in local.services : name => coalesce(s.path, "/${name}") }
     priorities               = { for name, s in local.services : name => s.priority }
+  }
+}
+
+output "broker" {
+  description = "The RabbitMQ broker: amazon-mq (the credentials stack's) or ecs, with the ECS broker's service, DNS name and log group."
+  value = {
+    kind      = var.broker
+    service   = local.ecs_broker ? module.broker[0].service_name : null
+    host      = local.ecs_broker ? module.broker[0].host : null
+    log_group = local.ecs_broker ? module.broker[0].log_group_name : null
   }
 }

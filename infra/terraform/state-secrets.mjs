@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // What the secret values leave behind, with the real AWS provider against moto (no AWS account):
-// applies the credentials stack's two modules (modules/jwt-keys, modules/messaging) in a throwaway
-// root, reads the values they wrote back from Secrets Manager, and searches the saved plan (its
-// every file, unzipped), its JSON rendering, the plan's text and the state for them.
+// applies the credentials stack's modules (modules/jwt-keys, modules/messaging and, for
+// broker = "ecs", modules/broker-credentials) in a throwaway root, reads the values they wrote back
+// from Secrets Manager, and searches the saved plan (its every file, unzipped), its JSON
+// rendering, the plan's text and the state for them.
 //
 //   node infra/terraform/state-secrets.mjs        (needs terraform, moto_server and python3 on PATH)
 //
-// Expected, and checked: the JWT key and the AMQP_URL are nowhere (write-only arguments); the
+// Expected, and checked: the JWT key, the AMQP_URL and the ECS broker's password are nowhere
+// (write-only arguments); the Amazon MQ
 // broker password is in the state exactly where docs/SECURITY.md says (aws_mq_broker's user, and
 // terraform_data.password, which keeps it), never in a text a workflow prints: the plan and apply
 // output. (The first version of this check found it there: Secrets Manager's generator, as a data
@@ -94,6 +96,14 @@ module "jwt_keys" {
   source     = "${join(modules, 'jwt-keys')}"
   secret_arn = aws_secretsmanager_secret.jwt_keys.arn
 }
+resource "aws_secretsmanager_secret" "ecs_amqp_url" {
+  name = "p/ecs-amqp-url"
+}
+module "broker_credentials" {
+  source     = "${join(modules, 'broker-credentials')}"
+  secret_arn = aws_secretsmanager_secret.ecs_amqp_url.arn
+  host       = "broker.p.internal"
+}
 module "messaging" {
   source              = "${join(modules, 'messaging')}"
   name                = "p-broker"
@@ -123,6 +133,15 @@ module "messaging" {
     'AMQP_URL holds the broker user and a 40-hex-character password',
   );
 
+  const ecs = JSON.parse((await secrets('GetSecretValue', { SecretId: 'p/ecs-amqp-url' })).SecretString);
+  check(
+    /^[0-9a-f]{40}$/.test(ecs.password) &&
+      ecs.url === `amqp://platform:${ecs.password}@broker.p.internal:5672` &&
+      Object.keys(ecs).length === 2,
+    'the ECS broker secret holds {url, password}, one password for the services and the broker',
+  );
+  check(ecs.password !== password, 'the ECS broker password is drawn on its own');
+
   const texts = {
     'the plan text': planText + applyText,
     'the saved plan': planFiles,
@@ -132,6 +151,7 @@ module "messaging" {
   for (const [what, text] of Object.entries(texts)) {
     check(!text.includes(jwt.signing), `the JWT key is not in ${what}`);
     check(!text.includes(amqpUrl), `AMQP_URL is not in ${what}`);
+    check(!text.includes(ecs.password), `the ECS broker password is not in ${what}`);
   }
   check(
     !texts['the plan text'].includes(password),
@@ -145,6 +165,7 @@ module "messaging" {
     againFiles.includes(password) && !againFiles.includes(jwt.signing) && !againFiles.includes(amqpUrl),
     'a later saved plan holds the broker password (its prior state), never the JWT key or AMQP_URL',
   );
+  check(!againFiles.includes(ecs.password), "a later saved plan does not hold the ECS broker's password either");
   check(
     again.includes('No changes.') && !again.includes(password),
     'a second plan changes nothing and prints no password',
@@ -171,6 +192,10 @@ module "messaging" {
     SecretString: JSON.stringify({ signing: 'b'.repeat(64), accepted: jwt.signing }),
   });
   await secrets('PutSecretValue', { SecretId: 'p/amqp-url', SecretString: amqpUrl.replace('platform:', 'platform2:') });
+  await secrets('PutSecretValue', {
+    SecretId: 'p/ecs-amqp-url',
+    SecretString: JSON.stringify({ url: ecs.url.replace('platform:', 'platform2:'), password: ecs.password }),
+  });
   let code = 0;
   try {
     tf('plan', '-input=false', '-no-color', '-detailed-exitcode');

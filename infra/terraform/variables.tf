@@ -204,6 +204,36 @@ variable "docdb_instance_count" {
   default     = 1
 }
 
+variable "broker" {
+  description = <<-EOT
+    The RabbitMQ broker: amazon-mq (Amazon MQ, created by the credentials stack: TLS, managed,
+    always on) or ecs (RabbitMQ as one ECS task of the stack's cluster, its data on encrypted EFS,
+    found as broker.<name>-<environment>.internal, stopped outside the working hours with the
+    services: for non-production, docs/ENVIRONMENTS.md "The ECS broker").
+  EOT
+  type        = string
+  default     = "amazon-mq"
+
+  validation {
+    condition     = contains(["amazon-mq", "ecs"], var.broker)
+    error_message = "broker must be amazon-mq or ecs."
+  }
+}
+
+variable "ecs_broker" {
+  description = "With broker = \"ecs\": the broker task's cpu and memory (a Fargate combination) and its RabbitMQ image (public.ecr.aws/<path>:<tag>, pulled through the stack's ECR cache; the Docker official image's 3.13 line, the one Amazon MQ runs). It runs on Spot when fargate_capacity is SPOT, on demand otherwise."
+  type = object({
+    cpu    = number
+    memory = number
+    image  = string
+  })
+  default = {
+    cpu    = 256
+    memory = 1024
+    image  = "public.ecr.aws/docker/library/rabbitmq:3.13.7-alpine"
+  }
+}
+
 variable "mq_deployment_mode" {
   description = "Amazon MQ: SINGLE_INSTANCE or CLUSTER_MULTI_AZ (the credentials stack creates the broker with it)."
   type        = string
@@ -282,6 +312,7 @@ variable "alarm_thresholds" {
     docdb_freeable_memory_mib = optional(number)
     mq_memory_mib             = optional(number)
     mq_disk_free_mib          = optional(number)
+    ecs_broker_memory_percent = optional(number)
   })
   default = {}
 }

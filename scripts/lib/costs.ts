@@ -13,7 +13,8 @@ import { parseTfvars, TfvarsError, type Value, variableDefaults } from './tfvars
  * eu-west-1 (Ireland) on-demand list prices in USD, before tax, as published on the AWS pricing
  * pages (aws.amazon.com/fargate/pricing, /elasticloadbalancing/pricing, /documentdb/pricing,
  * /amazon-mq/pricing, /privatelink/pricing, /cloudwatch/pricing, /kms/pricing,
- * /secrets-manager/pricing, /ecr/pricing, /route53/pricing). Table dated 2026-12-01: the values
+ * /secrets-manager/pricing, /ecr/pricing, /route53/pricing, /efs/pricing,
+ * /cloud-map/pricing). Table dated 2026-12-01: the values
  * this repository's first cost table used (infra/terraform/README.md, eu-west-1), with the
  * Graviton, Spot, db.t4g and larger classes added from the same pages. It was compiled on a
  * machine without internet access: re-check it against the AWS Pricing Calculator or
@@ -59,6 +60,10 @@ export const PRICES = {
   route53ZoneMonth: 0.5,
   /** AWS WAF: a web ACL, each rule (AWS's baseline managed rule groups cost only that), requests. */
   waf: { webAclMonth: 5, ruleMonth: 1, perMillionRequests: 0.6 },
+  /** EFS Standard storage. */
+  efs: { storageGbMonth: 0.33 },
+  /** Cloud Map: a registered instance (the ECS broker's task, while it runs); its private DNS zone is a Route 53 zone. */
+  cloudMapInstanceMonth: 0.1,
 } as const;
 
 /**
@@ -96,6 +101,8 @@ export const USAGE = {
   alarmMetricsLoadBalancer: 2,
   alarmMetricsPerDatabaseInstance: 3,
   alarmMetricsBroker: 2,
+  /** The ECS broker's data directory on EFS (queues, messages, definitions). */
+  ecsBrokerDataGb: 1,
 } as const;
 
 export interface ServiceSize {
@@ -119,8 +126,11 @@ export interface Profile {
   tracing: boolean;
   docdb_instance_class: string;
   docdb_instance_count: number;
+  broker: 'amazon-mq' | 'ecs';
   mq_deployment_mode: 'SINGLE_INSTANCE' | 'CLUSTER_MULTI_AZ';
   mq_instance_type: string;
+  /** broker = "ecs": the task's size, and how long before the services it starts and after them it stops (modules/broker). */
+  ecs_broker: { cpu: number; memory: number; schedule_margin_minutes: number };
   container_insights: string;
   domain: boolean;
   log_retention_days: number;
@@ -180,6 +190,11 @@ export function loadProfile(terraformDir: string, env: string, overrides: Record
     };
   }
   const schedule = v.schedule ? obj(v.schedule) : null;
+  const brokerTask = obj(v.ecs_broker);
+  const brokerModule = variableDefaults(
+    readFileSync(join(terraformDir, 'modules', 'broker', 'variables.tf'), 'utf8'),
+    'modules/broker/variables.tf',
+  );
   return {
     environment: str(v.environment, 'environment'),
     region: str(v.region, 'region'),
@@ -199,8 +214,14 @@ export function loadProfile(terraformDir: string, env: string, overrides: Record
     tracing: obj(v.tracing).enabled === true,
     docdb_instance_class: str(v.docdb_instance_class, 'docdb_instance_class'),
     docdb_instance_count: num(v.docdb_instance_count, 'docdb_instance_count'),
+    broker: str(v.broker, 'broker') as Profile['broker'],
     mq_deployment_mode: str(v.mq_deployment_mode, 'mq_deployment_mode') as Profile['mq_deployment_mode'],
     mq_instance_type: str(v.mq_instance_type, 'mq_instance_type'),
+    ecs_broker: {
+      cpu: num(brokerTask.cpu, 'ecs_broker.cpu'),
+      memory: num(brokerTask.memory, 'ecs_broker.memory'),
+      schedule_margin_minutes: num(brokerModule.schedule_margin_minutes, 'schedule_margin_minutes (modules/broker)'),
+    },
     container_insights: str(v.container_insights, 'container_insights'),
     domain: v.domain !== null && v.domain !== undefined,
     log_retention_days: num(v.log_retention_days, 'log_retention_days'),
@@ -270,6 +291,25 @@ export function scheduledHours(schedule: Profile['schedule']): number {
   return ((daily / 60) * start.days.size * 52) / 12;
 }
 
+/**
+ * A cron(M H ...) expression moved by `minutes` when it stays on the same day, else unchanged: how
+ * modules/broker starts the ECS broker before the services and stops it after them.
+ */
+export function shiftCron(expression: string, minutes: number): string {
+  const m = /^cron\((\d+) (\d+) (.+)\)$/.exec(expression);
+  if (!m) return expression;
+  const at = Number(m[2]) * 60 + Number(m[1]) + minutes;
+  return at >= 0 && at < 24 * 60 ? `cron(${at % 60} ${Math.floor(at / 60)} ${m[3]})` : expression;
+}
+
+/** Hours a month the ECS broker runs: the working hours and its margin at both ends (none at all when they are none). */
+export function brokerHours(p: Profile): number {
+  if (!p.schedule) return PRICES.hoursPerMonth;
+  if (scheduledHours(p.schedule) === 0) return 0;
+  const margin = p.ecs_broker.schedule_margin_minutes;
+  return scheduledHours({ start: shiftCron(p.schedule.start, -margin), stop: shiftCron(p.schedule.stop, margin) });
+}
+
 const round2 = (n: number) => Math.round(n * 100) / 100;
 const gb = (mb: number) => mb / 1024;
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
@@ -280,6 +320,14 @@ const price = (table: Record<string, number>, key: string, what: string) => {
   }
   return p;
 };
+
+/**
+ * Metrics the ECS broker's two alarms watch (modules/monitoring): its memory, and "down", which
+ * compares its CPU sample count with every service's (no broker task while a service runs).
+ */
+export function ecsBrokerAlarmMetrics(services: number): number {
+  return 1 + 1 + services;
+}
 
 /** The monthly cost of a profile, line by line. */
 export function estimate(p: Profile): Estimate {
@@ -339,14 +387,33 @@ export function estimate(p: Profile): Estimate {
     USAGE.documentdbStorageGb * PRICES.documentdb.storageGbMonth + (ios / 1e6) * PRICES.documentdb.ioPerMillion,
   );
 
-  const nodes = p.mq_deployment_mode === 'CLUSTER_MULTI_AZ' ? 3 : 1;
-  const mqStorage = USAGE.mqStorageGb[p.mq_instance_type] ?? USAGE.mqStorageGbDefault;
-  add(
-    'Amazon MQ (RabbitMQ)',
-    `${nodes} x ${p.mq_instance_type} x ${h} h (a broker cannot be stopped) + ${mqStorage * nodes} GB of storage`,
-    nodes * price(PRICES.mq.instanceHour, p.mq_instance_type, 'Amazon MQ instance type') * h +
-      mqStorage * nodes * PRICES.mq.storageGbMonth,
-  );
+  const brokerTaskHours = p.broker === 'ecs' ? brokerHours(p) : 0;
+  if (p.broker === 'ecs') {
+    // One task, on Spot when the services are all on Spot (modules/broker: FARGATE_SPOT for SPOT only).
+    const b = p.ecs_broker;
+    const onSpot = p.fargate_capacity === 'SPOT';
+    const taskHour = ((b.cpu / 1024) * rate.vcpuHour + (b.memory / 1024) * rate.gbHour) * (onSpot ? spot : 1);
+    const brokerHoursText = p.schedule
+      ? `${Math.round(brokerTaskHours)} h (working hours, ${b.schedule_margin_minutes} min more at each end)`
+      : `${h} h`;
+    add(
+      'RabbitMQ on ECS (broker = "ecs")',
+      `1 task of ${b.cpu / 1024} vCPU / ${b.memory / 1024} GB${onSpot ? ' on Fargate Spot' : ''} x ${brokerHoursText} + ${USAGE.ecsBrokerDataGb} GB on EFS x $${PRICES.efs.storageGbMonth} + the Cloud Map DNS zone $${PRICES.route53ZoneMonth} and instance $${PRICES.cloudMapInstanceMonth} while it runs`,
+      taskHour * brokerTaskHours +
+        USAGE.ecsBrokerDataGb * PRICES.efs.storageGbMonth +
+        PRICES.route53ZoneMonth +
+        PRICES.cloudMapInstanceMonth * (brokerTaskHours / h),
+    );
+  } else {
+    const nodes = p.mq_deployment_mode === 'CLUSTER_MULTI_AZ' ? 3 : 1;
+    const mqStorage = USAGE.mqStorageGb[p.mq_instance_type] ?? USAGE.mqStorageGbDefault;
+    add(
+      'Amazon MQ (RabbitMQ)',
+      `${nodes} x ${p.mq_instance_type} x ${h} h (a broker cannot be stopped) + ${mqStorage * nodes} GB of storage`,
+      nodes * price(PRICES.mq.instanceHour, p.mq_instance_type, 'Amazon MQ instance type') * h +
+        mqStorage * nodes * PRICES.mq.storageGbMonth,
+    );
+  }
 
   const endpoints = 4 + (p.enable_ecs_exec ? 2 : 0) + (p.tracing ? 1 : 0);
   const zones = p.endpoints_in_one_zone ? 1 : p.az_count;
@@ -356,12 +423,12 @@ export function estimate(p: Profile): Estimate {
     endpoints * zones * h * PRICES.endpoint.zoneHour + USAGE.endpointGbMonth * PRICES.endpoint.perGb,
   );
 
-  const logGb = gb(taskHours * USAGE.logMbPerTaskHour);
+  const logGb = gb((taskHours + brokerTaskHours) * USAGE.logMbPerTaskHour);
   const monthsKept = Math.min(p.log_retention_days / 30, 12);
   const dbLogs = USAGE.documentdbLogsGbMonth * (hoursOn / h);
   add(
     'CloudWatch Logs',
-    `${logGb.toFixed(1)} GB of service logs kept ${p.log_retention_days} days, ${dbLogs.toFixed(1)} GB of DocumentDB audit/profiler logs kept a year`,
+    `${logGb.toFixed(1)} GB of service${p.broker === 'ecs' ? ' and broker' : ''} logs kept ${p.log_retention_days} days, ${dbLogs.toFixed(1)} GB of DocumentDB audit/profiler logs kept a year`,
     (logGb + dbLogs) * PRICES.cloudwatch.logsIngestPerGb +
       (logGb * monthsKept + dbLogs * USAGE.documentdbLogsMonthsKept) * PRICES.cloudwatch.logsStoredGbMonth,
   );
@@ -378,7 +445,8 @@ export function estimate(p: Profile): Estimate {
     names.length * USAGE.alarmMetricsPerService +
     USAGE.alarmMetricsLoadBalancer +
     p.docdb_instance_count * USAGE.alarmMetricsPerDatabaseInstance +
-    USAGE.alarmMetricsBroker;
+    (p.broker === 'ecs' ? ecsBrokerAlarmMetrics(names.length) : USAGE.alarmMetricsBroker);
+  // the broker's two either way: Amazon MQ's memory and disk, or the ECS broker's memory and "down"
   const alarms = names.length * 7 + 1 + p.docdb_instance_count * 3 + 2;
   add(
     'CloudWatch alarms and dashboard',

@@ -8,7 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { costsMarkdown, estimates, expectedFiles, terraformDir } from '../costs.ts';
-import { environments, estimate, loadProfile, PRICES, scheduledHours } from '../lib/costs.ts';
+import {
+  ecsBrokerAlarmMetrics,
+  environments,
+  estimate,
+  loadProfile,
+  PRICES,
+  scheduledHours,
+  shiftCron,
+} from '../lib/costs.ts';
 import { parseTfvars, TfvarsError, variableDefaults } from '../lib/tfvars.ts';
 
 const line = (e: ReturnType<typeof estimate>, item: string) => e.items.find((i) => i.item === item)?.usd ?? Number.NaN;
@@ -16,7 +24,13 @@ const line = (e: ReturnType<typeof estimate>, item: string) => e.items.find((i) 
 /** A copy of infra/terraform's inputs to change (variables.tf, services.auto.tfvars.json, environments/). */
 function copyOfTerraform(): string {
   const dir = mkdtempSync(join(tmpdir(), 'costs-'));
-  for (const f of ['variables.tf', 'services.auto.tfvars.json', 'environments', 'profiles']) {
+  for (const f of [
+    'variables.tf',
+    'services.auto.tfvars.json',
+    'environments',
+    'profiles',
+    'modules/broker/variables.tf',
+  ]) {
     cpSync(join(terraformDir, f), join(dir, f), { recursive: true });
   }
   return dir;
@@ -149,8 +163,60 @@ describe('the cost follows the tfvars', () => {
     const share = scheduled.hoursOn / 730;
     expect(line(scheduled, 'DocumentDB instances')).toBeCloseTo(line(always, 'DocumentDB instances') * share, 1);
     expect(line(scheduled, 'Fargate tasks')).toBeCloseTo(line(always, 'Fargate tasks') * share, 1);
-    expect(line(scheduled, 'Amazon MQ (RabbitMQ)')).toBe(line(always, 'Amazon MQ (RabbitMQ)'));
     expect(line(scheduled, 'VPC interface endpoints')).toBe(line(always, 'VPC interface endpoints'));
+    // Amazon MQ cannot be stopped: the same with or without working hours
+    const mq = { ...dev, broker: 'amazon-mq' as const };
+    expect(line(estimate(mq), 'Amazon MQ (RabbitMQ)')).toBeGreaterThan(20);
+    expect(line(estimate(mq), 'Amazon MQ (RabbitMQ)')).toBe(
+      line(estimate({ ...mq, schedule: null }), 'Amazon MQ (RabbitMQ)'),
+    );
+  });
+
+  it('the ECS broker (dev): its task bills the working hours and its margins on Spot, its storage and DNS zone all month, and no Amazon MQ', () => {
+    const dev = loadProfile(terraformDir, 'dev');
+    expect(dev.broker).toBe('ecs');
+    expect(dev.ecs_broker).toEqual({ cpu: 256, memory: 1024, schedule_margin_minutes: 10 });
+    const e = estimate(dev);
+    const ecsLine = 'RabbitMQ on ECS (broker = "ecs")';
+    expect(line(e, 'Amazon MQ (RabbitMQ)')).toBeNaN();
+
+    // 10 h a day, MON-FRI, plus 10 minutes at each end
+    const hours = (((10 * 60 + 20) / 60) * 5 * 52) / 12;
+    const rate = PRICES.fargate.X86_64;
+    const task = (0.25 * rate.vcpuHour + 1 * rate.gbHour) * (1 - PRICES.fargate.spotDiscount) * hours;
+    const fixed = 1 * PRICES.efs.storageGbMonth + PRICES.route53ZoneMonth;
+    const registered = PRICES.cloudMapInstanceMonth * (hours / 730);
+    expect(line(e, ecsLine)).toBeCloseTo(task + fixed + registered, 2);
+
+    // on demand when the services are not all on Spot; always on without a schedule
+    const onDemand = estimate({ ...dev, fargate_capacity: 'MIXED' });
+    expect(line(onDemand, ecsLine) - fixed - registered).toBeCloseTo(task / (1 - PRICES.fargate.spotDiscount), 1);
+    expect(line(estimate({ ...dev, schedule: null }), ecsLine)).toBeCloseTo(
+      (task * 730) / hours + fixed + PRICES.cloudMapInstanceMonth,
+      2,
+    );
+    // with no working hours at all (the floor), only the storage and the zone are left
+    const none = estimate({ ...dev, schedule: { start: 'cron(0 0 ? * MON *)', stop: 'cron(0 0 ? * MON *)' } });
+    expect(line(none, ecsLine)).toBeCloseTo(fixed, 2);
+
+    // its two alarms watch its memory, and its and every service's CPU sample counts (Amazon MQ's: 2 metrics)
+    expect(ecsBrokerAlarmMetrics(3)).toBe(5);
+    const mq = estimate({ ...dev, broker: 'amazon-mq' });
+    expect(line(e, 'CloudWatch alarms and dashboard') - line(mq, 'CloudWatch alarms and dashboard')).toBeCloseTo(
+      3 * PRICES.cloudwatch.alarmMetricMonth,
+      2,
+    );
+    // the lever the dev profile pulls: under 100 a month
+    expect(mq.total - e.total).toBeGreaterThan(20);
+    expect(e.total).toBeLessThan(100);
+  });
+
+  it('the ECS broker starts before the services and stops after them when the shift stays on the same day', () => {
+    expect(shiftCron('cron(0 8 ? * MON-FRI *)', -10)).toBe('cron(50 7 ? * MON-FRI *)');
+    expect(shiftCron('cron(0 18 ? * MON-FRI *)', 10)).toBe('cron(10 18 ? * MON-FRI *)');
+    expect(shiftCron('cron(55 23 ? * MON-FRI *)', 10)).toBe('cron(55 23 ? * MON-FRI *)');
+    expect(shiftCron('cron(5 0 ? * MON-FRI *)', -10)).toBe('cron(5 0 ? * MON-FRI *)');
+    expect(shiftCron('rate(1 day)', 10)).toBe('rate(1 day)');
   });
 
   it('endpoints bill per zone: one zone is half of two; ECS Exec and tracing add theirs', () => {

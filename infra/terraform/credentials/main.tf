@@ -15,6 +15,9 @@ data "terraform_remote_state" "main" {
 
 locals {
   main = data.terraform_remote_state.main.outputs.credentials_inputs
+  # Which broker the main stack runs (its variable broker; a main state from before the option
+  # has no such field: Amazon MQ).
+  amazon_mq = try(local.main.broker, "amazon-mq") == "amazon-mq"
 }
 
 # The first value of the JWT keys (written once, never in a plan or a state).
@@ -23,8 +26,9 @@ module "jwt_keys" {
   secret_arn = local.main.jwt_keys_secret_arn
 }
 
-# The broker, and the first value of AMQP_URL.
+# Amazon MQ (broker = "amazon-mq"), and the first value of AMQP_URL.
 module "messaging" {
+  count               = local.amazon_mq ? 1 : 0
   source              = "../modules/messaging"
   name                = local.main.prefix
   subnet_ids          = local.main.broker_subnet_ids
@@ -33,4 +37,15 @@ module "messaging" {
   deployment_mode     = local.main.broker_deployment_mode
   instance_type       = local.main.broker_instance_type
   engine_version      = local.main.broker_engine_version
+}
+
+# The ECS broker (broker = "ecs", the main stack's modules/broker runs it): no Amazon MQ; the first
+# value of AMQP_URL, with the password the broker creates its user with.
+module "broker_credentials" {
+  count      = local.amazon_mq ? 0 : 1
+  source     = "../modules/broker-credentials"
+  secret_arn = local.main.amqp_url_secret_arn
+  host       = local.main.broker_host
+  port       = local.main.broker_port
+  username   = local.main.broker_username
 }

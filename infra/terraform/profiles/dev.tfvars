@@ -8,6 +8,10 @@
 #   across three zones all the same);
 # - the four interface endpoints a task needs, in one zone (the subnets stay in two: an
 #   application load balancer and DocumentDB's subnet group need two zones);
+# - RabbitMQ as an ECS task (broker = "ecs") instead of Amazon MQ, which cannot be stopped: on
+#   Spot, stopped outside working hours (after the services, started before them), its data on
+#   encrypted EFS so queues and messages outlive a task, found as broker.platform-dev.internal,
+#   plain AMQP inside the VPC from the service tasks only (docs/ENVIRONMENTS.md, "The ECS broker");
 # - no Container Insights, no edge firewall (the services keep their own limits), logs kept a
 #   week, nothing protected from terraform destroy.
 environment = "dev"
@@ -34,8 +38,9 @@ schedule = {
 
 docdb_instance_class = "db.t4g.medium"
 docdb_instance_count = 1
-mq_deployment_mode   = "SINGLE_INSTANCE"
-mq_instance_type     = "mq.t3.micro"
+
+# RabbitMQ 3.13 (Amazon MQ's line) on a 0.25 vCPU / 1 GB task: the ecs_broker defaults.
+broker = "ecs"
 
 log_retention_days          = 7
 deletion_protection         = false

@@ -222,3 +222,60 @@ run "rejects_unknown_rollback_alarms" {
   }
   expect_failures = [var.rollback_on]
 }
+
+# The ECS broker (broker = "ecs"): its task's memory and "no broker while services run" instead of
+# Amazon MQ's node metrics, on the alarms and on the dashboard.
+run "ecs_broker" {
+  command = apply
+  module {
+    source = "./modules/monitoring"
+  }
+  variables {
+    broker = { kind = "ecs", name = "broker" }
+  }
+
+  assert {
+    condition     = toset([for n in output.alarm_names : n if strcontains(n, "-mq-") || strcontains(n, "-broker-")]) == toset(["platform-test-broker-memory", "platform-test-broker-down"])
+    error_message = "two alarms for the ECS broker, none of Amazon MQ's"
+  }
+
+  assert {
+    condition = (
+      output.alarms["platform-test-broker-memory"].namespace == "AWS/ECS" && output.alarms["platform-test-broker-memory"].metric_name == "MemoryUtilization" &&
+      output.alarms["platform-test-broker-memory"].dimensions == tomap({ ClusterName = "platform-test", ServiceName = "broker" }) && output.alarms["platform-test-broker-memory"].threshold == 32 &&
+      output.alarms["platform-test-broker-memory"].treat_missing_data == "notBreaching"
+    )
+    error_message = "the broker task's memory: 80% of RabbitMQ's 40% watermark, no data (scaled to zero at night) is no alarm"
+  }
+
+  assert {
+    condition = (
+      jsonencode(output.alarms["platform-test-broker-down"].queries) == jsonencode({
+        broker   = "AWS/ECS/CPUUtilization:SampleCount"
+        down     = "IF((FILL(service0, 0) + FILL(service1, 0)) > 0 AND FILL(broker, 0) == 0, 1, 0)"
+        service0 = "AWS/ECS/CPUUtilization:SampleCount"
+        service1 = "AWS/ECS/CPUUtilization:SampleCount"
+      }) &&
+      output.alarms["platform-test-broker-down"].comparison == "GreaterThanThreshold" && output.alarms["platform-test-broker-down"].threshold == 0 &&
+      output.alarms["platform-test-broker-down"].evaluation_periods == 5 && output.alarms["platform-test-broker-down"].treat_missing_data == "notBreaching"
+    )
+    error_message = "down: 5 minutes with a service task running and no broker task (both at zero at night: no alarm)"
+  }
+
+  assert {
+    condition = jsonencode({ for m in aws_cloudwatch_metric_alarm.ecs_broker_down[0].metric_query : m.id => one(m.metric).dimensions if length(m.metric) > 0 }) == jsonencode({
+      broker   = { ClusterName = "platform-test", ServiceName = "broker" }
+      service0 = { ClusterName = "platform-test", ServiceName = "customer" }
+      service1 = { ClusterName = "platform-test", ServiceName = "shopping" }
+    })
+    error_message = "the down alarm compares the broker service's task with each service's, in the stack's cluster"
+  }
+
+  assert {
+    condition = (
+      contains(keys(output.dashboard_widgets), "Broker task CPU and memory (%)") && contains(keys(output.dashboard_widgets), "Broker task running (samples per minute)") &&
+      !contains(keys(output.dashboard_widgets), "Broker memory used and limit (bytes)") && !contains(keys(output.dashboard_widgets), "Broker messages and connections")
+    )
+    error_message = "the dashboard shows the ECS broker's task, not Amazon MQ's metrics"
+  }
+}

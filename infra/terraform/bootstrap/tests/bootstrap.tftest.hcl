@@ -141,8 +141,8 @@ run "oidc_roles" {
 
   assert {
     condition = keys(aws_iam_role_policy_attachment.deploy) == [
-      "production/data", "production/deployments", "production/iam", "production/services", "production/state",
-      "staging/data", "staging/deployments", "staging/iam", "staging/services", "staging/state",
+      "production/broker", "production/data", "production/deployments", "production/iam", "production/services", "production/state",
+      "staging/broker", "staging/data", "staging/deployments", "staging/iam", "staging/services", "staging/state",
       ] && alltrue([
         for k, a in aws_iam_role_policy_attachment.deploy : (
           a.role == aws_iam_role.deploy[split("/", k)[0]].name && a.policy_arn == aws_iam_policy.deploy[k].arn &&

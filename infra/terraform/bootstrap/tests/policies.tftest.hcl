@@ -118,7 +118,7 @@ run "deploy_roles_cannot_escalate" {
   assert {
     condition = alltrue([for env in ["staging", "production"] : alltrue([for st in concat(jsondecode(output.deploy_policy_jsons[env].services).Statement, jsondecode(output.deploy_policy_jsons[env].data).Statement) : (
       st.Effect == "Deny" || !anytrue([for a in try(st.Action, []) : can(regex("^(ecr:(Put|Upload|Complete|Initiate|BatchDelete|Delete|Create)|ecs:(RunTask|StartTask|ExecuteCommand|UpdateService|CreateService)|secretsmanager:(GetSecretValue|PutSecretValue)|rds:(Delete|Modify|Create)|logs:(Delete|Put))", a))]) ||
-      alltrue([for r in st.Resource : can(regex(":(repository/platform-${env}/\\*|repository/platform-${env}/pr\\*/\\*|repository/platform-${env}-pub/\\*|cluster/platform-${env}|service/platform-${env}/\\*|task/platform-${env}/\\*|task-definition/platform-${env}-\\*:\\*|secret:platform-${env}/\\*|cluster:platform-${env}|cluster-pg:platform-${env}-\\*|cluster-snapshot:platform-${env}-\\*|db:platform-${env}-\\*|subgrp:platform-${env}|og:\\*|log-group:/(ecs|vpc|aws/docdb)/platform-${env}/\\*(:\\*)?|log-group:/aws/amazonmq/broker/\\*(:\\*)?)$", r))])
+      alltrue([for r in st.Resource : can(regex(":(repository/platform-${env}/\\*|repository/platform-${env}/pr\\*/\\*|repository/platform-${env}-pub/\\*|repository/platform-${env}-rmq/\\*|cluster/platform-${env}|service/platform-${env}/\\*|task/platform-${env}/\\*|task-definition/platform-${env}-\\*:\\*|secret:platform-${env}/\\*|cluster:platform-${env}|cluster-pg:platform-${env}-\\*|cluster-snapshot:platform-${env}-\\*|db:platform-${env}-\\*|subgrp:platform-${env}|og:\\*|log-group:/(ecs|vpc|aws/docdb)/platform-${env}/\\*(:\\*)?|log-group:/aws/amazonmq/broker/\\*(:\\*)?)$", r))])
     )])])
     error_message = "images (the tracing collector's <name>-<env>-pub/* included), tasks, databases, log groups and secret values are each environment's own: pushing, starting tasks, changing databases and reading or writing secrets only on <name>-<env>... resources"
   }
@@ -300,4 +300,55 @@ run "administrator_policies_are_never_attachable" {
     attachable_policy_arns = ["arn:aws:iam::aws:policy/AdministratorAccess"]
   }
   expect_failures = [var.attachable_policy_arns]
+}
+
+# The ECS broker (broker = "ecs", modules/broker): what it adds to the roles, and no more.
+run "the_ecs_broker_is_within_reach_of_its_own_environment_only" {
+  command = apply
+  module {
+    source = "../modules/iam-policies"
+  }
+
+  assert {
+    condition = alltrue([for env in ["staging", "production"] : alltrue([
+      for st in jsondecode(output.deploy_policy_jsons[env].broker).Statement : st.Effect == "Allow" && alltrue([
+        for a in st.Action : startswith(a, "elasticfilesystem:") || startswith(a, "servicediscovery:")
+        ]) && !anytrue([for a in st.Action : contains(["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite", "elasticfilesystem:ClientRootAccess", "servicediscovery:DiscoverInstances", "servicediscovery:RegisterInstance"], a)]) && alltrue([
+        for r in st.Resource : can(regex("^arn:aws:(elasticfilesystem:eu-west-1:123456789012:(file-system|access-point)/\\*|servicediscovery:eu-west-1:123456789012:(namespace|service)/\\*)$", r)) || (r == "*" && alltrue([for a in st.Action : contains(["servicediscovery:CreatePrivateDnsNamespace", "servicediscovery:GetOperation", "servicediscovery:ListNamespaces"], a)]))
+      ])
+    ])])
+    error_message = "the broker policy manages EFS and Cloud Map resources of this account and region only (no data access: no mount, no instance discovery or registration); \"*\" only for the calls that take no resource"
+  }
+
+  assert {
+    condition = alltrue([for env in ["staging", "production"] : length([
+      for st in jsondecode(output.deploy_policy_jsons[env].services).Statement : st
+      if try(st.Sid, "") == "NeverAnotherEnvironmentsResources" && st.Effect == "Deny" && contains(st.Action, "elasticfilesystem:*") && contains(st.Action, "servicediscovery:*") && try(st.Condition.StringNotEquals["aws:ResourceTag/Environment"], null) == env
+    ]) == 1])
+    error_message = "another environment's file system, namespace or discovery service (AWS names them: fs-..., ns-...) is denied to each environment's role by its Environment tag"
+  }
+
+  assert {
+    condition = alltrue([for env in ["staging", "production"] : anytrue([
+      for st in jsondecode(output.deploy_policy_jsons[env].services).Statement : try(st.Sid, "") == "OwnImages" && contains(st.Resource, "arn:aws:ecr:eu-west-1:123456789012:repository/platform-${env}-rmq/*")
+    ])])
+    error_message = "each environment's role manages its own broker image cache (<prefix>-rmq/*)"
+  }
+
+  assert {
+    condition = [for st in jsondecode(output.boundary_policy_json).Statement : st if anytrue([for a in st.Action : startswith(a, "elasticfilesystem:")])] == [{
+      Sid      = "MountBrokerFileSystem"
+      Effect   = "Allow"
+      Action   = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
+      Resource = ["arn:aws:elasticfilesystem:eu-west-1:123456789012:file-system/*"]
+    }]
+    error_message = "a stack role may at most mount and write a file system (the broker's task role; no root access, no management)"
+  }
+
+  assert {
+    condition = alltrue(flatten([for st in jsondecode(output.plan_policy_json).Statement : [
+      for a in st.Action : !startswith(a, "elasticfilesystem:") || can(regex("^elasticfilesystem:(Describe|List)", a))
+    ]])) && length([for st in jsondecode(output.plan_policy_json).Statement : st if contains(st.Action, "elasticfilesystem:DescribeFileSystems") && contains(st.Action, "servicediscovery:GetNamespace")]) == 1
+    error_message = "the plan role reads the broker's file system and discovery metadata, and nothing of its data"
+  }
 }

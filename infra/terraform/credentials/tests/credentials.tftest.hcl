@@ -51,6 +51,11 @@ run "credentials" {
     condition     = output.log_retention_days == 30 && output.broker_console_url == "https://b-1.mq.eu-west-1.amazonaws.com"
     error_message = "the deploy workflow gets the broker's retention and management endpoint"
   }
+
+  assert {
+    condition     = length(module.messaging) == 1 && length(module.broker_credentials) == 0 && output.broker == "amazon-mq"
+    error_message = "a main state without the broker field (before the option) or with broker = amazon-mq: the credentials stack creates Amazon MQ"
+  }
 }
 
 run "jwt_keys_first_value_is_write_only" {
@@ -153,4 +158,75 @@ run "broker_cluster_needs_a_bigger_instance" {
     deployment_mode     = "CLUSTER_MULTI_AZ"
   }
   expect_failures = [var.instance_type]
+}
+
+# broker = "ecs" in the main stack: no Amazon MQ here; AMQP_URL's first value, with the password
+# the ECS broker creates its user with, written write-only.
+run "ecs_broker" {
+  command = apply
+
+  override_data {
+    target = data.terraform_remote_state.main
+    values = {
+      outputs = {
+        credentials_inputs = {
+          prefix                   = "platform-dev"
+          region                   = "eu-west-1"
+          log_retention_days       = 7
+          jwt_keys_secret_arn      = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-dev/jwt-keys-Jw0001"
+          amqp_url_secret_arn      = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-dev/amqp-url-Am0002"
+          broker_subnet_ids        = ["subnet-a", "subnet-b"]
+          broker_security_group_id = "sg-mq"
+          broker_deployment_mode   = "SINGLE_INSTANCE"
+          broker_instance_type     = "mq.t3.micro"
+          broker_engine_version    = "3.13"
+          broker                   = "ecs"
+          broker_host              = "broker.platform-dev.internal"
+          broker_port              = 5672
+          broker_username          = "platform"
+        }
+      }
+    }
+  }
+
+  assert {
+    condition     = length(module.messaging) == 0 && output.broker == "ecs" && output.broker_id == null && output.broker_console_url == null
+    error_message = "with the ECS broker the credentials stack creates no Amazon MQ broker (and the deploy workflow finds no broker log group to set)"
+  }
+
+  assert {
+    condition     = length(module.broker_credentials) == 1 && module.broker_credentials[0].initial_version_id != null && module.jwt_keys.initial_version_id != null
+    error_message = "AMQP_URL and the JWT keys get their first values"
+  }
+}
+
+run "ecs_broker_credentials_are_write_only" {
+  command = apply
+  module {
+    source = "../modules/broker-credentials"
+  }
+  variables {
+    secret_arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-dev/amqp-url-Am0002"
+    host       = "broker.platform-dev.internal"
+  }
+
+  assert {
+    condition = (
+      aws_secretsmanager_secret_version.initial.secret_id == var.secret_arn &&
+      aws_secretsmanager_secret_version.initial.secret_string == null &&
+      aws_secretsmanager_secret_version.initial.secret_string_wo == null &&
+      aws_secretsmanager_secret_version.initial.secret_string_wo_version == 1 &&
+      contains(aws_secretsmanager_secret_version.initial.version_stages, "terraform-initial")
+    )
+    error_message = "the broker's password is written write-only, once: neither the plan nor the state holds it"
+  }
+
+  assert {
+    condition = (
+      can(regex("^[0-9a-f]{40}$", jsondecode(local.value).password)) &&
+      jsondecode(local.value).url == "amqp://platform:${jsondecode(local.value).password}@broker.platform-dev.internal:5672" &&
+      length(keys(jsondecode(local.value))) == 2
+    )
+    error_message = "the value is {\"url\": amqp://platform:<password>@broker.<prefix>.internal:5672, \"password\": 40 hex characters (160 bits)}: the services and the broker read the same password"
+  }
 }

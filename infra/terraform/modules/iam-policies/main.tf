@@ -26,6 +26,16 @@ locals {
   ecs              = "${local.arn}:ecs:${local.region}:${local.account}"
   rds              = "${local.arn}:rds:${local.region}:${local.account}"
   logs             = "${local.arn}:logs:${local.region}:${local.account}:log-group"
+  # The ECS broker's (modules/broker): EFS and Cloud Map name these resources themselves (fs-...,
+  # fsap-..., ns-..., srv-...).
+  efs_resources = [
+    "${local.arn}:elasticfilesystem:${local.region}:${local.account}:file-system/*",
+    "${local.arn}:elasticfilesystem:${local.region}:${local.account}:access-point/*",
+  ]
+  cloud_map_resources = [
+    "${local.arn}:servicediscovery:${local.region}:${local.account}:namespace/*",
+    "${local.arn}:servicediscovery:${local.region}:${local.account}:service/*",
+  ]
 
   # The stack's log groups: services and ECS Exec, VPC flow logs, DocumentDB's audit and profiler
   # logs (created by Terraform before the cluster), the broker's general log (created by Amazon MQ
@@ -194,6 +204,32 @@ locals {
         ]
       },
       {
+        # The ECS broker's file system and DNS discovery (broker = "ecs"): their metadata only, no
+        # data (no ClientMount, no DiscoverInstances).
+        Sid    = "DescribeBrokerStorageAndDiscovery"
+        Effect = "Allow"
+        Action = [
+          "elasticfilesystem:DescribeAccessPoints",
+          "elasticfilesystem:DescribeBackupPolicy",
+          "elasticfilesystem:DescribeFileSystemPolicy",
+          "elasticfilesystem:DescribeFileSystems",
+          "elasticfilesystem:DescribeLifecycleConfiguration",
+          "elasticfilesystem:DescribeMountTargetSecurityGroups",
+          "elasticfilesystem:DescribeMountTargets",
+          "elasticfilesystem:ListTagsForResource",
+          "servicediscovery:GetNamespace",
+          "servicediscovery:GetService",
+        ]
+        Resource = concat(local.efs_resources, local.cloud_map_resources)
+      },
+      {
+        # Apart: parliament 1.6.4 takes this action for one without a resource (iam-lint.mjs).
+        Sid      = "DescribeBrokerDiscoveryTags"
+        Effect   = "Allow"
+        Action   = ["servicediscovery:ListTagsForResource"]
+        Resource = local.cloud_map_resources
+      },
+      {
         Sid      = "ReadStackRoles"
         Effect   = "Allow"
         Action   = ["iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies"]
@@ -271,9 +307,11 @@ locals {
     "elasticloadbalancing:Register*",
     "elasticloadbalancing:Remove*",
     "elasticloadbalancing:Set*",
+    "elasticfilesystem:*",
     "kms:*",
     "mq:*",
     "secretsmanager:*",
+    "servicediscovery:*",
   ]
 
   deploy_state_policies = {
@@ -320,6 +358,8 @@ locals {
             "ec2:AuthorizeSecurityGroupIngress",
             "ec2:CreateFlowLogs",
             "ec2:CreateInternetGateway",
+            # EFS creates its mount targets' network interfaces with the caller's rights
+            "ec2:CreateNetworkInterface",
             "ec2:CreateRoute",
             "ec2:CreateRouteTable",
             "ec2:CreateSecurityGroup",
@@ -329,6 +369,7 @@ locals {
             "ec2:CreateVpcEndpoint",
             "ec2:DeleteFlowLogs",
             "ec2:DeleteInternetGateway",
+            "ec2:DeleteNetworkInterface",
             "ec2:DeleteRoute",
             "ec2:DeleteRouteTable",
             "ec2:DeleteSecurityGroup",
@@ -438,8 +479,9 @@ locals {
             "ecr:UntagResource",
             "ecr:UploadLayerPart",
           ]
-          # <prefix>-pub/*: the tracing collector's repository, filled through the pull-through cache
-          Resource = ["${local.arn}:ecr:${local.region}:${local.account}:repository/${local.prefixes[env]}/*", "${local.arn}:ecr:${local.region}:${local.account}:repository/${local.prefixes[env]}-pub/*"]
+          # <prefix>-pub/* and <prefix>-rmq/*: the tracing collector's and the ECS broker's
+          # repositories, filled through the pull-through cache
+          Resource = [for p in ["", "-pub", "-rmq"] : "${local.arn}:ecr:${local.region}:${local.account}:repository/${local.prefixes[env]}${p}/*"]
         },
         {
           Sid    = "OwnTasks"
@@ -659,6 +701,72 @@ locals {
     }
   }
 
+  # The ECS broker (broker = "ecs", modules/broker): its file system and DNS discovery. A policy of
+  # its own (IAM's 6,144 characters of a managed policy). Another environment's file systems and
+  # namespaces are out of reach by their Environment tag: the services policy's
+  # NeverAnotherEnvironmentsResources denies elasticfilesystem:* and servicediscovery:* on them
+  # (a deny in any of the role's policies wins).
+  deploy_broker_policies = {
+    for env in var.environments : env => {
+      Version = "2012-10-17"
+      Statement = [
+        {
+          # The ECS broker (broker = "ecs"): its file system, access point, mount targets and
+          # policy, its DNS namespace (a Route 53 private zone: EdgeAndBalancing) and service. AWS
+          # names them (fs-..., ns-...): another environment's are out of reach by their
+          # Environment tag (the services policy denies it).
+          Sid    = "BrokerStorageAndDiscovery"
+          Effect = "Allow"
+          Action = [
+            "elasticfilesystem:CreateAccessPoint",
+            "elasticfilesystem:CreateMountTarget",
+            "elasticfilesystem:DeleteAccessPoint",
+            "elasticfilesystem:DeleteFileSystem",
+            "elasticfilesystem:DeleteFileSystemPolicy",
+            "elasticfilesystem:DeleteMountTarget",
+            "elasticfilesystem:DescribeAccessPoints",
+            "elasticfilesystem:DescribeBackupPolicy",
+            "elasticfilesystem:DescribeFileSystemPolicy",
+            "elasticfilesystem:DescribeFileSystems",
+            "elasticfilesystem:DescribeLifecycleConfiguration",
+            "elasticfilesystem:DescribeMountTargetSecurityGroups",
+            "elasticfilesystem:DescribeMountTargets",
+            "elasticfilesystem:ListTagsForResource",
+            "elasticfilesystem:ModifyMountTargetSecurityGroups",
+            "elasticfilesystem:PutFileSystemPolicy",
+            "elasticfilesystem:PutLifecycleConfiguration",
+            "elasticfilesystem:TagResource",
+            "elasticfilesystem:UntagResource",
+            "elasticfilesystem:UpdateFileSystem",
+            "servicediscovery:CreateService",
+            "servicediscovery:DeleteNamespace",
+            "servicediscovery:DeleteService",
+            "servicediscovery:GetNamespace",
+            "servicediscovery:GetService",
+            "servicediscovery:UpdatePrivateDnsNamespace",
+            "servicediscovery:UpdateService",
+          ]
+          Resource = concat(local.efs_resources, local.cloud_map_resources)
+        },
+        {
+          # Apart: AWS authorizes these on the file system and the namespace or service, parliament
+          # 1.6.4 takes them for actions without a resource (iam-lint.mjs).
+          Sid      = "CreateBrokerFileSystemTagDiscovery"
+          Effect   = "Allow"
+          Action   = ["elasticfilesystem:CreateFileSystem", "servicediscovery:ListTagsForResource", "servicediscovery:TagResource", "servicediscovery:UntagResource"]
+          Resource = concat([local.efs_resources[0]], local.cloud_map_resources)
+        },
+        {
+          # These take no resource ARN (the namespace's operation is followed by its id).
+          Sid      = "BrokerDiscoveryAccountWide"
+          Effect   = "Allow"
+          Action   = ["servicediscovery:CreatePrivateDnsNamespace", "servicediscovery:GetOperation", "servicediscovery:ListNamespaces"]
+          Resource = ["*"]
+        },
+      ]
+    }
+  }
+
   # Blue/green deployments: continue one paused for its pre-switch check, or roll it back
   # (scripts/lib/ecs-blue-green.ts), in the environment's own cluster. A policy of its own:
   # parliament does not know these actions yet, and a policy with an unknown action is not audited
@@ -777,7 +885,8 @@ locals {
   # stack's images, write the stack's logs, read the stack's secrets and the database's managed
   # password, decrypt them, ECS Exec's session channel, send traces to X-Ray, move the stack's
   # blue/green traffic (ECS's load balancer role), stop and start the stack's DocumentDB (its
-  # working-hours schedule). No IAM, no STS, nothing else.
+  # working-hours schedule), mount the stack's broker file system (the ECS broker's task role, through
+  # its access point: the file system's own policy names that role). No IAM, no STS, nothing else.
   boundary_policy = {
     Version = "2012-10-17"
     Statement = [
@@ -840,6 +949,12 @@ locals {
         Effect   = "Allow"
         Action   = ["elasticloadbalancing:ModifyRule"]
         Resource = ["${local.arn}:elasticloadbalancing:${local.region}:${local.account}:listener-rule/app/${var.name}-*/*/*/*"]
+      },
+      {
+        Sid      = "MountBrokerFileSystem"
+        Effect   = "Allow"
+        Action   = ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
+        Resource = ["${local.arn}:elasticfilesystem:${local.region}:${local.account}:file-system/*"]
       },
       {
         Sid    = "StackTargetsAndDatabaseHours"

@@ -4,13 +4,14 @@ output "plan_policy_json" {
 }
 
 output "deploy_policy_jsons" {
-  description = "Policies of each environment's deploy role, by environment, then by name: state, services, data, deployments, iam (each within IAM's 6,144 characters of a managed policy)."
+  description = "Policies of each environment's deploy role, by environment, then by name: state, services, data, deployments, broker, iam (each within IAM's 6,144 characters of a managed policy)."
   value = {
     for env in var.environments : env => {
       state       = jsonencode(local.deploy_state_policies[env])
       services    = jsonencode(local.deploy_services_policies[env])
       data        = jsonencode(local.deploy_data_policies[env])
       deployments = jsonencode(local.deploy_deployments_policies[env])
+      broker      = jsonencode(local.deploy_broker_policies[env])
       iam         = jsonencode(local.deploy_iam_policies[env])
     }
   }

@@ -244,7 +244,7 @@ resource "aws_cloudwatch_metric_alarm" "database" {
 # RabbitMQ's memory and disk are node metrics (dimensions Broker and Node, the node's name known
 # only once the broker runs): Metrics Insights queries over the broker's nodes.
 locals {
-  broker_alarms = {
+  broker_alarms = !local.amazon_mq ? {} : {
     memory = {
       query     = "SELECT MAX(RabbitMQMemUsed) FROM SCHEMA(\"AWS/AmazonMQ\", Broker, Node) WHERE Broker = '${var.broker.name}'"
       operator  = "GreaterThanThreshold"
@@ -277,6 +277,65 @@ resource "aws_cloudwatch_metric_alarm" "broker" {
     id          = "node"
     expression  = each.value.query
     period      = 60
+    return_data = true
+  }
+}
+
+# The ECS broker (modules/broker): its task's memory (AWS/ECS, no Container Insights needed), and
+# no broker task while a service task runs (a broker down for 5 minutes: a Spot reclaim's
+# replacement takes one or two). At night both are scaled to zero: no data is no alarm; the
+# broker starts before the services and stops after them.
+resource "aws_cloudwatch_metric_alarm" "ecs_broker_memory" {
+  count               = local.ecs_broker ? 1 : 0
+  alarm_name          = "${var.name}-broker-memory"
+  alarm_description   = "ECS broker: the task using more than ${var.thresholds.ecs_broker_memory_percent}% of its memory for 5 minutes (RabbitMQ blocks publishers at 40%). docs/OBSERVABILITY.md#broker-memory"
+  namespace           = "AWS/ECS"
+  metric_name         = "MemoryUtilization"
+  dimensions          = { ClusterName = var.cluster_name, ServiceName = var.broker.name }
+  statistic           = "Maximum"
+  period              = 60
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.thresholds.ecs_broker_memory_percent
+  evaluation_periods  = 5
+  datapoints_to_alarm = 5
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.actions
+  ok_actions          = local.actions
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "ecs_broker_down" {
+  count               = local.ecs_broker ? 1 : 0
+  alarm_name          = "${var.name}-broker-down"
+  alarm_description   = "ECS broker: no broker task running for 5 minutes while services run (the services cannot publish or consume; the outbox keeps their events). docs/OBSERVABILITY.md#broker-down"
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  evaluation_periods  = 5
+  datapoints_to_alarm = 5
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.actions
+  ok_actions          = local.actions
+  tags                = var.tags
+
+  # A running task reports CPUUtilization every minute: its sample count is the sign of life.
+  dynamic "metric_query" {
+    for_each = merge({ broker = var.broker.name }, { for i, s in sort(keys(var.services)) : "service${i}" => s })
+    content {
+      id = metric_query.key
+      metric {
+        namespace   = "AWS/ECS"
+        metric_name = "CPUUtilization"
+        dimensions  = { ClusterName = var.cluster_name, ServiceName = metric_query.value }
+        period      = 60
+        stat        = "SampleCount"
+      }
+    }
+  }
+
+  metric_query {
+    id          = "down"
+    label       = "1 when a service runs and the broker does not"
+    expression  = "IF((${join(" + ", [for i, _ in sort(keys(var.services)) : "FILL(service${i}, 0)"])}) > 0 AND FILL(broker, 0) == 0, 1, 0)"
     return_data = true
   }
 }

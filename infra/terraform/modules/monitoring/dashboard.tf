@@ -40,6 +40,47 @@ locals {
 
   graph = { view = "timeSeries", region = var.region, period = 60 }
 
+  # Amazon MQ's node metrics (Metrics Insights over the broker's nodes) and its message counts.
+  amazon_mq_widgets = [for w in [
+    {
+      type = "metric", width = 8, height = 6
+      properties = merge(local.graph, { title = "Broker memory used and limit (bytes)", metrics = [
+        [{ id = "used", label = "used", expression = "SELECT MAX(RabbitMQMemUsed) FROM SCHEMA(\"AWS/AmazonMQ\", Broker, Node) WHERE Broker = '${var.broker.name}'" }],
+        [{ id = "limit", label = "limit (high watermark)", expression = "SELECT MIN(RabbitMQMemLimit) FROM SCHEMA(\"AWS/AmazonMQ\", Broker, Node) WHERE Broker = '${var.broker.name}'" }],
+      ] })
+    },
+    {
+      type = "metric", width = 8, height = 6
+      properties = merge(local.graph, { title = "Broker free disk and limit (bytes)", metrics = [
+        [{ id = "free", label = "free", expression = "SELECT MIN(RabbitMQDiskFree) FROM SCHEMA(\"AWS/AmazonMQ\", Broker, Node) WHERE Broker = '${var.broker.name}'" }],
+        [{ id = "limit", label = "limit", expression = "SELECT MAX(RabbitMQDiskFreeLimit) FROM SCHEMA(\"AWS/AmazonMQ\", Broker, Node) WHERE Broker = '${var.broker.name}'" }],
+      ] })
+    },
+    {
+      type = "metric", width = 8, height = 6
+      properties = merge(local.graph, { title = "Broker messages and connections", stat = "Maximum", metrics = [
+        for m in ["MessageCount", "MessageUnacknowledgedCount", "ConnectionCount", "ConsumerCount"] : ["AWS/AmazonMQ", m, "Broker", var.broker.name, { label = m }]
+      ] })
+    },
+  ] : w if local.amazon_mq]
+  # The ECS broker (modules/broker): its task's CPU and memory (RabbitMQ blocks publishers at 40% of
+  # the memory), and whether it runs.
+  ecs_broker_widgets = [for w in [
+    {
+      type = "metric", width = 12, height = 6
+      properties = merge(local.graph, { title = "Broker task CPU and memory (%)", yAxis = { left = { min = 0, max = 100 } }, metrics = [
+        for m in ["CPUUtilization", "MemoryUtilization"] : ["AWS/ECS", m, "ClusterName", var.cluster_name, "ServiceName", var.broker.name, { label = m, stat = "Maximum" }]
+      ] })
+    },
+    {
+      type = "metric", width = 12, height = 6
+      properties = merge(local.graph, { title = "Broker task running (samples per minute)", stat = "SampleCount", metrics = [
+        ["AWS/ECS", "CPUUtilization", "ClusterName", var.cluster_name, "ServiceName", var.broker.name, { label = "broker" }]
+      ] })
+    },
+  ] : w if local.ecs_broker]
+
+
   widgets = concat(
     [
       {
@@ -85,26 +126,10 @@ locals {
       { type = "metric", width = 8, height = 6, properties = merge(local.graph, { title = "DocumentDB CPU (%)", metrics = local.per_instance_docdb.CPUUtilization }) },
       { type = "metric", width = 8, height = 6, properties = merge(local.graph, { title = "DocumentDB connections", metrics = local.per_instance_docdb.DatabaseConnections }) },
       { type = "metric", width = 8, height = 6, properties = merge(local.graph, { title = "DocumentDB freeable memory (bytes)", metrics = local.per_instance_docdb.FreeableMemory }) },
-      {
-        type = "metric", width = 8, height = 6
-        properties = merge(local.graph, { title = "Broker memory used and limit (bytes)", metrics = [
-          [{ id = "used", label = "used", expression = "SELECT MAX(RabbitMQMemUsed) FROM SCHEMA(\"AWS/AmazonMQ\", Broker, Node) WHERE Broker = '${var.broker.name}'" }],
-          [{ id = "limit", label = "limit (high watermark)", expression = "SELECT MIN(RabbitMQMemLimit) FROM SCHEMA(\"AWS/AmazonMQ\", Broker, Node) WHERE Broker = '${var.broker.name}'" }],
-        ] })
-      },
-      {
-        type = "metric", width = 8, height = 6
-        properties = merge(local.graph, { title = "Broker free disk and limit (bytes)", metrics = [
-          [{ id = "free", label = "free", expression = "SELECT MIN(RabbitMQDiskFree) FROM SCHEMA(\"AWS/AmazonMQ\", Broker, Node) WHERE Broker = '${var.broker.name}'" }],
-          [{ id = "limit", label = "limit", expression = "SELECT MAX(RabbitMQDiskFreeLimit) FROM SCHEMA(\"AWS/AmazonMQ\", Broker, Node) WHERE Broker = '${var.broker.name}'" }],
-        ] })
-      },
-      {
-        type = "metric", width = 8, height = 6
-        properties = merge(local.graph, { title = "Broker messages and connections", stat = "Maximum", metrics = [
-          for m in ["MessageCount", "MessageUnacknowledgedCount", "ConnectionCount", "ConsumerCount"] : ["AWS/AmazonMQ", m, "Broker", var.broker.name, { label = m }]
-        ] })
-      },
+    ],
+    local.amazon_mq_widgets,
+    local.ecs_broker_widgets,
+    [
       {
         type = "log", width = 24, height = 6
         properties = {

@@ -5,8 +5,10 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  account = data.aws_caller_identity.current.account_id
-  actions = [aws_sns_topic.alarms.arn]
+  account    = data.aws_caller_identity.current.account_id
+  amazon_mq  = var.broker.kind == "amazon-mq"
+  ecs_broker = var.broker.kind == "ecs"
+  actions    = [aws_sns_topic.alarms.arn]
 
   # RabbitMQ blocks publishers at its memory high watermark, 40% of the instance's memory; the
   # alarm's default is 80% of that (instance memory in MiB by Amazon MQ instance type).
@@ -17,7 +19,7 @@ locals {
     "mq.m5.2xlarge" = 32768
     "mq.m5.4xlarge" = 65536
   }
-  mq_memory_alarm_mib = coalesce(var.thresholds.mq_memory_mib, floor(lookup(local.broker_memory_mib, var.broker.instance_type, 1024) * 0.4 * 0.8))
+  mq_memory_alarm_mib = coalesce(var.thresholds.mq_memory_mib, floor(lookup(local.broker_memory_mib, coalesce(var.broker.instance_type, "mq.t3.micro"), 1024) * 0.4 * 0.8))
 }
 
 resource "aws_sns_topic" "alarms" {

@@ -5,6 +5,7 @@ locals {
     { for k, a in aws_cloudwatch_metric_alarm.service_metric : a.alarm_name => a },
     { for k, a in aws_cloudwatch_metric_alarm.database : a.alarm_name => a },
     { for k, a in aws_cloudwatch_metric_alarm.broker : a.alarm_name => a },
+    { for a in concat(aws_cloudwatch_metric_alarm.ecs_broker_memory, aws_cloudwatch_metric_alarm.ecs_broker_down) : a.alarm_name => a },
     { (aws_cloudwatch_metric_alarm.elb_5xx.alarm_name) = aws_cloudwatch_metric_alarm.elb_5xx },
   )
   alarm_arns = sort([for a in values(local.alarms) : a.arn])

@@ -61,11 +61,22 @@ variable "database" {
 }
 
 variable "broker" {
-  description = "Amazon MQ: the broker's name (the credentials stack names it <name>-<environment>) and instance type (memory alarm default)."
+  description = <<-EOT
+    The broker. kind amazon-mq: Amazon MQ, name is the broker's (the credentials stack names it
+    <name>-<environment>), instance_type sets the memory alarm's default. kind ecs: RabbitMQ as the
+    ECS service `name` in cluster_name (modules/broker): alarms on its task's memory and on no
+    broker task running while a service's does.
+  EOT
   type = object({
+    kind          = optional(string, "amazon-mq")
     name          = string
-    instance_type = string
+    instance_type = optional(string)
   })
+
+  validation {
+    condition     = contains(["amazon-mq", "ecs"], var.broker.kind) && (var.broker.kind == "ecs" || var.broker.instance_type != null)
+    error_message = "broker.kind must be amazon-mq (with instance_type) or ecs."
+  }
 }
 
 variable "thresholds" {
@@ -80,7 +91,8 @@ variable "thresholds" {
     message that failed every attempt). docdb_connections: db.t3/t4g.medium allow 500.
     mq_memory_mib: RabbitMQ blocks publishers at its memory high watermark (40% of the instance's
     memory); null: 80% of that for the broker's instance type. mq_disk_free_mib: the broker's free
-    disk (it blocks publishers at its own limit, far lower).
+    disk (it blocks publishers at its own limit, far lower). ecs_broker_memory_percent: the ECS
+    broker task's memory use (RabbitMQ blocks publishers at 40% of it; the default is 80% of that).
   EOT
   type = object({
     http_5xx_percent          = optional(number, 5)
@@ -95,6 +107,7 @@ variable "thresholds" {
     docdb_freeable_memory_mib = optional(number, 256)
     mq_memory_mib             = optional(number)
     mq_disk_free_mib          = optional(number, 4096)
+    ecs_broker_memory_percent = optional(number, 32)
   })
   default = {}
 

@@ -76,3 +76,15 @@ mock_resource "aws_sns_topic" {
 mock_resource "aws_cloudwatch_metric_alarm" {
   defaults = { arn = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:mocked" }
 }
+mock_resource "aws_service_discovery_private_dns_namespace" {
+  defaults = { id = "ns-0123456789abcdef", arn = "arn:aws:servicediscovery:eu-west-1:123456789012:namespace/ns-0123456789abcdef", hosted_zone = "Z0123456789ABCDEFGHIJ" }
+}
+mock_resource "aws_service_discovery_service" {
+  defaults = { id = "srv-0123456789abcdef", arn = "arn:aws:servicediscovery:eu-west-1:123456789012:service/srv-0123456789abcdef" }
+}
+mock_resource "aws_efs_file_system" {
+  defaults = { id = "fs-0123456789abcdef0", arn = "arn:aws:elasticfilesystem:eu-west-1:123456789012:file-system/fs-0123456789abcdef0" }
+}
+mock_resource "aws_efs_access_point" {
+  defaults = { id = "fsap-0123456789abcdef0", arn = "arn:aws:elasticfilesystem:eu-west-1:123456789012:access-point/fsap-0123456789abcdef0" }
+}
