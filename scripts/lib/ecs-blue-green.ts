@@ -33,6 +33,7 @@ import {
   type Tag,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
+import { registeredServices } from '../../services/shared/src/topology.ts';
 // A cycle: ecs-deploy.ts hands blue/green services to this module; DeployError is only used when
 // these functions run, long after both modules loaded.
 import {
@@ -89,8 +90,13 @@ export function deploySettingsOf(tags: Tag[] | undefined): DeploySettings {
 /**
  * The check task's program (node -e, in the service's own image: it has node and nothing else):
  * GET <test URL>/health (200, this service), /ready (200) and /openapi.json (200, an OpenAPI 3
- * document) through the test listener, each tried up to 3 times; one JSON line per answer; exit 0
- * when all passed.
+ * document) through the test listener, each tried up to 3 times; one JSON line per answer. Then,
+ * with GREEN_CHECK_FLOW=order (the platform's three services are there), the smoke flow's core
+ * through the same listener, whose rules send this service's paths to green and the others' to
+ * production: an admin (a token the task signs itself: it holds the service's JWT_SECRET and
+ * ADMIN_EMAILS, so no password ever reaches a task) creates a product with one in stock, a new
+ * customer puts it in the cart and orders it, the order must be CONFIRMED and the stock 0. Exit 0
+ * when all passed. It must stay within ECS's 8 KB of container overrides (a test checks).
  */
 export const GREEN_CHECK_PROGRAM = `
 const base = process.env.GREEN_CHECK_URL;
@@ -117,8 +123,66 @@ for (const [path, valid] of checks) {
   console.log(JSON.stringify({ msg: 'green check', service, url: base + '/' + path, ...line }));
   if (!line.pass) failed++;
 }
+if (failed === 0 && process.env.GREEN_CHECK_FLOW === 'order') {
+  const { createHash, createHmac, randomUUID } = await import('node:crypto');
+  const root = new URL(base).origin;
+  const secret = process.env.JWT_SECRET ?? '';
+  const admin = (process.env.ADMIN_EMAILS ?? '').split(',')[0]?.trim();
+  const b64 = (v) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
+  let step = 'order flow';
+  const call = async (method, path, body, token, headers = {}) => {
+    const res = await fetch(root + path, {
+      method,
+      headers: { 'content-type': 'application/json', 'x-request-id': id + '-flow', ...(token && { authorization: 'Bearer ' + token }), ...headers },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(10000),
+    });
+    return { status: res.status, body: await res.json().catch(() => undefined) };
+  };
+  const until = async (what, probe) => {
+    step = what;
+    for (const end = Date.now() + 30000; Date.now() < end; await new Promise((r) => setTimeout(r, 250))) {
+      const value = await probe();
+      if (value !== undefined) return value;
+    }
+    throw new Error(what + ': not within 30 s');
+  };
+  const expect = (res, status, what) => {
+    step = what;
+    if (res.status !== status) throw new Error(what + ': ' + res.status + ' ' + JSON.stringify(res.body));
+    return res.body;
+  };
+  try {
+    if (!secret || !admin) throw new Error('the task has no JWT_SECRET or ADMIN_EMAILS to act as an admin with');
+    const now = Math.floor(Date.now() / 1000);
+    const unsigned = b64({ alg: 'HS256', typ: 'JWT', kid: createHash('sha256').update(secret).digest('hex').slice(0, 16) }) + '.' + b64({ sub: randomUUID(), email: admin, role: 'admin', iat: now, exp: now + 300 });
+    const adminToken = unsigned + '.' + createHmac('sha256', secret).update(unsigned).digest('base64url');
+    const product = expect(await call('POST', '/products', { name: 'Deploy check ' + id, category: 'deploy-check', unit: 'piece', priceCents: 100, stock: 1 }, adminToken), 201, 'create a product');
+    const buyer = expect(await call('POST', '/customer/signup', { email: id.toLowerCase() + '@example.com', password: randomUUID() }), 201, 'sign a customer up').token;
+    await until('the product in the cart', async () => ((await call('PUT', '/shopping/cart/items/' + product.id, { qty: 1 }, buyer)).status === 200 ? true : undefined));
+    const order = await until('the order placed', async () => {
+      const res = await call('POST', '/shopping/orders', undefined, buyer, { 'idempotency-key': id });
+      if (res.status === 202) return res.body;
+      if (res.status !== 503) expect(res, 202, 'the order placed');
+    });
+    const status = await until('the order settled', async () => {
+      const s = (await call('GET', '/shopping/orders/' + order.orderId, undefined, buyer)).body?.status;
+      return s && s !== 'PENDING' ? s : undefined;
+    });
+    if (status !== 'CONFIRMED') throw new Error('the order is ' + status + ', not CONFIRMED');
+    const stock = expect(await call('GET', '/products/' + product.id), 200, 'the stock read').stock;
+    if (stock !== 0) throw new Error('stock ' + stock + ' after the order, not 0');
+    console.log(JSON.stringify({ msg: 'green check', service, flow: 'order', pass: true, order: order.orderId }));
+  } catch (err) {
+    failed++;
+    console.log(JSON.stringify({ msg: 'green check', service, flow: 'order', pass: false, step, error: String(err?.message ?? err) }));
+  }
+}
 process.exit(failed === 0 ? 0 : 1);
 `.trim();
+
+/** The services the check's order flow goes through (scripts/smoke.ts's flow): it runs when all are there. */
+const ORDER_FLOW_SERVICES = ['customer', 'products', 'shopping'];
 
 export interface BlueGreenOptions extends RollOutOptions {
   settings: DeploySettings;
@@ -358,6 +422,7 @@ async function greenCheck(
   const network = o.current.networkConfiguration;
   const container = o.current.loadBalancers?.[0]?.containerName ?? o.service;
   const id = `deploy-check-${deployment.serviceDeploymentArn?.split('/').pop() ?? 'green'}`;
+  const orderFlow = ORDER_FLOW_SERVICES.every((s) => registeredServices().includes(s));
   const started = await d.ecs.send(
     new RunTaskCommand({
       cluster: o.cluster,
@@ -374,6 +439,7 @@ async function greenCheck(
             environment: [
               { name: 'GREEN_CHECK_URL', value: o.settings.testUrl },
               { name: 'GREEN_CHECK_ID', value: id },
+              ...(orderFlow ? [{ name: 'GREEN_CHECK_FLOW', value: 'order' }] : []),
             ],
           },
         ],
@@ -393,7 +459,10 @@ async function greenCheck(
     if (t?.lastStatus === 'STOPPED') {
       const exit = t.containers?.find((c) => c.name === container);
       if (exit?.exitCode === 0)
-        return { ok: true, summary: 'health, ready and openapi.json answered through the test listener' };
+        return {
+          ok: true,
+          summary: `health, ready and openapi.json answered through the test listener${orderFlow ? '; an order placed through it was CONFIRMED' : ''}`,
+        };
       const why =
         exit?.exitCode !== undefined ? `exit ${exit.exitCode}` : (exit?.reason ?? t.stoppedReason ?? 'no exit code');
       return {

@@ -21,6 +21,7 @@ import {
   RegisterTaskDefinitionCommand,
 } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_EMAIL, BENCH_JWT_SECRET, startPlatform } from '../../bench/platform.ts';
 import { freePort, waitForPort } from '../../test/servers.ts';
 import { GREEN_CHECK_PROGRAM } from '../lib/ecs-blue-green.ts';
 import { nextRevision } from '../lib/ecs-deploy.ts';
@@ -413,6 +414,10 @@ describe('deploy-ecs blue/green (fake ECS endpoint: the service is tagged deploy
     expect(override?.name).toBe('products');
     expect(override?.command.slice(0, 3)).toEqual(['--input-type=module', '-e', GREEN_CHECK_PROGRAM]);
     expect(override?.environment).toContainEqual({ name: 'GREEN_CHECK_URL', value: tag('test-url') });
+    // the platform's three services are there: the order flow runs too
+    expect(override?.environment).toContainEqual({ name: 'GREEN_CHECK_FLOW', value: 'order' });
+    // ECS takes at most 8,192 characters of overrides
+    expect(JSON.stringify(check.overrides).length).toBeLessThan(8192);
 
     // continued only after the check, once
     expect(fake.state.continues).toEqual([
@@ -550,7 +555,7 @@ describe('the pre-switch check program (run by node, as in the check task, again
     return { url: `http://127.0.0.1:${port}/products`, seen, close: () => new Promise((r) => server.close(r)) };
   }
 
-  function runCheck(url: string) {
+  function runCheck(url: string, env: Record<string, string> = {}) {
     return new Promise<{ code: number | null; out: string }>((resolve) => {
       execFile(
         process.execPath,
@@ -561,6 +566,7 @@ describe('the pre-switch check program (run by node, as in the check task, again
             GREEN_CHECK_URL: url,
             SERVICE_NAME: 'products',
             GREEN_CHECK_ID: 'deploy-check-bg1',
+            ...env,
           },
           timeout: 30_000,
         },
@@ -609,4 +615,31 @@ describe('the pre-switch check program (run by node, as in the check task, again
       await wrong.close();
     }
   }, 30_000);
+
+  it('GREEN_CHECK_FLOW=order: through the listener, an order for a product it creates is CONFIRMED, as an admin it signs for itself', async () => {
+    const platform = await startPlatform({}, { discard: true });
+    try {
+      const flow = { GREEN_CHECK_FLOW: 'order', JWT_SECRET: BENCH_JWT_SECRET, ADMIN_EMAILS: ADMIN_EMAIL };
+      const run = await runCheck(`${platform.url}/products`, flow);
+      expect(run.code, run.out).toBe(0);
+      expect(run.out).toMatch(/"flow":"order","pass":true,"order":"[0-9a-f-]{36}"/);
+
+      // a green that refuses the task's admin (another key): the flow fails, saying at which step
+      const refused = await runCheck(`${platform.url}/products`, {
+        ...flow,
+        JWT_SECRET: 'another-secret-0123456789abcdef0123',
+      });
+      expect(refused.code).toBe(1);
+      expect(refused.out).toMatch(
+        /"flow":"order","pass":false,"step":"create a product","error":"create a product: 401/,
+      );
+
+      // no admin to act as: fails, naming what is missing
+      const noAdmin = await runCheck(`${platform.url}/products`, { ...flow, ADMIN_EMAILS: '' });
+      expect(noAdmin.code).toBe(1);
+      expect(noAdmin.out).toContain('no JWT_SECRET or ADMIN_EMAILS');
+    } finally {
+      await platform.stop();
+    }
+  }, 60_000);
 });
