@@ -51,7 +51,7 @@ resource "aws_cloudwatch_log_group" "exec" {
 }
 
 resource "aws_ecs_cluster" "this" {
-  #checkov:skip=CKV_AWS_65:Container Insights is a variable, enabled by default (tests/compute asserts it), disabled by the dev profile only; checkov does not render this module call's arguments (a literal "enabled" passed from the root fails the check too)
+  #checkov:skip=CKV_AWS_65:Container Insights is a variable, enabled by default (tests/compute asserts it), disabled by the dev profile only; checkov renders none of this module call's arguments because the call also passes other modules' outputs (without those, the variable passes)
   name = var.name
   tags = var.tags
 
