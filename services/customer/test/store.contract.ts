@@ -77,14 +77,20 @@ export function customerStoreContract(name: string, make: () => Promise<Customer
   });
 }
 
-const summary = (customerId: string, over: Partial<OrderSummary> = {}): OrderSummary => ({
+// One instant for both: a placed order's history shows updatedAt = placedAt (two clock reads could
+// straddle a millisecond).
+const summary = (
+  customerId: string,
+  over: Partial<OrderSummary> = {},
+  now = new Date().toISOString(),
+): OrderSummary => ({
   orderId: uuidv7(),
   customerId,
   status: 'PENDING',
   totalCents: 500,
   items: [{ productId: uuidv7(), name: 'Tea', unitPriceCents: 250, qty: 2 }],
-  placedAt: new Date().toISOString(),
-  updatedAt: new Date().toISOString(),
+  placedAt: now,
+  updatedAt: now,
   ...over,
 });
 
