@@ -37,6 +37,7 @@ const rates = (process.env.BENCH_RATES ?? '25,100').split(',').map(Number);
 const pipelineSeconds = Number(process.env.BENCH_PIPELINE_SECONDS ?? 20);
 const parts = new Set((process.env.BENCH_ONLY ?? 'pipeline,http,services').split(','));
 const SETTLE_MS = 120_000;
+const IDLE_MS = 5_000;
 const root = join(import.meta.dirname, '..');
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -249,6 +250,15 @@ async function pipeline(p: Platform, backends: Backends, rate: number) {
     broker: await localPid(backends.broker),
   };
   const cpuNow = () => Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSeconds(pid)]));
+  // What the processes burn with no traffic at all (timers, samplers, heartbeats): part of every
+  // order's CPU below, and the whole cost of an idle environment.
+  await new Promise((r) => setTimeout(r, 2_000)); // the seed's own events settle first
+  const idleFrom = cpuNow();
+  await new Promise((r) => setTimeout(r, IDLE_MS));
+  const idleTo = cpuNow();
+  const idleCpuMsPerSec = Object.fromEntries(
+    Object.keys(pids).map((k) => [k, Math.round((((idleTo[k] ?? 0) - (idleFrom[k] ?? 0)) * 1e7) / IDLE_MS) / 10]),
+  );
   const commandsBefore = metricsUrl ? await commandCounts(metricsUrl) : undefined;
   const cpuBefore = cpuNow();
   const mongo = new MongoClient(mongoUrl);
@@ -339,6 +349,8 @@ async function pipeline(p: Platform, backends: Backends, rate: number) {
       : undefined,
     /** CPU milliseconds per order: the services (one process), the database, the broker. */
     cpuMsPerOrder,
+    /** CPU milliseconds per second with no traffic, measured just before the orders. */
+    idleCpuMsPerSec,
   };
 }
 
@@ -440,7 +452,7 @@ try {
         `  ${run.orders} orders accepted, ${run.refused} refused, ${run.failed} failed, ${run.over1s} over 1 s, ${run.final} final${run.notFinal ? ` (${run.notFinal} not final ${SETTLE_MS / 1000} s after the last)` : ''}, sustained ${run.sustainedPerSec}/s, lag p50 ${run.lagP50Ms} ms, p99 ${run.lagP99Ms} ms, max ${run.lagMaxMs} ms (POST p99 ${run.postP99Ms} ms)`,
       );
       log(
-        `  per order: ${run.commandsPerOrder ?? '?'} database commands ${JSON.stringify(run.commandsByType ?? {})}, CPU ms ${JSON.stringify(run.cpuMsPerOrder)}`,
+        `  per order: ${run.commandsPerOrder ?? '?'} database commands ${JSON.stringify(run.commandsByType ?? {})}, CPU ms ${JSON.stringify(run.cpuMsPerOrder)}; idle CPU ms/s ${JSON.stringify(run.idleCpuMsPerSec)}`,
       );
     } finally {
       await own.teardown();

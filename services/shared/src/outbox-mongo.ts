@@ -31,11 +31,13 @@ type OutboxDoc = OutboxFields & { _id: string };
 
 /**
  * How long fully sent outboxes are gathered before they are cleared in one bulk write. Marking
- * as sent delays nobody (the events are out), and one write for several documents costs about
- * half as much as one each, in the service and in the database. A crash in between only means
- * the events are published again, which consumers dedupe.
+ * as sent delays nobody (the events are out, and the relay does not wait for it), and one write
+ * for many documents costs far less than one each, in the service and in the database: at 25
+ * orders/s, about 0.1 update commands per order instead of 0.9 with 100 ms. Well inside
+ * OUTBOX_GRACE_MS, so the poller never takes a sent entry for a stuck one. A crash in between
+ * only means the events are published again, which consumers dedupe.
  */
-export const SENT_BATCH_MS = 100;
+export const SENT_BATCH_MS = 1_000;
 const SENT_BATCH_MAX = 500;
 
 export function mongoOutboxStore<T extends OutboxDoc>(name: string, collection: Collection<T>): OutboxStore {
@@ -60,6 +62,9 @@ export function mongoOutboxStore<T extends OutboxDoc>(name: string, collection: 
   };
   return {
     name,
+    async flushSent() {
+      if (batch.length > 0) await clearBatch();
+    },
     async claimDue(limit, leaseMs) {
       const entries: OutboxEntry[] = [];
       while (entries.length < limit) {

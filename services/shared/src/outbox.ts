@@ -33,6 +33,8 @@ export interface OutboxStore {
    * were all of its events, which clears the outbox and its due time in one write.
    */
   markSent(key: string, events: DomainEvent[], all: boolean): Promise<void>;
+  /** Stores at once the marks a store gathers to write together (see SENT_BATCH_MS); optional. */
+  flushSent?(): Promise<void>;
   /**
    * The events waiting to be published (counted over at most PENDING_LOOK_AT documents) and when
    * the oldest of them occurred: the outbox's age, which a broker outage or a stuck relay raises.
@@ -98,6 +100,8 @@ export class OutboxRelay {
   readonly #o: OutboxRelayOptions;
   readonly #stores: OutboxStore[] = [];
   readonly #flushing = new InFlight();
+  /** Marks as sent still being written (gathered by the store); nothing waits on them. */
+  readonly #marking = new InFlight();
   /** Entries this process wrote but could not publish yet, retried every pollMs. */
   readonly #unsent = new Map<string, { store: OutboxStore; entry: OutboxEntry }>();
   readonly #stop = new AbortController();
@@ -155,16 +159,18 @@ export class OutboxRelay {
     this.#loop ??= this.#poll();
   }
 
-  /** Resolves once the publishes in flight are done (tests). */
+  /** Resolves once the publishes in flight are done and marked as sent (tests, shutdown). */
   async settle(): Promise<void> {
     await this.#flushing.drain();
+    await Promise.all(this.#stores.map((s) => s.flushSent?.()));
+    await this.#marking.drain();
   }
 
-  /** Stops polling and waits for publishes in flight. */
+  /** Stops polling and waits for publishes in flight and their marks. */
   async stop(): Promise<void> {
     this.#stop.abort();
     await this.#loop;
-    await this.#flushing.drain();
+    await this.settle();
   }
 
   /** What waits in every store's outbox (see OutboxStore.pending), for the metrics. */
@@ -261,12 +267,14 @@ export class OutboxRelay {
       }
     }
     if (sent.length > 0) {
-      try {
-        await store.markSent(entry.key, sent, sent.length === entry.events.length);
-      } catch (err) {
-        // Published but still in the outbox: it will be published again, and consumers dedupe.
-        this.#o.logger.warn('could not mark events as sent', { store: store.name, key: entry.key, err });
-      }
+      // Not waited for: the store may gather marks into one write (SENT_BATCH_MS), and nothing
+      // that follows depends on it (the poller leaves a fresh entry alone for OUTBOX_GRACE_MS).
+      void this.#marking.track(
+        store.markSent(entry.key, sent, sent.length === entry.events.length).catch((err: unknown) => {
+          // Published but still in the outbox: it will be published again, and consumers dedupe.
+          this.#o.logger.warn('could not mark events as sent', { store: store.name, key: entry.key, err });
+        }),
+      );
     }
     return sent.length;
   }

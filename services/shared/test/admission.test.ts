@@ -4,13 +4,64 @@ import { AdmissionControl } from '../src/admission.ts';
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('AdmissionControl', () => {
-  it('lets work in while the backlog is small, whatever the rate', async () => {
-    let backlog = 3;
-    const control = new AdmissionControl({ targetLagMs: 200, backlog: async () => backlog, sampleMs: 5, windowMs: 50 });
+  it('lets work in while the backlog is small and the work finishes, whatever the rate', async () => {
+    const control = new AdmissionControl({ targetLagMs: 200, backlog: async () => 3, sampleMs: 5, windowMs: 50 });
     control.start();
     await tick(20);
-    for (let i = 0; i < 1000; i++) expect(control.admit()).toBe(0);
-    backlog = 0;
+    for (let i = 0; i < 1000; i++) {
+      expect(control.admit()).toBe(0);
+      control.observe(10);
+    }
+    expect(control.state.inFlight).toBe(0);
+    control.stop();
+  });
+
+  it('counts what it let in at once: a burst meets the limit before any queue shows it', async () => {
+    // messages a consumer holds unacknowledged are in no queue's count: the backlog reads 0
+    const control = new AdmissionControl({ targetLagMs: 200, backlog: async () => 0, sampleMs: 5, startLimit: 10 });
+    control.start();
+    await tick(10);
+    const answers = Array.from({ length: 25 }, () => control.admit());
+    expect(answers.filter((a) => a === 0)).toHaveLength(10);
+    expect(answers.slice(10).every((a) => a === 1)).toBe(true);
+    control.observe(30); // one finished: one more may come in
+    expect(control.admit()).toBe(0);
+    expect(control.admit()).toBe(1);
+    control.abandon(); // it turned out not to enter the pipeline (an empty cart)
+    expect(control.admit()).toBe(0);
+    control.stop();
+  });
+
+  it('forgets work in flight that it never sees finish (another replica settled it)', async () => {
+    const control = new AdmissionControl({ targetLagMs: 5, backlog: async () => 0, sampleMs: 5, startLimit: 4 });
+    for (let i = 0; i < 4; i++) expect(control.admit()).toBe(0);
+    expect(control.admit()).toBe(1);
+    await tick(60); // ten target lags
+    expect(control.admit()).toBe(0);
+    expect(control.state.inFlight).toBe(1);
+    control.stop();
+  });
+
+  it('samples the backlog only while work is offered', async () => {
+    let samples = 0;
+    const control = new AdmissionControl({
+      targetLagMs: 200,
+      backlog: async () => {
+        samples++;
+        return 0;
+      },
+      sampleMs: 5,
+      windowMs: 20,
+    });
+    control.start();
+    await tick(100); // idle: a few samples after start, then none
+    const idle = samples;
+    await tick(100);
+    expect(samples).toBe(idle);
+    expect(control.admit()).toBe(0);
+    control.observe(1);
+    await tick(30);
+    expect(samples).toBeGreaterThan(idle + 2);
     control.stop();
   });
 
@@ -35,7 +86,13 @@ describe('AdmissionControl', () => {
 
   it('lowers the limit while finished work is late, and raises it again once it is on time', async () => {
     let backlog = 30;
-    const control = new AdmissionControl({ targetLagMs: 200, backlog: async () => backlog, sampleMs: 5, windowMs: 40 });
+    const control = new AdmissionControl({
+      targetLagMs: 200,
+      backlog: async () => backlog,
+      sampleMs: 5,
+      windowMs: 40,
+      startLimit: 40,
+    });
     control.start();
     const start = control.state.limit;
     for (let window = 0; window < 4; window++) {

@@ -1,7 +1,10 @@
 import { MongoClient } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { backends, testDatabase } from '../../../test/helpers.ts';
+import { MemoryBus } from '../src/bus-memory.ts';
 import type { DomainEvent } from '../src/events.ts';
+import { silentLogger } from '../src/log.ts';
+import { OutboxRelay } from '../src/outbox.ts';
 import { createOutboxIndex, mongoOutboxStore, type OutboxFields, withOutbox } from '../src/outbox-mongo.ts';
 import { outboxStoreContract } from './outbox.contract.ts';
 
@@ -57,6 +60,38 @@ describe('MongoDB outbox, marking as sent', () => {
       // later calls make a batch of their own; one for a document that is gone fails nobody
       await Promise.all([store.markSent('k1', [], true), store.markSent('gone', [], true)]);
       expect(updates).toEqual([20, 2]);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('MongoDB outbox, relayed after a crash', () => {
+  it('publishes what a dead process left without waiting on each mark: one bulk write clears them all', async () => {
+    const { testEvent } = await import('./outbox.contract.ts');
+    const client = new MongoClient(backends().mongoUrl, { monitorCommands: true });
+    const updates: number[] = [];
+    client.on('commandStarted', (e) => {
+      if (e.commandName === 'update') updates.push((e.command.updates as unknown[]).length);
+    });
+    try {
+      const collection = client.db(db.databaseName).collection<Doc>(`left_${Math.random().toString(36).slice(2)}`);
+      // 40 entries a crashed process wrote and never published, long past their grace
+      const keys = Array.from({ length: 40 }, (_, i) => `left${i}`);
+      await collection.insertMany(keys.map((k) => ({ _id: k, ...withOutbox([testEvent()], Date.now() - 60_000) })));
+      const bus = new MemoryBus();
+      const published: string[] = [];
+      await bus.consume('shopping', async (event) => {
+        published.push(event.id);
+      });
+      const relay = new OutboxRelay({ bus, logger: silentLogger, pollMs: 60_000 });
+      relay.register(mongoOutboxStore('left', collection));
+      expect(await relay.drainOnce()).toBe(40);
+      expect(updates).toEqual([]); // the marks are gathered, nobody waited on them
+      await relay.settle();
+      expect(updates).toEqual([40]);
+      expect(published).toHaveLength(40);
+      expect(await collection.countDocuments({ outboxDueAt: { $exists: true } })).toBe(0);
     } finally {
       await client.close();
     }

@@ -98,7 +98,13 @@ export function shoppingRoutes({
         // Refused at once, before it costs anything, while the saga has more than it can finish in time.
         const waitSeconds = deps.admission.admit();
         if (waitSeconds > 0) throw unavailable('too many orders in progress; retry shortly', waitSeconds);
-        const placed = await placeOrder(stores, user.id, headers['idempotency-key'], { logger, metrics });
+        let placed: Awaited<ReturnType<typeof placeOrder>> | undefined;
+        try {
+          placed = await placeOrder(stores, user.id, headers['idempotency-key'], { logger, metrics });
+        } finally {
+          // nothing entered the saga: it does not count as in flight
+          if (typeof placed !== 'object' || placed.status !== 'PENDING') deps.admission.abandon();
+        }
         if (placed === 'empty') throw conflict('the cart is empty');
         if (placed === 'key_reused') {
           throw new AppError(
