@@ -81,7 +81,9 @@ tf_test_all() {
 # Orders a terraform test cannot see, read from the dependency graph of the root stack (built from
 # the configuration alone, in a copy without the S3 backend): each ECS service is created after
 # its listener rule (a service whose target group no listener uses fails to create, a race when a
-# service is added), DocumentDB after the log groups it writes to.
+# service is added) and after the cluster's capacity providers (modules/ecs-cluster's outputs wait
+# for them), DocumentDB after the log groups it writes to, the edge firewall's logging
+# configuration after the stack's log delivery policy (else WAF writes its own, AWSWAF-LOGS).
 resource_order() {
   local work
   work="$(mktemp -d)"
@@ -95,7 +97,9 @@ resource_order() {
   local missing=0 edge
   for edge in \
     '"module.ecs.aws_ecs_service.service" -> "module.alb.aws_lb_listener_rule.service"' \
-    '"module.database.aws_docdb_cluster.this" -> "module.database.aws_cloudwatch_log_group.exports"'; do
+    '"module.ecs.aws_ecs_service.service" -> "module.ecs_cluster.aws_ecs_cluster_capacity_providers.this"' \
+    '"module.database.aws_docdb_cluster.this" -> "module.database.aws_cloudwatch_log_group.exports"' \
+    '"module.edge.aws_wafv2_web_acl_logging_configuration.edge" -> "module.edge.aws_cloudwatch_log_resource_policy.waf"'; do
     if grep -qF "$edge" "$work/graph.dot"; then echo "ok: $edge"; else echo "missing: $edge" && missing=1; fi
   done
   rm -rf "$work"

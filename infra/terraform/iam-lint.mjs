@@ -46,10 +46,12 @@ export const ACCEPTED = [
       'kms:creategrant',
       'kms:putkeypolicy',
       'kms:retiregrant',
+      'logs:deleteresourcepolicy',
+      'logs:putresourcepolicy',
       'sns:createtopic',
       'sns:settopicattributes',
     ],
-    why: "the deploy role creates the stack's KMS key with its key policy, and DocumentDB and ECR take grants on it; it creates its environment's alarm topic (named <name>-<env>-...) with its policy, which lets this account's CloudWatch alarms and budgets publish",
+    why: "the deploy role creates the stack's KMS key with its key policy, and DocumentDB and ECR take grants on it; it creates its environment's alarm topic (named <name>-<env>-...) with its policy, which lets this account's CloudWatch alarms and budgets publish; it writes the CloudWatch Logs resource policy that lets log delivery write the edge firewall's log group (modules/edge/waf.tf): an account-level policy, which has no resource ARN to scope it by, held to us-east-1 by aws:RequestedRegion (bootstrap/tests/policies.tftest.hcl)",
   },
   {
     file: 'deploy-services.json',

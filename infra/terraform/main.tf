@@ -132,9 +132,22 @@ module "messaging_access" {
   management_access        = var.broker_management_access
 }
 
+# The cluster on its own, from variables only (and the platform key): checkov sees its settings
+# (Container Insights, CKV_AWS_65), which it cannot in module.ecs's call (other modules' outputs).
+module "ecs_cluster" {
+  source             = "./modules/ecs-cluster"
+  name               = local.prefix
+  container_insights = var.container_insights
+  enable_ecs_exec    = var.enable_ecs_exec
+  kms_key_arn        = module.kms.key_arn
+  log_retention_days = var.log_retention_days
+}
+
 module "ecs" {
   source                      = "./modules/ecs"
   name                        = local.prefix
+  cluster_name                = module.ecs_cluster.name
+  cluster_arn                 = module.ecs_cluster.arn
   vpc_id                      = module.vpc.vpc_id
   vpc_cidr                    = module.vpc.cidr_block
   private_subnet_ids          = module.vpc.private_subnet_ids
@@ -148,7 +161,6 @@ module "ecs" {
   test_listener_port          = var.test_listener_port
   fargate_capacity            = var.fargate_capacity
   schedule                    = var.schedule
-  container_insights          = var.container_insights
   tracing                     = var.tracing
   database_security_group_id  = module.database.security_group_id
   broker_security_group_id    = module.messaging_access.security_group_id
@@ -157,6 +169,7 @@ module "ecs" {
   cpu_architecture            = var.cpu_architecture
   log_retention_days          = var.log_retention_days
   enable_ecs_exec             = var.enable_ecs_exec
+  exec_log_group_arn          = module.ecs_cluster.exec_log_group_arn
   image_tag                   = var.image_tag
   kms_key_arn                 = module.kms.key_arn
   permissions_boundary_arn    = local.permissions_boundary_arn
@@ -231,7 +244,7 @@ module "broker" {
   subnet_ids               = module.vpc.private_subnet_ids
   s3_prefix_list_id        = module.vpc.s3_prefix_list_id
   client_security_group_id = module.ecs.tasks_security_group_id
-  cluster_name             = module.ecs.cluster_name
+  cluster_name             = module.ecs_cluster.name
   capacity_provider        = var.fargate_capacity == "SPOT" ? "FARGATE_SPOT" : "FARGATE"
   cpu_architecture         = var.cpu_architecture
   task                     = var.ecs_broker

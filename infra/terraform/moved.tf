@@ -36,3 +36,21 @@ removed {
     destroy = false
   }
 }
+
+# The ECS cluster, its capacity providers and ECS Exec's log group left modules/ecs for a module of
+# their own (modules/ecs-cluster, which checkov can render): the same cluster, not a new one.
+# tests/moved.tftest.hcl plans this stack over a state of the earlier layout and finds them kept.
+moved {
+  from = module.ecs.aws_ecs_cluster.this
+  to   = module.ecs_cluster.aws_ecs_cluster.this
+}
+
+moved {
+  from = module.ecs.aws_ecs_cluster_capacity_providers.this
+  to   = module.ecs_cluster.aws_ecs_cluster_capacity_providers.this
+}
+
+moved {
+  from = module.ecs.aws_cloudwatch_log_group.exec
+  to   = module.ecs_cluster.aws_cloudwatch_log_group.exec
+}

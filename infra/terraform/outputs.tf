@@ -20,7 +20,7 @@ output "cloudfront_domain_name" {
 
 output "cluster_name" {
   description = "ECS cluster name."
-  value       = module.ecs.cluster_name
+  value       = module.ecs_cluster.name
 }
 
 output "service_names" {
@@ -72,7 +72,7 @@ output "deploy_targets" {
   description = "Per service, what the deploy workflow needs: ECS cluster and service, ECR repository URL."
   value = {
     for name in keys(local.services) : name => {
-      cluster    = module.ecs.cluster_name
+      cluster    = module.ecs_cluster.name
       service    = module.ecs.service_names[name]
       repository = module.ecr.repository_urls[name]
     }
@@ -133,7 +133,7 @@ output "preview_inputs" {
   value = {
     prefix                   = local.prefix
     base_url                 = module.edge.base_url
-    cluster_name             = module.ecs.cluster_name
+    cluster_name             = module.ecs_cluster.name
     load_balancer_arn        = module.alb.arn
     vpc_id                   = module.vpc.vpc_id
     private_subnet_ids       = module.vpc.private_subnet_ids

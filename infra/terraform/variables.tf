@@ -138,7 +138,7 @@ variable "cloudfront_price_class" {
 }
 
 variable "waf" {
-  description = "A WAF web ACL on CloudFront (modules/edge/waf.tf): AWS's IP reputation and known-bad-inputs lists, its anonymous-address list (counted; refused with block_anonymous), and per client address over 5 minutes at most requests_per_5_minutes requests and writes_per_5_minutes non-GET ones (429 with Retry-After beyond). Its cost is in docs/COSTS.md; null: none (the dev profile)."
+  description = "A WAF web ACL on CloudFront (modules/edge/waf.tf): AWS's IP reputation and known-bad-inputs lists, its anonymous-address list (counted; refused with block_anonymous), and per client address over 5 minutes at most requests_per_5_minutes requests and writes_per_5_minutes non-GET ones (429 with Retry-After beyond); what it blocks or counts is logged to aws-waf-logs-<name>-<environment> in us-east-1 (Authorization and Cookie redacted, its own KMS key, kept a year). Its cost is in docs/COSTS.md; null: none (the dev profile)."
   type = object({
     requests_per_5_minutes = optional(number, 3000)
     writes_per_5_minutes   = optional(number, 300)
@@ -187,7 +187,7 @@ variable "log_level" {
 }
 
 variable "log_retention_days" {
-  description = "Days to keep logs (services, VPC flow logs; the deploy workflow gives the broker's log group the same). DocumentDB's audit and profiler logs are kept a year."
+  description = "Days to keep logs (services, VPC flow logs; the deploy workflow gives the broker's log group the same). DocumentDB's audit and profiler logs and the edge firewall's log are kept a year."
   type        = number
   default     = 30
 }

@@ -58,8 +58,12 @@ export const PRICES = {
   secretMonth: 0.4,
   ecrGbMonth: 0.1,
   route53ZoneMonth: 0.5,
-  /** AWS WAF: a web ACL, each rule (AWS's baseline managed rule groups cost only that), requests. */
-  waf: { webAclMonth: 5, ruleMonth: 1, perMillionRequests: 0.6 },
+  /**
+   * AWS WAF: a web ACL, each rule (AWS's baseline managed rule groups cost only that), requests;
+   * its request log is a vended log delivered to CloudWatch Logs in us-east-1 (first 10 TB a month),
+   * stored at CloudWatch Logs' price, encrypted with a key of its own (kmsKeyMonth).
+   */
+  waf: { webAclMonth: 5, ruleMonth: 1, perMillionRequests: 0.6, logsDeliveredPerGb: 0.5 },
   /** EFS Standard storage. */
   efs: { storageGbMonth: 0.33 },
   /** Cloud Map: a registered instance (the ECS broker's task, while it runs); its private DNS zone is a Route 53 zone. */
@@ -96,6 +100,12 @@ export const USAGE = {
   requestsMillionMonth: 5,
   /** The web ACL's rules (modules/edge/waf.tf): three managed lists, two rate limits. */
   wafRules: 5,
+  /**
+   * The web ACL's request log, GB a month: the requests it blocked or counted only (about 1-2 KB
+   * each: some 50,000 a month), kept a year (waf_log_retention_days).
+   */
+  wafLogGbMonth: 0.1,
+  wafLogMonthsKept: 12,
   /** Metrics each alarm watches (CloudWatch bills per metric of an alarm): modules/monitoring. */
   alarmMetricsPerService: 4 + 2 + 2 + 1 + 1 + 1 + 1,
   alarmMetricsLoadBalancer: 2,
@@ -367,10 +377,13 @@ export function estimate(p: Profile): Estimate {
   if (p.waf) {
     add(
       'AWS WAF (the edge firewall)',
-      `1 web ACL x $${PRICES.waf.webAclMonth} + ${USAGE.wafRules} rules x $${PRICES.waf.ruleMonth} + ${USAGE.requestsMillionMonth} M requests x $${PRICES.waf.perMillionRequests}/M`,
+      `1 web ACL x $${PRICES.waf.webAclMonth} + ${USAGE.wafRules} rules x $${PRICES.waf.ruleMonth} + ${USAGE.requestsMillionMonth} M requests x $${PRICES.waf.perMillionRequests}/M; its log of blocked and counted requests: 1 key in us-east-1 $${PRICES.kmsKeyMonth} + ${USAGE.wafLogGbMonth} GB a month x $${PRICES.waf.logsDeliveredPerGb}, kept a year`,
       PRICES.waf.webAclMonth +
         USAGE.wafRules * PRICES.waf.ruleMonth +
-        USAGE.requestsMillionMonth * PRICES.waf.perMillionRequests,
+        USAGE.requestsMillionMonth * PRICES.waf.perMillionRequests +
+        PRICES.kmsKeyMonth +
+        USAGE.wafLogGbMonth *
+          (PRICES.waf.logsDeliveredPerGb + USAGE.wafLogMonthsKept * PRICES.cloudwatch.logsStoredGbMonth),
     );
   }
 

@@ -236,7 +236,11 @@ describe('the cost follows the tfvars', () => {
     expect(dev.waf).toBe(false);
     expect(line(estimate(dev), 'AWS WAF (the edge firewall)')).toBeNaN();
     const withWaf = estimate({ ...dev, waf: true });
-    expect(line(withWaf, 'AWS WAF (the edge firewall)')).toBeCloseTo(5 + 5 * 1 + 5 * 0.6, 2);
+    // the web ACL, its rules and requests; its log's key and 0.1 GB a month delivered and kept a year
+    expect(line(withWaf, 'AWS WAF (the edge firewall)')).toBeCloseTo(
+      5 + 5 * 1 + 5 * 0.6 + 1 + 0.1 * (0.5 + 12 * 0.03),
+      2,
+    );
     expect(withWaf.total - estimate(dev).total).toBeCloseTo(line(withWaf, 'AWS WAF (the edge firewall)'), 1);
   });
 

@@ -1,4 +1,5 @@
-# The ECS and ECR modules on their own, applied with the mocked provider (nothing is created).
+# The ECS modules (the cluster, the services) and ECR on their own, applied with the mocked
+# provider (nothing is created).
 
 mock_provider "aws" {
   source = "./tests/mocks"
@@ -6,6 +7,8 @@ mock_provider "aws" {
 
 variables {
   name                        = "platform-test"
+  cluster_name                = "platform-test"
+  cluster_arn                 = "arn:aws:ecs:eu-west-1:123456789012:cluster/platform-test"
   vpc_id                      = "vpc-123"
   vpc_cidr                    = "10.20.0.0/16"
   private_subnet_ids          = ["subnet-a", "subnet-b"]
@@ -68,8 +71,8 @@ run "ecs_services" {
   }
 
   assert {
-    condition     = one([for s in aws_ecs_cluster.this.setting : s.value if s.name == "containerInsights"]) == "enabled"
-    error_message = "Container Insights on"
+    condition     = alltrue([for s in aws_ecs_service.service : s.cluster == var.cluster_arn])
+    error_message = "every service runs in the stack's cluster (modules/ecs-cluster)"
   }
 
   assert {
@@ -224,7 +227,8 @@ run "ecs_exec_switched_on" {
     source = "./modules/ecs"
   }
   variables {
-    enable_ecs_exec = true
+    enable_ecs_exec    = true
+    exec_log_group_arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/ecs/platform-test/exec"
   }
 
   assert {
@@ -236,15 +240,21 @@ run "ecs_exec_switched_on" {
     condition = (
       toset(flatten([for st in data.aws_iam_policy_document.exec_channel[0].statement : st.actions])) == toset(["ssmmessages:CreateControlChannel", "ssmmessages:CreateDataChannel", "ssmmessages:OpenControlChannel", "ssmmessages:OpenDataChannel", "kms:Decrypt", "logs:DescribeLogGroups", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]) &&
       toset(flatten([for st in data.aws_iam_policy_document.exec_channel[0].statement : st.resources if st.sid == "SessionEncryption"])) == toset([var.kms_key_arn]) &&
-      toset(flatten([for st in data.aws_iam_policy_document.exec_channel[0].statement : st.resources if st.sid == "WriteSessionLogs"])) == toset(["${aws_cloudwatch_log_group.exec[0].arn}:*"])
+      toset(flatten([for st in data.aws_iam_policy_document.exec_channel[0].statement : st.resources if st.sid == "WriteSessionLogs"])) == toset(["${var.exec_log_group_arn}:*"])
     )
-    error_message = "the task role may open the session channel, decrypt with the session key and write the session log group"
+    error_message = "the task role may open the session channel, decrypt with the session key and write the session log group (modules/ecs-cluster's)"
   }
+}
 
-  assert {
-    condition     = one(one(one(aws_ecs_cluster.this.configuration).execute_command_configuration).log_configuration).cloud_watch_log_group_name == aws_cloudwatch_log_group.exec[0].name && aws_cloudwatch_log_group.exec[0].retention_in_days == 30
-    error_message = "sessions are logged to a group with a retention"
+run "ecs_exec_needs_the_session_log_group" {
+  command = plan
+  module {
+    source = "./modules/ecs"
   }
+  variables {
+    enable_ecs_exec = true
+  }
+  expect_failures = [var.exec_log_group_arn]
 }
 
 run "autoscaling_on_cpu_and_requests" {
@@ -286,7 +296,7 @@ run "autoscaling_on_cpu_and_requests" {
   }
 
   assert {
-    condition     = alltrue([for name, t in aws_appautoscaling_target.service : t.resource_id == "service/${aws_ecs_cluster.this.name}/${aws_ecs_service.service[name].name}" && t.scalable_dimension == "ecs:service:DesiredCount"])
+    condition     = alltrue([for name, t in aws_appautoscaling_target.service : t.resource_id == "service/${var.cluster_name}/${aws_ecs_service.service[name].name}" && t.scalable_dimension == "ecs:service:DesiredCount"])
     error_message = "each scalable target is its service's desired count"
   }
 }
@@ -437,11 +447,6 @@ run "ecs_fargate_spot_for_non_production" {
     condition     = alltrue([for name, c in output.capacity_providers : c == { FARGATE_SPOT = { base = 0, weight = 1 } }])
     error_message = "SPOT runs every task on Fargate Spot"
   }
-
-  assert {
-    condition     = toset(aws_ecs_cluster_capacity_providers.this.capacity_providers) == toset(["FARGATE", "FARGATE_SPOT"])
-    error_message = "the cluster offers both capacity providers"
-  }
 }
 
 run "ecs_mixed_capacity_keeps_one_task_on_demand" {
@@ -482,8 +487,7 @@ run "ecs_scale_to_zero_outside_working_hours" {
     source = "./modules/ecs"
   }
   variables {
-    schedule           = { start = "cron(0 8 ? * MON-FRI *)", stop = "cron(0 18 ? * MON-FRI *)", timezone = "Europe/Dublin" }
-    container_insights = "disabled"
+    schedule = { start = "cron(0 8 ? * MON-FRI *)", stop = "cron(0 18 ? * MON-FRI *)", timezone = "Europe/Dublin" }
   }
 
   assert {
@@ -502,11 +506,6 @@ run "ecs_scale_to_zero_outside_working_hours" {
       one(a.scalable_target_action).max_capacity == tostring(var.services[name].max_count)
     )]) && length(aws_appautoscaling_scheduled_action.start) == 2
     error_message = "at start every service comes back to its own counts"
-  }
-
-  assert {
-    condition     = one([for s in aws_ecs_cluster.this.setting : s.value if s.name == "containerInsights"]) == "disabled"
-    error_message = "Container Insights can be switched off (the dev profile)"
   }
 }
 
@@ -610,4 +609,90 @@ run "ecr_repositories" {
     condition     = alltrue([for p in aws_ecr_lifecycle_policy.service : length(jsondecode(p.policy).rules) == 2])
     error_message = "a lifecycle policy on every repository"
   }
+}
+
+# The cluster (modules/ecs-cluster): variables only, so that checkov sees its settings too.
+run "ecs_cluster_by_default" {
+  command = apply
+  module {
+    source = "./modules/ecs-cluster"
+  }
+
+  assert {
+    condition     = aws_ecs_cluster.this.name == "platform-test" && one([for s in aws_ecs_cluster.this.setting : s.value if s.name == "containerInsights"]) == "enabled"
+    error_message = "the cluster is named <name>, Container Insights on"
+  }
+
+  assert {
+    condition = (
+      aws_ecs_cluster_capacity_providers.this.cluster_name == aws_ecs_cluster.this.name &&
+      toset(aws_ecs_cluster_capacity_providers.this.capacity_providers) == toset(["FARGATE", "FARGATE_SPOT"]) &&
+      [for s in aws_ecs_cluster_capacity_providers.this.default_capacity_provider_strategy : { provider = s.capacity_provider, weight = s.weight }] == [{ provider = "FARGATE", weight = 1 }]
+    )
+    error_message = "the cluster offers Fargate and Fargate Spot, on demand by default (each service sets its own strategy)"
+  }
+
+  assert {
+    condition     = output.name == aws_ecs_cluster.this.name && output.arn == aws_ecs_cluster.this.arn && output.exec_log_group_arn == null
+    error_message = "its name and ARN are what the services get"
+  }
+
+  assert {
+    condition     = length(aws_ecs_cluster.this.configuration) == 0 && length(aws_cloudwatch_log_group.exec) == 0
+    error_message = "without ECS Exec: no session settings, no session log group"
+  }
+}
+
+run "ecs_cluster_exec_sessions_encrypted_and_logged" {
+  command = apply
+  module {
+    source = "./modules/ecs-cluster"
+  }
+  variables {
+    enable_ecs_exec = true
+  }
+
+  assert {
+    condition = (
+      one(one(aws_ecs_cluster.this.configuration).execute_command_configuration).kms_key_id == var.kms_key_arn &&
+      one(one(aws_ecs_cluster.this.configuration).execute_command_configuration).logging == "OVERRIDE" &&
+      one(one(one(aws_ecs_cluster.this.configuration).execute_command_configuration).log_configuration).cloud_watch_encryption_enabled &&
+      one(one(one(aws_ecs_cluster.this.configuration).execute_command_configuration).log_configuration).cloud_watch_log_group_name == aws_cloudwatch_log_group.exec[0].name
+    )
+    error_message = "ECS Exec's sessions are encrypted with the platform key and logged to their own group"
+  }
+
+  assert {
+    condition = (
+      aws_cloudwatch_log_group.exec[0].name == "/ecs/platform-test/exec" && aws_cloudwatch_log_group.exec[0].retention_in_days == 30 &&
+      aws_cloudwatch_log_group.exec[0].kms_key_id == var.kms_key_arn && output.exec_log_group_arn == aws_cloudwatch_log_group.exec[0].arn
+    )
+    error_message = "the session log group has a retention and the platform key; the task roles (modules/ecs) get its ARN"
+  }
+}
+
+run "ecs_cluster_container_insights_off" {
+  command = apply
+  module {
+    source = "./modules/ecs-cluster"
+  }
+  variables {
+    container_insights = "disabled"
+  }
+
+  assert {
+    condition     = one([for s in aws_ecs_cluster.this.setting : s.value if s.name == "containerInsights"]) == "disabled"
+    error_message = "Container Insights can be switched off (the dev profile)"
+  }
+}
+
+run "ecs_cluster_rejects_an_unknown_container_insights_setting" {
+  command = plan
+  module {
+    source = "./modules/ecs-cluster"
+  }
+  variables {
+    container_insights = "on"
+  }
+  expect_failures = [var.container_insights]
 }

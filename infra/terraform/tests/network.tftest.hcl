@@ -525,6 +525,78 @@ run "edge_firewall_by_default" {
     )
     error_message = "the write limit counts everything but GET, HEAD and OPTIONS; the refusal is the API's error shape"
   }
+
+  # The request log (CKV2_AWS_31): what the firewall blocked or counted, nothing it let through.
+  assert {
+    condition = (
+      aws_wafv2_web_acl_logging_configuration.edge[0].resource_arn == aws_wafv2_web_acl.edge[0].arn &&
+      aws_wafv2_web_acl_logging_configuration.edge[0].log_destination_configs == toset([aws_cloudwatch_log_group.waf[0].arn])
+    )
+    error_message = "the web ACL logs to its own log group"
+  }
+
+  assert {
+    condition = (
+      one(aws_wafv2_web_acl_logging_configuration.edge[0].logging_filter).default_behavior == "DROP" &&
+      length(one(aws_wafv2_web_acl_logging_configuration.edge[0].logging_filter).filter) == 1 &&
+      alltrue([for f in one(aws_wafv2_web_acl_logging_configuration.edge[0].logging_filter).filter : (
+        f.behavior == "KEEP" && f.requirement == "MEETS_ANY" &&
+        toset([for c in f.condition : one(c.action_condition).action]) == toset(["BLOCK", "COUNT"]) &&
+        alltrue([for c in f.condition : length(c.label_name_condition) == 0])
+      )])
+    )
+    error_message = "the log keeps the requests the firewall blocked or counted and drops the rest (every allowed request)"
+  }
+
+  assert {
+    condition = (
+      toset([for r in aws_wafv2_web_acl_logging_configuration.edge[0].redacted_fields : one(r.single_header).name]) == toset(["authorization", "cookie"]) &&
+      length(aws_wafv2_web_acl_logging_configuration.edge[0].redacted_fields) == 2
+    )
+    error_message = "the Authorization and Cookie headers are redacted: a bearer token or a session cookie never reaches the log"
+  }
+
+  assert {
+    condition = (
+      aws_cloudwatch_log_group.waf[0].name == "aws-waf-logs-platform-test" &&
+      aws_cloudwatch_log_group.waf[0].retention_in_days == 365 &&
+      aws_cloudwatch_log_group.waf[0].kms_key_id == aws_kms_key.waf_logs[0].arn &&
+      aws_kms_key.waf_logs[0].enable_key_rotation && aws_kms_alias.waf_logs[0].target_key_id == aws_kms_key.waf_logs[0].key_id
+    )
+    error_message = "the log group is named aws-waf-logs-<name> (WAF's prefix), kept a year, encrypted with its own rotating key"
+  }
+
+  assert {
+    condition = (
+      [for st in jsondecode(aws_kms_key.waf_logs[0].policy).Statement : st.Condition if st.Sid == "CloudWatchLogsEncryptsTheFirewallLog"] == [
+        { ArnEquals = { "kms:EncryptionContext:aws:logs:arn" = "arn:aws:logs:us-east-1:123456789012:log-group:aws-waf-logs-platform-test" } }
+      ] &&
+      toset([for st in jsondecode(aws_kms_key.waf_logs[0].policy).Statement : jsonencode(st.Principal)]) == toset([
+        jsonencode({ AWS = "arn:aws:iam::123456789012:root" }),
+        jsonencode({ Service = "logs.us-east-1.amazonaws.com" }),
+      ]) &&
+      alltrue([for st in jsondecode(aws_kms_key.waf_logs[0].policy).Statement : st.Effect == "Allow" && (st.Action == "kms:*") == (st.Sid == "AccountAdministers")])
+    )
+    error_message = "the key's policy: the account administers it, CloudWatch Logs in us-east-1 uses it for the firewall's log group only, nobody else is named"
+  }
+
+  assert {
+    condition = (
+      jsondecode(aws_cloudwatch_log_resource_policy.waf[0].policy_document).Statement == [{
+        Sid       = "WafDeliversTheFirewallLog"
+        Effect    = "Allow"
+        Principal = { Service = "delivery.logs.amazonaws.com" }
+        Action    = ["logs:CreateLogStream", "logs:PutLogEvents"]
+        Resource  = "arn:aws:logs:us-east-1:123456789012:log-group:aws-waf-logs-platform-test:log-stream:*"
+        Condition = {
+          StringEquals = { "aws:SourceAccount" = "123456789012" }
+          ArnLike      = { "aws:SourceArn" = "arn:aws:logs:us-east-1:123456789012:*" }
+        }
+      }] &&
+      aws_cloudwatch_log_resource_policy.waf[0].policy_name == "platform-test-waf-logs"
+    )
+    error_message = "log delivery may write the firewall's log group only, for this account's deliveries in us-east-1 (the stack's own resource policy, not WAF's AWSWAF-LOGS)"
+  }
 }
 
 run "edge_without_a_firewall" {
@@ -546,6 +618,31 @@ run "edge_without_a_firewall" {
     condition     = length(aws_wafv2_web_acl.edge) == 0 && aws_cloudfront_distribution.this.web_acl_id == null
     error_message = "waf = null: no web ACL (the dev profile)"
   }
+
+  assert {
+    condition = (
+      length(aws_wafv2_web_acl_logging_configuration.edge) == 0 && length(aws_cloudwatch_log_group.waf) == 0 &&
+      length(aws_cloudwatch_log_resource_policy.waf) == 0 && length(aws_kms_key.waf_logs) == 0 && length(aws_kms_alias.waf_logs) == 0
+    )
+    error_message = "waf = null: no request log either, no log group, resource policy or key (nothing billed)"
+  }
+}
+
+run "edge_firewall_log_retention_is_one_cloudwatch_accepts" {
+  command = plan
+  module {
+    source = "./modules/edge"
+  }
+  providers = {
+    aws           = aws
+    aws.us_east_1 = aws.us_east_1
+  }
+  variables {
+    load_balancer_arn      = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/platform/0123456789abcdef"
+    load_balancer_dns_name = "internal-platform-123.eu-west-1.elb.amazonaws.com"
+    waf_log_retention_days = 42
+  }
+  expect_failures = [var.waf_log_retention_days]
 }
 
 run "edge_refuses_anonymous_addresses_when_asked" {

@@ -169,7 +169,7 @@ run "stack" {
 
   assert {
     condition = (
-      output.preview_inputs.cluster_name == module.ecs.cluster_name &&
+      output.preview_inputs.cluster_name == module.ecs_cluster.name &&
       output.preview_inputs.load_balancer_arn == module.alb.arn &&
       output.preview_inputs.tasks_security_group_id == module.ecs.tasks_security_group_id &&
       output.preview_inputs.private_subnet_ids == module.vpc.private_subnet_ids &&

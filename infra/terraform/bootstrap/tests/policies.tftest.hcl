@@ -118,9 +118,11 @@ run "deploy_roles_cannot_escalate" {
   assert {
     condition = alltrue([for env in ["staging", "production"] : alltrue([for st in concat(jsondecode(output.deploy_policy_jsons[env].services).Statement, jsondecode(output.deploy_policy_jsons[env].data).Statement) : (
       st.Effect == "Deny" || !anytrue([for a in try(st.Action, []) : can(regex("^(ecr:(Put|Upload|Complete|Initiate|BatchDelete|Delete|Create)|ecs:(RunTask|StartTask|ExecuteCommand|UpdateService|CreateService)|secretsmanager:(GetSecretValue|PutSecretValue)|rds:(Delete|Modify|Create)|logs:(Delete|Put))", a))]) ||
-      alltrue([for r in st.Resource : can(regex(":(repository/platform-${env}/\\*|repository/platform-${env}/pr\\*/\\*|repository/platform-${env}-pub/\\*|repository/platform-${env}-rmq/\\*|cluster/platform-${env}|service/platform-${env}/\\*|task/platform-${env}/\\*|task-definition/platform-${env}-\\*:\\*|secret:platform-${env}/\\*|cluster:platform-${env}|cluster-pg:platform-${env}-\\*|cluster-snapshot:platform-${env}-\\*|db:platform-${env}-\\*|subgrp:platform-${env}|og:\\*|log-group:/(ecs|vpc|aws/docdb)/platform-${env}/\\*(:\\*)?|log-group:/aws/amazonmq/broker/\\*(:\\*)?)$", r))])
+      # CloudWatch Logs' account-level calls without a resource: asserted exactly in the_edge_firewall_log_is_each_environments_own
+      contains(["FirewallLogDelivery", "FirewallLogResourcePolicy"], try(st.Sid, "")) ||
+      alltrue([for r in st.Resource : can(regex(":(repository/platform-${env}/\\*|repository/platform-${env}/pr\\*/\\*|repository/platform-${env}-pub/\\*|repository/platform-${env}-rmq/\\*|cluster/platform-${env}|service/platform-${env}/\\*|task/platform-${env}/\\*|task-definition/platform-${env}-\\*:\\*|secret:platform-${env}/\\*|cluster:platform-${env}|cluster-pg:platform-${env}-\\*|cluster-snapshot:platform-${env}-\\*|db:platform-${env}-\\*|subgrp:platform-${env}|og:\\*|log-group:/(ecs|vpc|aws/docdb)/platform-${env}/\\*(:\\*)?|log-group:/aws/amazonmq/broker/\\*(:\\*)?|log-group:aws-waf-logs-platform-${env}(:\\*)?)$", r))])
     )])])
-    error_message = "images (the tracing collector's <name>-<env>-pub/* included), tasks, databases, log groups and secret values are each environment's own: pushing, starting tasks, changing databases and reading or writing secrets only on <name>-<env>... resources"
+    error_message = "images (the tracing collector's <name>-<env>-pub/* included), tasks, databases, log groups (the edge firewall's aws-waf-logs-<name>-<env> included) and secret values are each environment's own: pushing, starting tasks, changing databases and reading or writing secrets only on <name>-<env>... resources"
   }
 
   assert {
@@ -350,5 +352,69 @@ run "the_ecs_broker_is_within_reach_of_its_own_environment_only" {
       for a in st.Action : !startswith(a, "elasticfilesystem:") || can(regex("^elasticfilesystem:(Describe|List)", a))
     ]])) && length([for st in jsondecode(output.plan_policy_json).Statement : st if contains(st.Action, "elasticfilesystem:DescribeFileSystems") && contains(st.Action, "servicediscovery:GetNamespace")]) == 1
     error_message = "the plan role reads the broker's file system and discovery metadata, and nothing of its data"
+  }
+}
+
+# The edge firewall's request log (modules/edge/waf.tf, us-east-1): its logging configuration, log
+# group and key are each environment's own; what has no resource (log delivery, CloudWatch Logs'
+# account-level resource policies) is exactly that, and the plan role only reads.
+run "the_edge_firewall_log_is_each_environments_own" {
+  command = apply
+  module {
+    source = "../modules/iam-policies"
+  }
+
+  assert {
+    condition = alltrue([for env in ["staging", "production"] : (
+      length([for st in jsondecode(output.deploy_policy_jsons[env].services).Statement : st if(
+        st.Sid == "OwnFirewall" &&
+        alltrue([for a in ["wafv2:PutLoggingConfiguration", "wafv2:GetLoggingConfiguration", "wafv2:DeleteLoggingConfiguration"] : contains(st.Action, a)]) &&
+        st.Resource == ["arn:aws:wafv2:us-east-1:123456789012:global/webacl/platform-${env}/*", "arn:aws:wafv2:us-east-1:123456789012:global/managedruleset/*/*"]
+      )]) == 1 &&
+      length([for st in flatten([for p in values(output.deploy_policy_jsons[env]) : jsondecode(p).Statement]) : st if st.Effect == "Allow" && anytrue([for a in try(st.Action, []) : strcontains(a, "LoggingConfiguration")])]) == 1
+    )])
+    error_message = "each deploy role sets, reads and removes the logging configuration of its own environment's web ACL only"
+  }
+
+  assert {
+    condition = alltrue([for env, other in { staging = "production", production = "staging" } : (
+      length([for st in jsondecode(output.deploy_policy_jsons[env].data).Statement : st if st.Sid == "OwnLogGroups" && contains(st.Resource, "arn:aws:logs:us-east-1:123456789012:log-group:aws-waf-logs-platform-${env}") && contains(st.Resource, "arn:aws:logs:us-east-1:123456789012:log-group:aws-waf-logs-platform-${env}:*")]) == 1 &&
+      !strcontains(output.deploy_policy_jsons[env].data, "aws-waf-logs-platform-${other}") && !strcontains(output.deploy_policy_jsons[env].data, "aws-waf-logs-*")
+    )])
+    error_message = "each deploy role manages its own environment's firewall log group (aws-waf-logs-<name>-<env>, by its exact name), no other's"
+  }
+
+  assert {
+    condition = alltrue([for env in ["staging", "production"] : length([for st in jsondecode(output.deploy_policy_jsons[env].data).Statement : st if(
+      st.Sid == "Keys" && contains(st.Resource, "arn:aws:kms:us-east-1:123456789012:key/*") && contains(st.Resource, "arn:aws:kms:us-east-1:123456789012:alias/platform-${env}-waf-logs") &&
+      alltrue([for r in st.Resource : can(regex("^arn:aws:kms:(eu-west-1|us-east-1):123456789012:(key/\\*|alias/platform-${env}(-waf-logs)?)$", r))])
+    )]) == 1])
+    error_message = "each deploy role manages the keys of its region and of us-east-1 (another environment's are denied by their Environment tag) and its own aliases only"
+  }
+
+  assert {
+    condition = alltrue([for env in ["staging", "production"] : (
+      [for st in jsondecode(output.deploy_policy_jsons[env].data).Statement : st if contains(["FirewallLogDelivery", "FirewallLogResourcePolicy"], try(st.Sid, ""))] == [
+        { Sid = "FirewallLogDelivery", Effect = "Allow", Action = ["logs:CreateLogDelivery", "logs:DeleteLogDelivery"], Resource = ["*"] },
+        {
+          Sid       = "FirewallLogResourcePolicy"
+          Effect    = "Allow"
+          Action    = ["logs:DeleteResourcePolicy", "logs:DescribeResourcePolicies", "logs:PutResourcePolicy"]
+          Resource  = ["*"]
+          Condition = { StringEquals = { "aws:RequestedRegion" = "us-east-1" } }
+        },
+      ] &&
+      length([for st in flatten([for p in values(output.deploy_policy_jsons[env]) : jsondecode(p).Statement]) : st if st.Effect == "Allow" && anytrue([for a in try(st.Action, []) : can(regex("^logs:(\\*|.*ResourcePolicy.*|.*LogDelivery.*)$", a))])]) == 2
+    )])
+    error_message = "what has no resource ARN (WAF's log delivery, CloudWatch Logs' account-level resource policies) is allowed exactly so, the resource policies in us-east-1 only"
+  }
+
+  assert {
+    condition = (
+      length([for st in jsondecode(output.plan_policy_json).Statement : st if contains(st.Action, "wafv2:GetLoggingConfiguration") && contains(st.Resource, "arn:aws:wafv2:us-east-1:123456789012:global/webacl/platform-*/*") && contains(st.Resource, "arn:aws:kms:us-east-1:123456789012:key/*")]) == 1 &&
+      length([for st in jsondecode(output.plan_policy_json).Statement : st if contains(st.Action, "logs:ListTagsForResource") && contains(st.Resource, "arn:aws:logs:us-east-1:123456789012:log-group:aws-waf-logs-platform-*")]) == 1 &&
+      length([for st in jsondecode(output.plan_policy_json).Statement : st if contains(st.Action, "logs:DescribeResourcePolicies") && st.Resource == ["*"]]) == 1
+    )
+    error_message = "the plan role reads the firewall's logging configuration, log group, key and the resource policies (the generic assertions keep it to reads)"
   }
 }

@@ -42,49 +42,6 @@ locals {
   }
 }
 
-resource "aws_cloudwatch_log_group" "exec" {
-  count             = var.enable_ecs_exec ? 1 : 0
-  name              = "/ecs/${var.name}/exec"
-  retention_in_days = var.log_retention_days
-  kms_key_id        = var.kms_key_arn
-  tags              = var.tags
-}
-
-resource "aws_ecs_cluster" "this" {
-  #checkov:skip=CKV_AWS_65:Container Insights is a variable, enabled by default (tests/compute asserts it), disabled by the dev profile only; checkov renders none of this module call's arguments because the call also passes other modules' outputs (without those, the variable passes)
-  name = var.name
-  tags = var.tags
-
-  setting {
-    name  = "containerInsights"
-    value = var.container_insights
-  }
-
-  dynamic "configuration" {
-    for_each = var.enable_ecs_exec ? [1] : []
-    content {
-      execute_command_configuration {
-        kms_key_id = var.kms_key_arn
-        logging    = "OVERRIDE"
-        log_configuration {
-          cloud_watch_encryption_enabled = true
-          cloud_watch_log_group_name     = aws_cloudwatch_log_group.exec[0].name
-        }
-      }
-    }
-  }
-}
-
-resource "aws_ecs_cluster_capacity_providers" "this" {
-  cluster_name       = aws_ecs_cluster.this.name
-  capacity_providers = ["FARGATE", "FARGATE_SPOT"]
-
-  default_capacity_provider_strategy {
-    capacity_provider = "FARGATE"
-    weight            = 1
-  }
-}
-
 # The tasks' security group: in from the load balancer on the container port, nothing else;
 # out to the VPC endpoints (HTTPS), S3 (image layers), the database and the broker.
 resource "aws_security_group" "tasks" {
@@ -363,7 +320,7 @@ data "aws_iam_policy_document" "exec_channel" {
   statement {
     sid       = "WriteSessionLogs"
     actions   = ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.exec[0].arn}:*"]
+    resources = ["${var.exec_log_group_arn}:*"]
   }
 }
 
@@ -472,7 +429,7 @@ resource "aws_ecs_task_definition" "service" {
 resource "aws_ecs_service" "service" {
   for_each                           = var.services
   name                               = each.key
-  cluster                            = aws_ecs_cluster.this.id
+  cluster                            = var.cluster_arn
   task_definition                    = aws_ecs_task_definition.service[each.key].arn
   desired_count                      = each.value.desired_count
   deployment_minimum_healthy_percent = 100
@@ -537,14 +494,12 @@ resource "aws_ecs_service" "service" {
     # scripts/deploy-ecs.ts registers new revisions on every deploy, autoscaling owns the count
     ignore_changes = [task_definition, desired_count]
   }
-
-  depends_on = [aws_ecs_cluster_capacity_providers.this]
 }
 
 resource "aws_appautoscaling_target" "service" {
   for_each           = var.services
   service_namespace  = "ecs"
-  resource_id        = "service/${aws_ecs_cluster.this.name}/${aws_ecs_service.service[each.key].name}"
+  resource_id        = "service/${var.cluster_name}/${aws_ecs_service.service[each.key].name}"
   scalable_dimension = "ecs:service:DesiredCount"
   min_capacity       = each.value.desired_count
   max_capacity       = each.value.max_count

@@ -1,13 +1,3 @@
-output "cluster_name" {
-  description = "Name of the ECS cluster."
-  value       = aws_ecs_cluster.this.name
-}
-
-output "cluster_arn" {
-  description = "ARN of the ECS cluster."
-  value       = aws_ecs_cluster.this.arn
-}
-
 output "service_names" {
   description = "ECS service name per service."
   value       = { for name, s in aws_ecs_service.service : name => s.name }

@@ -1,5 +1,15 @@
 variable "name" {
-  description = "Name of the cluster and prefix of everything in it."
+  description = "Prefix of everything in the module (<name>-<environment>, the cluster's name too)."
+  type        = string
+}
+
+variable "cluster_name" {
+  description = "Name of the ECS cluster the services run in (modules/ecs-cluster)."
+  type        = string
+}
+
+variable "cluster_arn" {
+  description = "ARN of that cluster (modules/ecs-cluster's, once its capacity providers are set: the services use them)."
   type        = string
 }
 
@@ -207,17 +217,6 @@ variable "schedule" {
   }
 }
 
-variable "container_insights" {
-  description = "Container Insights on the cluster: enabled (per-service and per-task CPU, memory, network metrics), enhanced (per container too) or disabled. Billed as custom metrics: the dev profile switches it off."
-  type        = string
-  default     = "enabled"
-
-  validation {
-    condition     = contains(["enabled", "enhanced", "disabled"], var.container_insights)
-    error_message = "container_insights must be enabled, enhanced or disabled."
-  }
-}
-
 variable "tracing" {
   description = <<-EOT
     An OpenTelemetry collector (ADOT) beside every service container, receiving OTLP/HTTP on
@@ -246,9 +245,20 @@ variable "tracing" {
 }
 
 variable "enable_ecs_exec" {
-  description = "Allow aws ecs execute-command into tasks (needs the ssmmessages endpoint; the image has no shell, so mostly for port forwarding)."
+  description = "Allow aws ecs execute-command into tasks (needs the ssmmessages endpoint; the image has no shell, so mostly for port forwarding). The cluster's session settings are modules/ecs-cluster's (its enable_ecs_exec)."
   type        = bool
   default     = false
+}
+
+variable "exec_log_group_arn" {
+  description = "With enable_ecs_exec: ARN of ECS Exec's session log group (modules/ecs-cluster's), which the task roles write to."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = !var.enable_ecs_exec || var.exec_log_group_arn != null
+    error_message = "enable_ecs_exec needs exec_log_group_arn (modules/ecs-cluster's exec_log_group_arn)."
+  }
 }
 
 variable "permissions_boundary_arn" {

@@ -45,7 +45,7 @@ variable "tags" {
 }
 
 variable "waf" {
-  description = "A WAF web ACL on the distribution (waf.tf): AWS's IP reputation and known-bad-inputs lists, its anonymous-address list (counted; refused with block_anonymous), and per client address over 5 minutes at most requests_per_5_minutes requests and writes_per_5_minutes non-GET ones (429 with Retry-After beyond). null: none."
+  description = "A WAF web ACL on the distribution (waf.tf): AWS's IP reputation and known-bad-inputs lists, its anonymous-address list (counted; refused with block_anonymous), and per client address over 5 minutes at most requests_per_5_minutes requests and writes_per_5_minutes non-GET ones (429 with Retry-After beyond); what it blocks or counts is logged to aws-waf-logs-<name> in us-east-1 (Authorization and Cookie redacted, its own KMS key). null: none, and no log."
   type = object({
     requests_per_5_minutes = optional(number, 3000)
     writes_per_5_minutes   = optional(number, 300)
@@ -56,5 +56,16 @@ variable "waf" {
   validation {
     condition     = var.waf == null ? true : (var.waf.requests_per_5_minutes >= 10 && var.waf.writes_per_5_minutes >= 10 && var.waf.writes_per_5_minutes <= var.waf.requests_per_5_minutes)
     error_message = "waf's limits must be at least 10 (WAF's minimum), writes no more than requests."
+  }
+}
+
+variable "waf_log_retention_days" {
+  description = "Days to keep the firewall's request log (the requests it blocked or counted; a year by default: what an investigation needs)."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.waf_log_retention_days)
+    error_message = "waf_log_retention_days must be a retention CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, ...)."
   }
 }

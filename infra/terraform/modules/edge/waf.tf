@@ -7,15 +7,26 @@
 # lower. Those answer 429 with Retry-After and the API's error body, as the services do (the
 # services keep their own limits per account and per task behind it).
 #
-# Seen through CloudWatch metrics per rule (us-east-1, namespace AWS/WAFV2) and the sampled
-# requests of the last 3 hours in the console; no full request log (it needs a log group and a key
-# of their own in us-east-1): add aws_wafv2_web_acl_logging_configuration for one.
+# Seen through CloudWatch metrics per rule (us-east-1, namespace AWS/WAFV2), the sampled requests
+# of the last 3 hours in the console, and a request log of what the firewall does not simply let
+# through: every request it blocked or counted (a rate limit, a managed list, the anonymous list
+# while it only counts), in the log group aws-waf-logs-<name> in us-east-1 (WAF wants the prefix,
+# and a CloudFront web ACL logs in its own region). Allowed requests are dropped before they are
+# written, so the log costs next to nothing. The Authorization and Cookie headers are redacted
+# (WAF writes REDACTED): a bearer token never reaches a log. The log group is encrypted with a key
+# of its own in us-east-1 (the platform key is in the stack's region), which CloudWatch Logs may
+# use for this log group only, and kept waf_log_retention_days (a year by default, as DocumentDB's
+# audit log: what an investigation needs). WAF delivers through CloudWatch Logs' log delivery,
+# allowed by a resource policy of its own here (else WAF writes one named AWSWAF-LOGS itself, which
+# grows with every web ACL of the account).
 
 locals {
   waf = var.waf != null
   # Retry-After once the rate falls back under the limit: WAF counts over the last 5 minutes and
   # lifts a block within about a minute of that.
   waf_retry_after_seconds = 60
+  waf_log_group           = "aws-waf-logs-${var.name}"
+  waf_log_group_arn       = "arn:${data.aws_partition.current.partition}:logs:us-east-1:${data.aws_caller_identity.current.account_id}:log-group:${local.waf_log_group}"
   waf_bodies = {
     too_many_requests = { error = { code = "TOO_MANY_REQUESTS", message = "too many requests from your address; retry after Retry-After seconds" } }
     refused           = { error = { code = "FORBIDDEN", message = "refused by the platform's firewall" } }
@@ -23,7 +34,6 @@ locals {
 }
 
 resource "aws_wafv2_web_acl" "edge" {
-  #checkov:skip=CKV2_AWS_31:no full request log (a log group and a key in us-east-1, about 1 USD a month more); CloudWatch metrics per rule and the console's sampled requests show what it refuses
   count       = local.waf ? 1 : 0
   provider    = aws.us_east_1
   name        = var.name
@@ -184,4 +194,120 @@ resource "aws_wafv2_web_acl" "edge" {
     metric_name                = var.name
     sampled_requests_enabled   = true
   }
+}
+
+# --- the request log: what the firewall blocked or counted ----------------------------------------
+
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
+# The key policy is a plain value (not an aws_iam_policy_document): the tests read its exact JSON.
+# The account administers the key, as it does the platform key (modules/kms); CloudWatch Logs in
+# us-east-1 may use it for this log group only.
+resource "aws_kms_key" "waf_logs" {
+  count                   = local.waf ? 1 : 0
+  provider                = aws.us_east_1
+  description             = "${var.name}: the edge firewall's request log (${local.waf_log_group})"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+  tags                    = var.tags
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "AccountAdministers"
+        Effect    = "Allow"
+        Principal = { AWS = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root" }
+        Action    = "kms:*"
+        Resource  = "*"
+      },
+      {
+        Sid       = "CloudWatchLogsEncryptsTheFirewallLog"
+        Effect    = "Allow"
+        Principal = { Service = "logs.us-east-1.amazonaws.com" }
+        Action    = ["kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
+        Resource  = "*"
+        Condition = { ArnEquals = { "kms:EncryptionContext:aws:logs:arn" = local.waf_log_group_arn } }
+      },
+    ]
+  })
+}
+
+resource "aws_kms_alias" "waf_logs" {
+  count         = local.waf ? 1 : 0
+  provider      = aws.us_east_1
+  name          = "alias/${var.name}-waf-logs"
+  target_key_id = aws_kms_key.waf_logs[0].key_id
+}
+
+resource "aws_cloudwatch_log_group" "waf" {
+  count             = local.waf ? 1 : 0
+  provider          = aws.us_east_1
+  name              = local.waf_log_group
+  retention_in_days = var.waf_log_retention_days
+  kms_key_id        = aws_kms_key.waf_logs[0].arn
+  tags              = var.tags
+}
+
+# What WAF's log delivery (delivery.logs.amazonaws.com) may do: write this log group's streams, for
+# deliveries of this account in us-east-1 only. An account-level policy (provider 5.100 has no
+# log-group-level one), named after the environment.
+resource "aws_cloudwatch_log_resource_policy" "waf" {
+  count       = local.waf ? 1 : 0
+  provider    = aws.us_east_1
+  policy_name = "${var.name}-waf-logs"
+  policy_document = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Sid       = "WafDeliversTheFirewallLog"
+        Effect    = "Allow"
+        Principal = { Service = "delivery.logs.amazonaws.com" }
+        Action    = ["logs:CreateLogStream", "logs:PutLogEvents"]
+        Resource  = "${local.waf_log_group_arn}:log-stream:*"
+        Condition = {
+          StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id }
+          ArnLike      = { "aws:SourceArn" = "arn:${data.aws_partition.current.partition}:logs:us-east-1:${data.aws_caller_identity.current.account_id}:*" }
+        }
+      },
+    ]
+  })
+}
+
+resource "aws_wafv2_web_acl_logging_configuration" "edge" {
+  count                   = local.waf ? 1 : 0
+  provider                = aws.us_east_1
+  resource_arn            = aws_wafv2_web_acl.edge[0].arn
+  log_destination_configs = [aws_cloudwatch_log_group.waf[0].arn]
+
+  # bearer tokens and session cookies never reach the log
+  dynamic "redacted_fields" {
+    for_each = ["authorization", "cookie"]
+    content {
+      single_header {
+        name = redacted_fields.value
+      }
+    }
+  }
+
+  # blocked and counted requests only; every allowed one is dropped
+  logging_filter {
+    default_behavior = "DROP"
+
+    filter {
+      behavior    = "KEEP"
+      requirement = "MEETS_ANY"
+
+      dynamic "condition" {
+        for_each = ["BLOCK", "COUNT"]
+        content {
+          action_condition {
+            action = condition.value
+          }
+        }
+      }
+    }
+  }
+
+  depends_on = [aws_cloudwatch_log_resource_policy.waf]
 }

@@ -26,6 +26,11 @@ locals {
   ecs              = "${local.arn}:ecs:${local.region}:${local.account}"
   rds              = "${local.arn}:rds:${local.region}:${local.account}"
   logs             = "${local.arn}:logs:${local.region}:${local.account}:log-group"
+  # The edge firewall's request log (modules/edge/waf.tf): a CloudFront web ACL logs in us-east-1,
+  # to a log group named aws-waf-logs-<name>-<environment> (WAF wants the prefix), encrypted with a
+  # key of its own there.
+  firewall_logs     = "${local.arn}:logs:us-east-1:${local.account}:log-group:aws-waf-logs-"
+  firewall_kms_keys = "${local.arn}:kms:us-east-1:${local.account}:key/*"
   # The ECS broker's (modules/broker): EFS and Cloud Map name these resources themselves (fs-...,
   # fsap-..., ns-..., srv-...).
   efs_resources = [
@@ -107,6 +112,7 @@ locals {
           "kms:ListAliases",
           "logs:DescribeLogGroups",
           "logs:DescribeQueryDefinitions",
+          "logs:DescribeResourcePolicies",
           "sns:GetSubscriptionAttributes",
         ]
         # These Describe and List calls take no resource ARN; none of them returns a secret value.
@@ -164,6 +170,7 @@ locals {
             "${local.rds}:subgrp:${var.name}-*",
           ],
           local.stack_log_groups,
+          ["${local.firewall_logs}${var.name}-*", "${local.firewall_logs}${var.name}-*:*"],
         )
       },
       {
@@ -187,10 +194,11 @@ locals {
           "route53:GetChange",
           "route53:GetHostedZone",
           "route53:ListResourceRecordSets",
+          "wafv2:GetLoggingConfiguration",
           "wafv2:GetWebACL",
           "wafv2:ListTagsForResource",
         ]
-        Resource = [
+        Resource = distinct([
           "${local.arn}:acm:*:${local.account}:certificate/*",
           "${local.arn}:cloudfront::${local.account}:distribution/*",
           "${local.arn}:cloudfront::${local.account}:response-headers-policy/*",
@@ -198,10 +206,11 @@ locals {
           "${local.arn}:ec2:${local.region}:*:prefix-list/*",
           "${local.ecs}:capacity-provider/*",
           local.kms_keys,
+          local.firewall_kms_keys,
           "${local.arn}:route53:::change/*",
           "${local.arn}:route53:::hostedzone/*",
           "${local.arn}:wafv2:us-east-1:${local.account}:global/webacl/${var.name}-*/*",
-        ]
+        ])
       },
       {
         # The ECS broker's file system and DNS discovery (broker = "ecs"): their metadata only, no
@@ -410,15 +419,18 @@ locals {
           Resource = ["*"]
         },
         {
-          # The edge's web ACL (CloudFront's scope lives in us-east-1), named after the environment;
-          # AWS's managed rule groups it refers to.
+          # The edge's web ACL (CloudFront's scope lives in us-east-1), named after the environment,
+          # and its logging configuration; AWS's managed rule groups it refers to.
           Sid    = "OwnFirewall"
           Effect = "Allow"
           Action = [
             "wafv2:CreateWebACL",
+            "wafv2:DeleteLoggingConfiguration",
             "wafv2:DeleteWebACL",
+            "wafv2:GetLoggingConfiguration",
             "wafv2:GetWebACL",
             "wafv2:ListTagsForResource",
+            "wafv2:PutLoggingConfiguration",
             "wafv2:TagResource",
             "wafv2:UntagResource",
             "wafv2:UpdateWebACL",
@@ -687,7 +699,32 @@ locals {
             "kms:UpdateAlias",
             "kms:UpdateKeyDescription",
           ]
-          Resource = [local.kms_keys, "${local.arn}:kms:${local.region}:${local.account}:alias/${local.prefixes[env]}"]
+          # the platform key and its alias; the firewall log's key and alias in us-east-1 (another
+          # environment's keys are denied by their Environment tag: NeverAnotherEnvironmentsResources)
+          Resource = distinct([
+            local.kms_keys,
+            "${local.arn}:kms:${local.region}:${local.account}:alias/${local.prefixes[env]}",
+            local.firewall_kms_keys,
+            "${local.arn}:kms:us-east-1:${local.account}:alias/${local.prefixes[env]}-waf-logs",
+          ])
+        },
+        {
+          # WAF sets up the firewall log's delivery with the caller's rights: these log-delivery
+          # permissions have no resource (CloudWatch Logs' vended logs).
+          Sid      = "FirewallLogDelivery"
+          Effect   = "Allow"
+          Action   = ["logs:CreateLogDelivery", "logs:DeleteLogDelivery"]
+          Resource = ["*"]
+        },
+        {
+          # The resource policy that lets log delivery write the firewall's log group
+          # (aws_cloudwatch_log_resource_policy): an account-level policy of CloudWatch Logs, which
+          # has no resource ARN; us-east-1's only.
+          Sid       = "FirewallLogResourcePolicy"
+          Effect    = "Allow"
+          Action    = ["logs:DeleteResourcePolicy", "logs:DescribeResourcePolicies", "logs:PutResourcePolicy"]
+          Resource  = ["*"]
+          Condition = { StringEquals = { "aws:RequestedRegion" = "us-east-1" } }
         },
         {
           # The state's key is one of the account's keys: the deploy role encrypts and decrypts the
@@ -786,10 +823,14 @@ locals {
   }
 
   own_log_groups = {
-    for env in var.environments : env => flatten([
-      for group in ["/ecs/${local.prefixes[env]}/*", "/vpc/${local.prefixes[env]}/*", "/aws/docdb/${local.prefixes[env]}/*", "/aws/amazonmq/broker/*"] :
-      ["${local.logs}:${group}", "${local.logs}:${group}:*"]
-    ])
+    for env in var.environments : env => concat(
+      flatten([
+        for group in ["/ecs/${local.prefixes[env]}/*", "/vpc/${local.prefixes[env]}/*", "/aws/docdb/${local.prefixes[env]}/*", "/aws/amazonmq/broker/*"] :
+        ["${local.logs}:${group}", "${local.logs}:${group}:*"]
+      ]),
+      # the edge firewall's request log (us-east-1), by its exact name
+      ["${local.firewall_logs}${local.prefixes[env]}", "${local.firewall_logs}${local.prefixes[env]}:*"],
+    )
   }
 
   # IAM: the environment's own roles, each with the permissions boundary, and nothing else.

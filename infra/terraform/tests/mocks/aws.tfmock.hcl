@@ -28,6 +28,9 @@ mock_resource "aws_cloudfront_vpc_origin" {
 mock_resource "aws_cloudfront_distribution" {
   defaults = { id = "E0123456789ABC", domain_name = "d111111abcdef8.cloudfront.net", hosted_zone_id = "Z2FDTNDATAQYW2", arn = "arn:aws:cloudfront::123456789012:distribution/E0123456789ABC" }
 }
+mock_resource "aws_wafv2_web_acl" {
+  defaults = { arn = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/mocked/00000000-0000-0000-0000-000000000000" }
+}
 mock_resource "aws_acm_certificate" {
   defaults = { arn = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555" }
 }

@@ -136,7 +136,7 @@ run "dev_broker" {
   assert {
     condition = (
       toset([for n in module.monitoring.alarm_names : n if strcontains(n, "-broker-")]) == toset(["platform-dev-broker-memory", "platform-dev-broker-down"]) &&
-      module.monitoring.alarms["platform-dev-broker-memory"].dimensions == tomap({ ClusterName = module.ecs.cluster_name, ServiceName = module.broker[0].service_name }) &&
+      module.monitoring.alarms["platform-dev-broker-memory"].dimensions == tomap({ ClusterName = module.ecs_cluster.name, ServiceName = module.broker[0].service_name }) &&
       module.monitoring.alarms["platform-dev-broker-down"].queries.down == "IF((FILL(service0, 0) + FILL(service1, 0) + FILL(service2, 0)) > 0 AND FILL(broker, 0) == 0, 1, 0)" &&
       !contains(keys(module.monitoring.dashboard_widgets), "Broker memory used and limit (bytes)") && contains(keys(module.monitoring.dashboard_widgets), "Broker task CPU and memory (%)")
     )
