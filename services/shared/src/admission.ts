@@ -3,7 +3,7 @@
  * is let in while the work already in the pipeline finishes in time, and refused at once, before
  * it costs anything, when it would only queue.
  *
- * What is in the pipeline, seen two ways, against one limit:
+ * What is in the pipeline, seen two ways, against one limit (for the first, never below inFlightFloor):
  *  - in flight here: the work this process let in and has not seen finish (`observe`), counted at
  *    once, so a burst meets the limit before any queue shows it (messages a consumer has taken
  *    but not yet acknowledged, up to its prefetch, are in no queue's count);
@@ -26,6 +26,12 @@ export interface AdmissionOptions {
   minLimit?: number;
   maxLimit?: number;
   startLimit?: number;
+  /**
+   * Work in flight here is refused only from this many on, whatever the limit: a burst of orders
+   * on a quiet pipeline gets in after an incident cut the limit to its floor (the backlog still
+   * meets that limit if the pipeline is slow).
+   */
+  inFlightFloor?: number;
 }
 
 export class AdmissionControl {
@@ -43,7 +49,15 @@ export class AdmissionControl {
   #inFlight: number[] = [];
 
   constructor(options: AdmissionOptions) {
-    this.#o = { sampleMs: 100, windowMs: 1_000, minLimit: 4, maxLimit: 200, startLimit: 12, ...options };
+    this.#o = {
+      sampleMs: 100,
+      windowMs: 1_000,
+      minLimit: 4,
+      maxLimit: 200,
+      startLimit: 16,
+      inFlightFloor: 16,
+      ...options,
+    };
     this.#limit = Math.max(this.#o.minLimit, Math.min(this.#o.maxLimit, this.#o.startLimit));
   }
 
@@ -90,7 +104,7 @@ export class AdmissionControl {
     this.#demandAt = now;
     this.#sampleSoon();
     this.#expire(now);
-    if (Math.max(this.#backlog, this.#inFlight.length) >= this.#limit) {
+    if (this.#backlog >= this.#limit || this.#inFlight.length >= Math.max(this.#limit, this.#o.inFlightFloor)) {
       this.#refusedByLimit = true;
       return 1;
     }

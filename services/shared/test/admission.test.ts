@@ -18,7 +18,13 @@ describe('AdmissionControl', () => {
 
   it('counts what it let in at once: a burst meets the limit before any queue shows it', async () => {
     // messages a consumer holds unacknowledged are in no queue's count: the backlog reads 0
-    const control = new AdmissionControl({ targetLagMs: 200, backlog: async () => 0, sampleMs: 5, startLimit: 10 });
+    const control = new AdmissionControl({
+      targetLagMs: 200,
+      backlog: async () => 0,
+      sampleMs: 5,
+      startLimit: 10,
+      inFlightFloor: 0,
+    });
     control.start();
     await tick(10);
     const answers = Array.from({ length: 25 }, () => control.admit());
@@ -33,12 +39,32 @@ describe('AdmissionControl', () => {
   });
 
   it('forgets work in flight that it never sees finish (another replica settled it)', async () => {
-    const control = new AdmissionControl({ targetLagMs: 5, backlog: async () => 0, sampleMs: 5, startLimit: 4 });
+    const control = new AdmissionControl({
+      targetLagMs: 5,
+      backlog: async () => 0,
+      sampleMs: 5,
+      startLimit: 4,
+      inFlightFloor: 0,
+    });
     for (let i = 0; i < 4; i++) expect(control.admit()).toBe(0);
     expect(control.admit()).toBe(1);
     await tick(60); // ten target lags
     expect(control.admit()).toBe(0);
     expect(control.state.inFlight).toBe(1);
+    control.stop();
+  });
+
+  it('lets a burst in after an incident cut the limit to its floor, while the pipeline is quiet', async () => {
+    const control = new AdmissionControl({ targetLagMs: 100, backlog: async () => 0, sampleMs: 5, windowMs: 20 });
+    control.start();
+    for (let window = 0; window < 6; window++) {
+      for (let i = 0; i < 5; i++) control.observe(5_000); // the saga stalled: very late settlements
+      await tick(25);
+    }
+    expect(control.state.limit).toBe(4);
+    const burst = Array.from({ length: 16 }, () => control.admit());
+    expect(burst.every((a) => a === 0)).toBe(true);
+    expect(control.admit()).toBe(1);
     control.stop();
   });
 

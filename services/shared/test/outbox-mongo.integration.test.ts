@@ -96,7 +96,7 @@ describe('MongoDB outbox, relayed after a crash', () => {
       // nobody waited on the marks: full batches go at once, the last five wait to be gathered
       expect(updates.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(2 * SENT_BATCH_MAX);
       await relay.settle();
-      expect(updates).toEqual([SENT_BATCH_MAX, SENT_BATCH_MAX, 5]);
+      expect(updates.sort((a, b) => a - b)).toEqual([5, SENT_BATCH_MAX, SENT_BATCH_MAX]); // in whatever order they went
       expect(published).toHaveLength(keys.length);
       expect(await collection.countDocuments({ outboxDueAt: { $exists: true } })).toBe(0);
     } finally {
