@@ -82,9 +82,9 @@ export class AdmissionControl {
       } catch {
         // the broker is away: the last sample stands; the outbox holds what cannot be published
       }
-      if (Date.now() - this.#windowStart >= this.#o.windowMs) this.#adjust();
-      this.#timer = undefined;
       const now = Date.now();
+      if (now - this.#windowStart >= this.#o.windowMs) this.#adjust();
+      this.#timer = undefined;
       this.#expire(now);
       const idle = now - this.#demandAt > 2 * this.#o.windowMs && this.#inFlight.length === 0;
       if (!this.#started || (idle && this.#backlog === 0)) return;
