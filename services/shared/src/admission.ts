@@ -1,3 +1,5 @@
+import { percentile } from './metrics.ts';
+
 /**
  * Admission that follows the real capacity of an asynchronous pipeline (the order saga): new work
  * is let in while the work already in the pipeline finishes in time, and refused at once, before
@@ -139,8 +141,7 @@ export class AdmissionControl {
   }
 
   #adjust(): void {
-    const lags = this.#lags.sort((a, b) => a - b);
-    const p90 = lags[Math.floor(lags.length * 0.9)];
+    const p90 = percentile(this.#lags, 0.9);
     if (p90 !== undefined && p90 > this.#o.targetLagMs) {
       // Too slow: cut the backlog let in, in proportion to how far over the lag is.
       const cut = Math.max(0.5, Math.min(0.7, this.#o.targetLagMs / p90));

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { authenticate, type Tokens, type User } from './auth.ts';
 import { type BodyLimits, readBodyText } from './body.ts';
 import { AppError, tooManyRequests, unavailable, validationFailed } from './errors.ts';
+import { percentile } from './metrics.ts';
 import type { RateLimiter } from './throttle.ts';
 
 /**
@@ -154,8 +155,7 @@ export class Slots {
   }
 
   #adjust(now: number): void {
-    const sorted = this.#latencies.sort((a, b) => a - b);
-    const p90 = sorted[Math.floor(sorted.length * 0.9)] ?? 0;
+    const p90 = percentile(this.#latencies, 0.9) ?? 0;
     const target = this.#o.targetMs;
     if (p90 > target && !this.#slowSeen) {
       const cut = Math.max(0.5, Math.min(0.9, target / p90));

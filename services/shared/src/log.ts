@@ -57,6 +57,18 @@ export interface LoggerOptions {
   colour?: boolean | undefined;
 }
 
+/** A field name's place in a JSON line (`,"name":`) and whether its value is a secret, worked out once per name. */
+const keys = new Map<string, { prefix: string; secret: boolean }>();
+function keyOf(key: string): { prefix: string; secret: boolean } {
+  let k = keys.get(key);
+  if (!k) {
+    k = { prefix: `,${JSON.stringify(key)}:`, secret: SECRET_KEY.test(key) };
+    // field names come from the code, a few dozen; a caller that makes them up is not cached
+    if (keys.size < 1_000) keys.set(key, k);
+  }
+  return k;
+}
+
 let lastMs = 0;
 let lastIso = '';
 
@@ -127,8 +139,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       if (fields) {
         for (const key in fields) {
           if (taken.has(key)) continue; // never two keys alike in one line
-          const json = JSON.stringify(SECRET_KEY.test(key) ? '[redacted]' : redact(fields[key]));
-          if (json !== undefined) line += `,${JSON.stringify(key)}:${json}`;
+          const k = keyOf(key);
+          const json = JSON.stringify(k.secret ? '[redacted]' : redact(fields[key]));
+          if (json !== undefined) line += k.prefix + json;
         }
       }
       write(`${line}}\n`);

@@ -11,6 +11,15 @@
  * OrdersConfirmed, OrdersRejected and OrderSettleSeconds.
  */
 
+/**
+ * The `q` quantile of `values` (undefined when there are none). Sorted as a typed array: numbers
+ * compared natively, several times faster than a comparator over a window of many thousand.
+ */
+export function percentile(values: readonly number[], q: number): number | undefined {
+  if (values.length === 0) return undefined;
+  return Float64Array.from(values).sort()[Math.floor(values.length * q)];
+}
+
 export type Unit = 'Count' | 'Seconds' | 'Milliseconds';
 
 export interface Metrics {

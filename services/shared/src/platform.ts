@@ -25,12 +25,21 @@ export function createGateway(routes: Record<string, Fetch>, pages?: GatewayPage
     const url = request.url;
     const pathStart = url.indexOf('/', url.indexOf('//') + 2);
     const path = pathStart === -1 ? '/' : url.slice(pathStart);
-    const segment = path.slice(1).split(/[/?#]/, 1)[0] ?? '';
+    const segment = path.slice(1, firstSegmentEnd(path));
     const target = Object.hasOwn(routes, segment) ? routes[segment] : undefined;
     if (target) return target(request, env);
     if (!pages) return notFound(path.split('?')[0] ?? path, request);
     return pages(request).then((page) => page ?? notFound(path.split('?')[0] ?? path, request));
   };
+}
+
+/** Where the first segment of `path` (which starts with `/`) ends: at the next `/`, `?` or `#`. */
+function firstSegmentEnd(path: string): number {
+  for (let i = 1; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c === 0x2f || c === 0x3f || c === 0x23) return i;
+  }
+  return path.length;
 }
 
 export interface PlatformService {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EmfMetrics } from '../src/metrics.ts';
+import { EmfMetrics, percentile } from '../src/metrics.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: EMF lines are checked field by field
 type Line = any;
@@ -94,5 +94,19 @@ describe('EmfMetrics', () => {
     metrics.count('EventsHandled', 5);
     await metrics.stop();
     expect(lines.map((l) => l.EventsHandled)).toEqual([1, 5]);
+  });
+});
+
+describe('percentile', () => {
+  it('orders numbers as numbers, not as their digits', () => {
+    const values = [9, 100, 25, 3, 1000, 7, 80, 11, 2, 40];
+    expect(percentile(values, 0.9)).toBe(1000);
+    expect(percentile(values, 0.5)).toBe(25);
+    expect(percentile(values, 0)).toBe(2);
+    expect(values[0]).toBe(9); // the caller's array is left as it was
+  });
+
+  it('has none of nothing', () => {
+    expect(percentile([], 0.9)).toBeUndefined();
   });
 });
