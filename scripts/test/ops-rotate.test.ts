@@ -169,11 +169,11 @@ describe('rotate-secret docdb, amqp', () => {
     expect(rotated.map((c) => c.body.SecretId)).toEqual([stack.dbArn]);
   });
 
-  it('amqp is not automated: it says what to do instead and exits 1 having changed nothing', async () => {
+  it('amqp cannot be changed from outside the VPC: it says how instead and exits 1 having changed nothing', async () => {
     const calls = proxy.calls.length;
     const run = await ops(proxy.url, ['rotate-secret', 'amqp']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('rotate-secret amqp is not automated yet');
+    expect(run.stderr).toContain('rotate-secret amqp changes nothing');
     expect(run.stderr).toContain('docs/RUNBOOK.md');
     expect(proxy.calls.slice(calls).filter((c) => /^(Put|Update|Rotate)/.test(c.action))).toEqual([]);
     const unknown = await ops(proxy.url, ['rotate-secret', 'ssh']);

@@ -1,6 +1,6 @@
 /**
  * `rotate-secret <name>`: jwt (two phases, see rotate-jwt.ts), docdb (the database master
- * password, which RDS manages and rotates), amqp (not automated yet: says what to do).
+ * password, which RDS manages and rotates), amqp (only from inside the VPC: says how).
  */
 import { DescribeSecretCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { sleep } from '@platform/shared/async';
@@ -28,9 +28,9 @@ export async function rotateSecret(ctx: Context, o: RotateOptions): Promise<void
     case 'amqp':
       throw new OpsError(
         [
-          'rotate-secret amqp is not automated yet (TODO, issue 13: a broker password change the broker receives).',
-          `Amazon MQ for RabbitMQ keeps its users in RabbitMQ (changed through the RabbitMQ management API, reachable only inside the VPC), and the secrets ${ctx.names.prefix}/mq-admin-password and ${ctx.names.prefix}/amqp-url only describe it.`,
-          'Until this command does it, follow docs/RUNBOOK.md, "A secret leaked" > "Broker password"; nothing was changed.',
+          'rotate-secret amqp changes nothing: the broker password cannot be changed from here.',
+          `Amazon MQ for RabbitMQ keeps its users in RabbitMQ itself, changed only through RabbitMQ's management API, which a private broker serves inside the VPC alone; the secrets ${ctx.names.prefix}/mq-admin-password and ${ctx.names.prefix}/amqp-url only describe the user.`,
+          'Change it through a running task, a new user first so that nothing stops: docs/SECURITY.md, "Changing the broker password" (after a leak: docs/RUNBOOK.md, "Broker password").',
         ].join('\n'),
       );
     default:
