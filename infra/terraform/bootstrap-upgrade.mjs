@@ -114,10 +114,19 @@ try {
     `only the old inline policies go (${destroyed.join(', ')})`,
   );
   const created = planned.filter((c) => c.change.actions.join(',') === 'create').map((c) => c.address);
+  // modules/iam-policies' deploy_policy_jsons: six policies per environment
+  const expected = ['production', 'staging']
+    .flatMap((env) => ['broker', 'data', 'deployments', 'iam', 'services', 'state'].map((p) => `["${env}/${p}"]`))
+    .sort();
+  const keysOf = (type) =>
+    created
+      .filter((a) => a.startsWith(`${type}[`))
+      .map((a) => a.slice(type.length))
+      .sort();
   check(
-    created.filter((a) => a.startsWith('aws_iam_policy.deploy[')).length === 10 &&
-      created.filter((a) => a.startsWith('aws_iam_role_policy_attachment.deploy[')).length === 10,
-    'five managed policies per environment, attached',
+    JSON.stringify(keysOf('aws_iam_policy.deploy')) === JSON.stringify(expected) &&
+      JSON.stringify(keysOf('aws_iam_role_policy_attachment.deploy')) === JSON.stringify(expected),
+    `six managed policies per environment, attached (${keysOf('aws_iam_policy.deploy').join(' ')})`,
   );
   for (const address of [
     'aws_s3_bucket.state',

@@ -12,9 +12,13 @@ mock_provider "aws" {
   source = "./tests/mocks"
 }
 
+# name and kms_key_arn for every module; the load balancer's for the edge runs (the other
+# modules declare no such variables and ignore them).
 variables {
-  name        = "platform-test"
-  kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000"
+  name                   = "platform-test"
+  kms_key_arn            = "arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000"
+  load_balancer_arn      = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/platform/0123456789abcdef"
+  load_balancer_dns_name = "internal-platform-123.eu-west-1.elb.amazonaws.com"
 }
 
 run "vpc_private_subnets_have_no_route_out" {
@@ -350,10 +354,6 @@ run "edge_https_without_a_domain" {
     aws           = aws
     aws.us_east_1 = aws.us_east_1
   }
-  variables {
-    load_balancer_arn      = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/platform/0123456789abcdef"
-    load_balancer_dns_name = "internal-platform-123.eu-west-1.elb.amazonaws.com"
-  }
 
   assert {
     condition     = one(aws_cloudfront_distribution.this.default_cache_behavior).viewer_protocol_policy == "redirect-to-https" && toset(one(aws_cloudfront_distribution.this.default_cache_behavior).allowed_methods) == toset(["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"])
@@ -405,9 +405,7 @@ run "edge_https_with_a_domain" {
     aws.us_east_1 = aws.us_east_1
   }
   variables {
-    load_balancer_arn      = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/platform/0123456789abcdef"
-    load_balancer_dns_name = "internal-platform-123.eu-west-1.elb.amazonaws.com"
-    domain                 = { name = "shop.example.com", hosted_zone_id = "Z0123456789ABCDEFGHIJ" }
+    domain = { name = "shop.example.com", hosted_zone_id = "Z0123456789ABCDEFGHIJ" }
   }
   override_resource {
     target = aws_acm_certificate.domain[0]
@@ -468,9 +466,7 @@ run "edge_rejects_a_domain_without_a_zone_id" {
     aws.us_east_1 = aws.us_east_1
   }
   variables {
-    load_balancer_arn      = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/platform/0123456789abcdef"
-    load_balancer_dns_name = "internal-platform-123.eu-west-1.elb.amazonaws.com"
-    domain                 = { name = "shop.example.com", hosted_zone_id = "example.com" }
+    domain = { name = "shop.example.com", hosted_zone_id = "example.com" }
   }
   expect_failures = [var.domain]
 }
@@ -483,10 +479,6 @@ run "edge_firewall_by_default" {
   providers = {
     aws           = aws
     aws.us_east_1 = aws.us_east_1
-  }
-  variables {
-    load_balancer_arn      = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/platform/0123456789abcdef"
-    load_balancer_dns_name = "internal-platform-123.eu-west-1.elb.amazonaws.com"
   }
   assert {
     condition     = aws_cloudfront_distribution.this.web_acl_id == aws_wafv2_web_acl.edge[0].arn && aws_wafv2_web_acl.edge[0].scope == "CLOUDFRONT" && length(one(aws_wafv2_web_acl.edge[0].default_action).allow) == 1
@@ -609,9 +601,7 @@ run "edge_without_a_firewall" {
     aws.us_east_1 = aws.us_east_1
   }
   variables {
-    load_balancer_arn      = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/platform/0123456789abcdef"
-    load_balancer_dns_name = "internal-platform-123.eu-west-1.elb.amazonaws.com"
-    waf                    = null
+    waf = null
   }
 
   assert {
@@ -638,8 +628,6 @@ run "edge_firewall_log_retention_is_one_cloudwatch_accepts" {
     aws.us_east_1 = aws.us_east_1
   }
   variables {
-    load_balancer_arn      = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/platform/0123456789abcdef"
-    load_balancer_dns_name = "internal-platform-123.eu-west-1.elb.amazonaws.com"
     waf_log_retention_days = 42
   }
   expect_failures = [var.waf_log_retention_days]
@@ -655,9 +643,7 @@ run "edge_refuses_anonymous_addresses_when_asked" {
     aws.us_east_1 = aws.us_east_1
   }
   variables {
-    load_balancer_arn      = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/platform/0123456789abcdef"
-    load_balancer_dns_name = "internal-platform-123.eu-west-1.elb.amazonaws.com"
-    waf                    = { block_anonymous = true, writes_per_5_minutes = 100 }
+    waf = { block_anonymous = true, writes_per_5_minutes = 100 }
   }
 
   assert {

@@ -150,7 +150,7 @@ run "oidc_roles" {
           aws_iam_policy.deploy[k].name == "platform-deploy-${replace(k, "/", "-")}"
         )
     ])
-    error_message = "each deploy role has its own environment's five policies attached (no PowerUserAccess, no other environment's)"
+    error_message = "each deploy role has its own environment's six policies attached (no PowerUserAccess, no other environment's)"
   }
 
   assert {
