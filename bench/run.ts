@@ -4,7 +4,8 @@
  *  1. HTTP through the gateway (`npm start`), embedded and with real servers: requests/s and
  *     p50/p99 latency of GET /products/:id, GET /products, PUT /shopping/cart/items/:id and
  *     POST /shopping/orders (each order after a cart PUT), autocannon in a separate process,
- *     against the ceiling of a bare Hono hello-world on the same adapter.
+ *     against the ceiling of a bare Hono hello-world on the same adapter; GET /products/:id
+ *     embedded also in rounds alternated with the hello-world (the machine's speed drifts).
  *  2. The event pipeline with real servers: orders at a fixed offered rate (open loop), the
  *     throughput sustained and the lag from POST /orders to the final status in the customer's
  *     order history (its record time in the customer database).
@@ -192,30 +193,49 @@ async function httpSuite(p: Platform, label: string, mongoUrl?: string) {
       `  Express + mongoose findById on the same server: ${Math.round(baseline.requestsPerSec)} /s, p99 ${baseline.latencyP99} ms; ours ${(ours / baseline.requestsPerSec).toFixed(2)}x`,
     );
   }
-  return { rows, idleRssMb: rssMb(p.pid), baseline };
+  return { rows, idleRssMb: rssMb(p.pid), baseline, product };
 }
 
-async function helloCeiling() {
+/** The ceiling: a bare Hono hello-world (hello.ts) in a process of its own, until `stop`. */
+async function startHello() {
   const port = await freePort();
   const child = spawn(process.execPath, [join(import.meta.dirname, 'hello.ts')], {
     env: { PATH: process.env.PATH ?? '', PORT: String(port) },
     stdio: 'ignore',
   });
+  const url = `http://127.0.0.1:${port}`;
   try {
     await eventually(
-      async () => (await fetch(`http://127.0.0.1:${port}/hello`).catch(() => undefined))?.status === 200,
+      async () => (await fetch(`${url}/hello`).catch(() => undefined))?.status === 200,
       10_000,
       'hello world',
     );
-    return await runLoad({
-      url: `http://127.0.0.1:${port}`,
-      connections,
-      duration,
-      requests: [{ method: 'GET', path: '/hello' }],
-    });
-  } finally {
+  } catch (err) {
     child.kill();
+    throw err;
   }
+  return { url, stop: () => child.kill() };
+}
+
+const getLoad = (url: string, path: string) =>
+  runLoad({ url, connections, duration, requests: [{ method: 'GET', path }] });
+
+/**
+ * GET /products/:id embedded against the ceiling in rounds that alternate the two, each round's
+ * ratio from runs a few seconds apart: this machine's speed drifts within minutes (the ceiling
+ * measured once, before the suite, moved the ratio by 15 points from run to run).
+ */
+async function alternated(helloUrl: string, platformUrl: string, path: string, rounds = 3) {
+  const ratios: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const hello = await getLoad(helloUrl, '/hello');
+    const ours = await getLoad(platformUrl, path);
+    ratios.push(Math.round((ours.requestsPerSec / hello.requestsPerSec) * 100));
+    log(
+      `  round ${i + 1}: hello-world ${Math.round(hello.requestsPerSec)} /s, GET /products/:id ${Math.round(ours.requestsPerSec)} /s: ${ratios.at(-1)}%`,
+    );
+  }
+  return { ratios, median: [...ratios].sort((a, b) => a - b)[Math.floor(rounds / 2)] ?? 0 };
 }
 
 /**
@@ -459,17 +479,24 @@ try {
     }
   }
 
-  let http: { hello: LoadResult; embedded: HttpSuite; real: HttpSuite } | undefined;
+  let http:
+    | { hello: LoadResult; embedded: HttpSuite; real: HttpSuite; alternated: Awaited<ReturnType<typeof alternated>> }
+    | undefined;
   if (parts.has('http')) {
     log('\nceiling: bare Hono hello-world');
-    const hello = await helloCeiling();
+    const helloServer = await startHello();
+    process.once('exit', helloServer.stop);
+    const hello = await getLoad(helloServer.url, '/hello');
     log(`  ${Math.round(hello.requestsPerSec)} /s, p50 ${hello.latencyP50} ms, p99 ${hello.latencyP99} ms`);
 
     // as a user runs it: the default log level (every request's access log line written)
     log('\nnpm start, embedded store and bus, LOG_LEVEL=info (the default)');
     const embeddedPlatform = await startPlatform({ LOG_LEVEL: 'info' }, { discard: true });
     const embedded = await httpSuite(embeddedPlatform, 'embedded');
+    log('\nGET /products/:id embedded against the hello-world, alternated');
+    const rounds = await alternated(helloServer.url, embeddedPlatform.url, `/products/${embedded.product}`);
     await embeddedPlatform.stop();
+    helloServer.stop();
 
     log('\nnpm start, RabbitMQ and FerretDB');
     const realPlatform = await startPlatform({
@@ -479,7 +506,7 @@ try {
     });
     const real = await httpSuite(realPlatform, 'real', backends.mongoUrl);
     await realPlatform.stop();
-    http = { hello, embedded, real };
+    http = { hello, embedded, real, alternated: rounds };
   }
 
   let services: Awaited<ReturnType<typeof perService>> = [];
@@ -517,6 +544,9 @@ try {
     table('HTTP through the gateway, embedded', embedded.rows);
     table('HTTP through the gateway, RabbitMQ + FerretDB', real.rows);
     log(
+      `\nGET /products/:id embedded, of the hello-world in alternated rounds: ${http.alternated.ratios.map((r) => `${r}%`).join(', ')} (median ${http.alternated.median}%)`,
+    );
+    log(
       `\nprocess RSS: embedded idle ${embedded.idleRssMb} MB / peak ${Math.max(...embedded.rows.map((r) => r.rssPeakMb))} MB; real idle ${real.idleRssMb} MB / peak ${Math.max(...real.rows.map((r) => r.rssPeakMb))} MB`,
     );
   }
@@ -541,6 +571,7 @@ try {
         ceiling: http?.hello,
         embedded: http?.embedded,
         real: http?.real,
+        embeddedGetOfCeilingAlternated: http?.alternated,
         pipeline: events,
         services,
       },
