@@ -27,6 +27,7 @@ import { bundle } from '../scripts/build.ts';
 import { serviceNames } from '../scripts/lib/services.ts';
 import { createTokens } from '../services/shared/src/auth.ts';
 import { uuidv7 } from '../services/shared/src/ids.ts';
+import { percentile } from '../services/shared/src/metrics.ts';
 import { eventually } from '../test/eventually.ts';
 import { type Backends, freePort, localPid, provisionBackends } from '../test/servers.ts';
 import { commandCounts, cpuSeconds, workDone } from './meters.ts';
@@ -235,7 +236,7 @@ async function alternated(helloUrl: string, platformUrl: string, path: string, r
       `  round ${i + 1}: hello-world ${Math.round(hello.requestsPerSec)} /s, GET /products/:id ${Math.round(ours.requestsPerSec)} /s: ${ratios.at(-1)}%`,
     );
   }
-  return { ratios, median: [...ratios].sort((a, b) => a - b)[Math.floor(rounds / 2)] ?? 0 };
+  return { ratios, median: percentile(ratios, 0.5) ?? 0 };
 }
 
 /**
@@ -361,7 +362,7 @@ async function pipeline(p: Platform, backends: Backends, rate: number) {
     lagP99Ms: pct(0.99),
     lagMaxMs: lags.at(-1) ?? Number.NaN,
     /** How long the accepted POST /orders took to answer (part of the lag). */
-    postP99Ms: postMs.sort((a, b) => a - b)[Math.floor(postMs.length * 0.99)] ?? Number.NaN,
+    postP99Ms: percentile(postMs, 0.99) ?? Number.NaN,
     /** Database commands per order end to end (seeding excluded), and by command. */
     commandsPerOrder: commands ? perOrder(commands.total) : undefined,
     commandsByType: commands

@@ -166,7 +166,7 @@ function prettyLogger(min: number, write: (line: string) => void, colour: boolea
     const entries: Array<[string, unknown]> = [...boundEntries];
     for (const key in fields) {
       if (key === 'time' || key === 'level' || key === 'msg' || Object.hasOwn(bindings, key)) continue;
-      entries.push([key, SECRET_KEY.test(key) ? '[redacted]' : redact(fields[key])]);
+      entries.push([key, keyOf(key).secret ? '[redacted]' : redact(fields[key])]);
     }
     const name = typeof service === 'string' ? service : undefined;
     write(formatPretty({ time: new Date(), level, service: name, msg, fields: entries }, colour));
