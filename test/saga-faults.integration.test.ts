@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokens } from '../services/shared/src/auth.ts';
 import { createEvent } from '../services/shared/src/events.ts';
 import { uuidv7 } from '../services/shared/src/ids.ts';
+import { mongoOutboxWriters } from '../services/shared/src/outbox-mongo.ts';
 import { testStoreKit } from '../services/shared/src/testing.ts';
 import { deadLetterQueueName } from '../services/shared/src/topology.ts';
 import { MongoOrders } from '../services/shopping/src/store-mongo.ts';
@@ -159,8 +160,11 @@ describe('order saga under faults', () => {
     // Exactly what a crash between the insert and the publish leaves behind: the order with its
     // order.placed in its outbox, and nothing on the broker.
     const client = new MongoClient(backends().mongoUrl);
-    // a store whose writes nobody relays: the events stay in the outbox, as after a crash
-    const orders = new MongoOrders(client.db(`${namespace.replace(/\W/g, '_')}_shopping`), testStoreKit().kit);
+    const database = client.db(`${namespace.replace(/\W/g, '_')}_shopping`);
+    // a process that recorded itself as a writer (watermark 0), then died: its writes nobody relays
+    const writer = `crashed-${uuidv7()}`;
+    await mongoOutboxWriters(database).beat(writer, 0, 0);
+    const orders = new MongoOrders(database, testStoreKit(undefined, writer).kit);
     const orderId = uuidv7();
     const items = [{ productId, name: 'Item', unitPriceCents: 100, qty: 3 }];
     const placedAt = new Date().toISOString();

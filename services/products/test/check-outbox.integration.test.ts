@@ -9,7 +9,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DomainEvent } from '@platform/shared/events';
-import { withOutbox } from '@platform/shared/outbox-mongo';
+import { dueOutbox, stampedOutbox } from '@platform/shared/outbox-mongo';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bundle } from '../../../scripts/build.ts';
 import { backends, testDatabase } from '../../../test/helpers.ts';
@@ -49,15 +49,22 @@ function runTask(args: string[]) {
 beforeAll(async () => {
   const { tasks } = await bundle('products', join(dir, 'dist'));
   expect(tasks).toContain('check-outbox');
-  const tenMinutesAgo = Date.now() - 600_000;
+  const now = Date.now();
+  const tenMinutesAgo = now - 600_000;
+  await db.collection<{ _id: string; watermark: Date; aliveUntil: Date }>('outbox_writers').insertMany([
+    { _id: 'died', watermark: new Date(now - 700_000), aliveUntil: new Date(now - 590_000) },
+    { _id: 'alive', watermark: new Date(now - 1_000), aliveUntil: new Date(now + 10_000) },
+  ]);
   await db.collection<{ _id: string }>('stock_decisions').insertMany([
-    { _id: 'order-1', ...withOutbox([event('stock.reserved')], tenMinutesAgo) },
-    { _id: 'order-2', ...withOutbox([event('stock.rejected')]) },
-    { _id: 'order-3', outbox: [] }, // sent and cleared
+    { _id: 'order-0', ...stampedOutbox([event('stock.reserved')], { writer: 'died', at: now - 800_000 }) }, // published
+    { _id: 'order-1', ...stampedOutbox([event('stock.reserved')], { writer: 'died', at: tenMinutesAgo }) },
+    { _id: 'order-2', ...dueOutbox([event('stock.rejected')]) }, // written before watermarks
+    { _id: 'order-3', ...stampedOutbox([event('stock.reserved')], { writer: 'stopped', at: now }) }, // forgotten: all sent
+    { _id: 'order-4', outbox: [] }, // before watermarks, sent and cleared
   ]);
   await db
     .collection<{ _id: string }>('product_versions')
-    .insertOne({ _id: 'p:1', ...withOutbox([event('product.changed')]) });
+    .insertOne({ _id: 'p:1', ...stampedOutbox([event('product.changed')], { writer: 'alive', at: now }) });
 }, 60_000);
 
 describe('check-outbox', () => {
@@ -67,10 +74,11 @@ describe('check-outbox', () => {
     expect(code).toBe(3);
     const decisions = lines.find((l) => l.msg === 'pending outbox' && l.collection === 'stock_decisions');
     expect(decisions).toMatchObject({ level: 'warn', documents: 2, stuck: 1 });
-    const oldest = decisions?.oldest as Array<{ id: string; types: string[]; overdueSeconds: number }>;
+    const oldest = decisions?.oldest as Array<{ id: string; types: string[]; waitingSeconds: number; writer?: string }>;
     expect(oldest.map((o) => o.id)).toEqual(['order-1', 'order-2']);
     expect(oldest[0]?.types).toEqual(['stock.reserved']);
-    expect(oldest[0]?.overdueSeconds).toBeGreaterThan(590);
+    expect(oldest[0]?.waitingSeconds).toBeGreaterThan(590);
+    expect(oldest[0]?.writer).toBe('died');
     expect(lines.find((l) => l.collection === 'product_versions')).toMatchObject({
       level: 'info',
       documents: 1,

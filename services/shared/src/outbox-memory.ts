@@ -4,17 +4,22 @@ import {
   type EventSink,
   OUTBOX_GRACE_MS,
   type OutboxEntry,
+  type OutboxStamp,
   type OutboxStore,
+  type OutboxWriters,
   type PendingEvents,
+  type WriterState,
 } from './outbox.ts';
 
 export interface MemoryOutboxRecord {
   outbox: DomainEvent[];
+  stamp?: OutboxStamp | undefined;
+  /** Records as written before watermarks (see OutboxStore.claimDue): pending until marked as sent. */
   outboxDueAt?: number | undefined;
 }
 
-/** Puts events into a record's outbox, as an insert with its events does on MongoDB. */
-export function appendOutbox(record: MemoryOutboxRecord, events: DomainEvent[], now = Date.now()): void {
+/** Puts events into a record's outbox as the code before watermarks did. */
+export function appendDueOutbox(record: MemoryOutboxRecord, events: DomainEvent[], now = Date.now()): void {
   record.outbox.push(...events);
   record.outboxDueAt = now + OUTBOX_GRACE_MS;
 }
@@ -23,6 +28,15 @@ export function appendOutbox(record: MemoryOutboxRecord, events: DomainEvent[], 
 export function memoryOutboxStore(name: string, records: Map<string, MemoryOutboxRecord>): OutboxStore {
   return {
     name,
+    async *writtenAfter(writer, after) {
+      const found = [...records].filter(([, r]) => r.stamp?.writer === writer && r.stamp.at > after);
+      found.sort(([ka, a], [kb, b]) => (a.stamp?.at ?? 0) - (b.stamp?.at ?? 0) || (ka < kb ? -1 : 1));
+      for (const [key, r] of found) yield { key, events: structuredClone(r.outbox), at: r.stamp?.at ?? 0 };
+    },
+    async stamped(key) {
+      const record = records.get(key);
+      return record?.stamp ? { key, events: structuredClone(record.outbox), stamp: { ...record.stamp } } : undefined;
+    },
     async claimDue(limit, leaseMs) {
       const now = Date.now();
       const due = [...records].filter(([, r]) => r.outboxDueAt !== undefined && r.outboxDueAt <= now);
@@ -47,8 +61,40 @@ export function memoryOutboxStore(name: string, records: Map<string, MemoryOutbo
     },
     async pending() {
       let summary: PendingEvents = { events: 0, oldestAt: undefined };
-      for (const record of records.values()) if (record.outbox.length > 0) summary = addPending(summary, record.outbox);
+      for (const record of records.values()) {
+        if (record.outboxDueAt !== undefined && record.outbox.length > 0) summary = addPending(summary, record.outbox);
+      }
       return summary;
+    },
+  };
+}
+
+/** The writers' records in memory: for the embedded stores and tests. */
+export function memoryOutboxWriters(): OutboxWriters & { states: Map<string, WriterState> } {
+  const states = new Map<string, WriterState>();
+  return {
+    states,
+    async beat(writer, watermark, aliveMs) {
+      states.set(writer, { writer, watermark, aliveUntil: Date.now() + aliveMs, recoveries: 0 });
+    },
+    async dead(now) {
+      return [...states.values()].filter((s) => s.aliveUntil < now).map((s) => ({ ...s }));
+    },
+    async claim(seen, until) {
+      const state = states.get(seen.writer);
+      if (state?.aliveUntil !== seen.aliveUntil || state.watermark !== seen.watermark) return false;
+      state.aliveUntil = until;
+      return true;
+    },
+    async recovered(writer, watermark, until) {
+      const state = states.get(writer);
+      if (!state) return;
+      state.watermark = Math.max(state.watermark, watermark);
+      state.aliveUntil = until;
+      state.recoveries += 1;
+    },
+    async remove(writer) {
+      states.delete(writer);
     },
   };
 }
@@ -78,10 +124,9 @@ export class MemoryEventTable<R> {
   insertWithEvents(key: string, value: R, events: DomainEvent[]): 'inserted' | 'exists' {
     this.#sink.check(events);
     if (this.#rows.has(key)) return 'exists';
-    const row: Row<R> = { value: structuredClone(value), outbox: [] };
-    appendOutbox(row, events);
-    this.#rows.set(key, row);
-    this.#sink.written(key, events);
+    const stamp = this.#sink.begin();
+    this.#rows.set(key, { value: structuredClone(value), outbox: [...events], stamp });
+    this.#sink.written(stamp, key, events);
     return 'inserted';
   }
 

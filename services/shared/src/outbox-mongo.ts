@@ -1,4 +1,4 @@
-import type { Collection, OptionalUnlessRequiredId } from 'mongodb';
+import type { Collection, Db, OptionalUnlessRequiredId } from 'mongodb';
 import type { DomainEvent } from './events.ts';
 import { isDuplicateKey } from './mongo.ts';
 import {
@@ -6,69 +6,54 @@ import {
   type EventSink,
   OUTBOX_GRACE_MS,
   type OutboxEntry,
+  type OutboxStamp,
   type OutboxStore,
+  type OutboxWriters,
   PENDING_LOOK_AT,
   type PendingEvents,
 } from './outbox.ts';
 
 /**
- * The outbox on MongoDB collections: a document written with the events it announces, in one
- * insert, so both happen or neither does, on any store without multi-document transactions.
+ * The outbox on MongoDB collections: a document written with the events it announces and its
+ * stamp, in one insert, so both happen or neither does, on any store without multi-document
+ * transactions.
  */
 
 export interface OutboxFields {
   outbox: DomainEvent[];
-  /** Set while events are pending: when the poller may take them. Sparse index. */
+  /** The process that wrote the document (OutboxRelay.writer), and when. */
+  outboxWriter?: string;
+  outboxAt?: Date;
+  /** Documents written before watermarks: set while their events were pending. Sparse index. */
   outboxDueAt?: Date;
 }
 
-/** Fields for a document written together with its events. */
-export function withOutbox(events: DomainEvent[], now = Date.now()): OutboxFields {
+/** Fields of a document written with events, stamped by its writer. */
+export function stampedOutbox(events: DomainEvent[], stamp: OutboxStamp): OutboxFields {
+  return { outbox: events, outboxWriter: stamp.writer, outboxAt: new Date(stamp.at) };
+}
+
+/** Fields of a document as the code before watermarks wrote it: pending until marked as sent. */
+export function dueOutbox(events: DomainEvent[], now = Date.now()): OutboxFields {
   return { outbox: events, outboxDueAt: new Date(now + OUTBOX_GRACE_MS) };
 }
 
 type OutboxDoc = OutboxFields & { _id: string };
 
-/**
- * How long fully sent outboxes are gathered before they are cleared in one bulk write. Marking
- * as sent delays nobody (the events are out, and the relay does not wait for it), and one write
- * for many documents costs far less than one each, in the service and in the database: at 25
- * orders/s, about 0.1 update commands per order instead of 0.9 with 100 ms. Well inside
- * OUTBOX_GRACE_MS, so the poller never takes a sent entry for a stuck one. A crash in between
- * only means the events are published again, which consumers dedupe.
- */
-export const SENT_BATCH_MS = 1_000;
-/**
- * At most this many documents per bulk write. FerretDB 1.24 (SQLite) stops answering for good
- * when a bulk update of about 50 documents meets concurrent writes to the same database
- * (reproduced with 50 and 100; 16 and 25 held for a minute under the same load).
- */
-export const SENT_BATCH_MAX = 20;
-
 export function mongoOutboxStore<T extends OutboxDoc>(name: string, collection: Collection<T>): OutboxStore {
   const c = collection as unknown as Collection<OutboxDoc>;
-  let batch: Array<{ key: string; settle: (err?: unknown) => void }> = [];
-  let timer: NodeJS.Timeout | undefined;
-  const clearBatch = async () => {
-    clearTimeout(timer); // a full batch goes early; its timer must not cut the next one short
-    const taken = batch;
-    batch = [];
-    try {
-      await c.bulkWrite(
-        taken.map(({ key }) => ({
-          updateOne: { filter: { _id: key }, update: { $set: { outbox: [] }, $unset: { outboxDueAt: '' } } },
-        })),
-        { ordered: false },
-      );
-      for (const t of taken) t.settle();
-    } catch (err) {
-      for (const t of taken) t.settle(err);
-    }
-  };
   return {
     name,
-    async flushSent() {
-      if (batch.length > 0) await clearBatch();
+    // No index serves this (FerretDB 1.x would not use one; on MongoDB and DocumentDB one would
+    // cost every insert): it runs twice after a process dies, not per write.
+    async *writtenAfter(writer, after) {
+      const docs = c.find({ outboxWriter: writer, outboxAt: { $gt: new Date(after) } }).sort({ outboxAt: 1, _id: 1 });
+      for await (const doc of docs) yield { key: doc._id, events: doc.outbox, at: doc.outboxAt?.getTime() ?? 0 };
+    },
+    async stamped(key) {
+      const doc = await c.findOne({ _id: key });
+      if (!doc?.outboxWriter || !doc.outboxAt) return undefined;
+      return { key, events: doc.outbox, stamp: { writer: doc.outboxWriter, at: doc.outboxAt.getTime() } };
     },
     async claimDue(limit, leaseMs) {
       const entries: OutboxEntry[] = [];
@@ -88,15 +73,10 @@ export function mongoOutboxStore<T extends OutboxDoc>(name: string, collection: 
     // Filters on _id alone: the one filter FerretDB 1.x pushes down to its index (any other
     // filter reads the whole collection), and the cheapest on MongoDB and DocumentDB too.
     async markSent(key, events, all) {
-      if (!all) {
-        await c.updateOne({ _id: key }, { $pullAll: { outbox: events } });
-        return;
-      }
-      await new Promise<void>((resolve, reject) => {
-        const size = batch.push({ key, settle: (err) => (err === undefined ? resolve() : reject(err)) });
-        if (size === 1) timer = setTimeout(clearBatch, SENT_BATCH_MS);
-        else if (size >= SENT_BATCH_MAX) void clearBatch();
-      });
+      await c.updateOne(
+        { _id: key },
+        all ? { $set: { outbox: [] }, $unset: { outboxDueAt: '' } } : { $pullAll: { outbox: events } },
+      );
     },
     async pending() {
       let summary: PendingEvents = { events: 0, oldestAt: undefined };
@@ -111,10 +91,59 @@ export async function createOutboxIndex<T extends OutboxDoc>(collection: Collect
   await (collection as unknown as Collection<OutboxDoc>).createIndex({ outboxDueAt: 1 }, { sparse: true });
 }
 
+interface WriterDoc {
+  _id: string;
+  watermark: Date;
+  aliveUntil: Date;
+  recoveries?: number;
+}
+
+/** The relays' writers on MongoDB: a document per writer in `outbox_writers` of the service's database. */
+export function mongoOutboxWriters(db: Db, name = 'outbox_writers'): OutboxWriters {
+  const c = db.collection<WriterDoc>(name);
+  return {
+    async beat(writer, watermark, aliveMs) {
+      await c.updateOne(
+        { _id: writer },
+        {
+          $set: { watermark: new Date(watermark), aliveUntil: new Date(Date.now() + aliveMs) },
+          $unset: { recoveries: '' },
+        },
+        { upsert: true },
+      );
+    },
+    async dead(now) {
+      const docs = await c.find({ aliveUntil: { $lt: new Date(now) } }).toArray();
+      return docs.map((d) => ({
+        writer: d._id,
+        watermark: d.watermark.getTime(),
+        aliveUntil: d.aliveUntil.getTime(),
+        recoveries: d.recoveries ?? 0,
+      }));
+    },
+    async claim(seen, until) {
+      const { modifiedCount } = await c.updateOne(
+        { _id: seen.writer, aliveUntil: new Date(seen.aliveUntil), watermark: new Date(seen.watermark) },
+        { $set: { aliveUntil: new Date(until) } },
+      );
+      return modifiedCount === 1;
+    },
+    async recovered(writer, watermark, until) {
+      await c.updateOne(
+        { _id: writer },
+        { $max: { watermark: new Date(watermark) }, $set: { aliveUntil: new Date(until) }, $inc: { recoveries: 1 } },
+      );
+    },
+    async remove(writer) {
+      await c.deleteOne({ _id: writer });
+    },
+  };
+}
+
 /**
  * A collection whose documents are written together with their events. The only way in is
- * `insertWithEvents`: the events are stored in the same insert and published right after it by
- * the relay, so no event is ever written that is not relayed. Reads go through `collection`;
+ * `insertWithEvents`: the events are stored in the same insert, stamped, and published right after
+ * it by the relay, so no event is ever written that is not relayed. Reads go through `collection`;
  * `withoutOutbox` strips the outbox fields from what they return.
  */
 export class MongoEventCollection<T extends { _id: string }> {
@@ -127,7 +156,7 @@ export class MongoEventCollection<T extends { _id: string }> {
     this.#sink = sinkFor(this.collection);
   }
 
-  /** The index the relay's poller finds pending events by. */
+  /** The index the poller finds documents written before watermarks by (see OutboxStore.claimDue). */
   async init(): Promise<void> {
     await createOutboxIndex(this.collection);
   }
@@ -135,19 +164,24 @@ export class MongoEventCollection<T extends { _id: string }> {
   /** Inserts `doc` with `events`; `exists` (and nothing written) when its _id is taken. */
   async insertWithEvents(doc: T, events: DomainEvent[]): Promise<'inserted' | 'exists'> {
     this.#sink.check(events);
+    const stamp = this.#sink.begin();
     try {
-      await this.collection.insertOne({ ...doc, ...withOutbox(events) } as OptionalUnlessRequiredId<T & OutboxFields>);
+      await this.collection.insertOne({ ...doc, ...stampedOutbox(events, stamp) } as OptionalUnlessRequiredId<
+        T & OutboxFields
+      >);
     } catch (err) {
+      // A duplicate key too: it may be this very insert, retried by the driver after it went through.
+      this.#sink.failed(stamp, doc._id, 'unknown');
       if (isDuplicateKey(err)) return 'exists';
       throw err;
     }
-    this.#sink.written(doc._id, events);
+    this.#sink.written(stamp, doc._id, events);
     return 'inserted';
   }
 }
 
 /** A document as stored, without the outbox fields. */
 export function withoutOutbox<T extends object>(doc: T & Partial<OutboxFields>): T {
-  const { outbox: _, outboxDueAt: __, ...rest } = doc;
+  const { outbox: _, outboxDueAt: __, outboxWriter: ___, outboxAt: ____, ...rest } = doc;
   return rest as T;
 }

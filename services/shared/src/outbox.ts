@@ -1,45 +1,85 @@
 import { InFlight, sleep } from './async.ts';
 import type { EventBus } from './bus.ts';
 import type { DomainEvent, EventType } from './events.ts';
+import { uuidv7 } from './ids.ts';
 import type { Logger } from './log.ts';
 
 /**
- * The outbox: a write that changes state and must announce it stores the pending events in the
- * same document, in the same single-document write (atomic on MongoDB, DocumentDB and FerretDB,
- * no transaction needed). The relay publishes them with publisher confirms and only then removes
- * them. A crash or a broker outage in between leaves them in place for the next pass, so an event
- * is published at least once and never for a write that failed; consumers are idempotent.
+ * The outbox: a write that changes state and must announce it stores the events in the same
+ * document, in the same single-document write (atomic on MongoDB, DocumentDB and FerretDB, no
+ * transaction needed), stamped with the process that wrote it (its writer) and when. That process's
+ * relay publishes them right after the write, with publisher confirms, and nothing is written back
+ * to the document: instead each writer records, about once a second, a watermark in a small
+ * collection of its own (OutboxWriters): every entry it stamped at or before it is published.
+ * A writer that stops recording (it crashed) is found by the other replicas, or by the next start,
+ * which publish its entries after its watermark. So an event is published at least once and never
+ * for a write that failed, and consumers are idempotent.
+ *
+ * Why a watermark and not a mark per document: marking rewrites the whole document on FerretDB
+ * (and a bulk write of marks is a quarter of its work per order), for the one case that matters
+ * only after a crash.
  */
 
-/** A document with pending events. */
+/** A document with events. */
 export interface OutboxEntry {
   key: string;
   events: DomainEvent[];
 }
 
+/** Who wrote an outbox entry and when (epoch ms), stored with it. */
+export interface OutboxStamp {
+  writer: string;
+  at: number;
+}
+
 /**
- * One collection whose documents carry an outbox (fields `outbox` and `outboxDueAt`). The
- * documents are facts, written once with their events: nothing appends to an outbox later.
+ * One collection whose documents carry an outbox (fields `outbox`, `outboxWriter`, `outboxAt`).
+ * The documents are facts, written once with their events: nothing appends to an outbox later.
  */
 export interface OutboxStore {
   readonly name: string;
+  /** The entries `writer` stamped after `after`, oldest first. */
+  writtenAfter(writer: string, after: number): AsyncIterable<OutboxEntry & { at: number }>;
+  /** The entry stored under `key` and its stamp: to learn whether a write of unknown outcome happened. */
+  stamped(key: string): Promise<(OutboxEntry & { stamp: OutboxStamp }) | undefined>;
   /**
-   * Takes up to `limit` documents whose events are due and moves their due time `leaseMs` ahead,
-   * so that other relays (other replicas) leave them alone meanwhile.
+   * Documents written before watermarks carry `outboxDueAt` while their events are pending (the
+   * code before 2026-12-03 marked each document as sent): takes up to `limit` whose time has come
+   * and moves it `leaseMs` ahead, so that other replicas leave them alone meanwhile.
    */
   claimDue(limit: number, leaseMs: number): Promise<OutboxEntry[]>;
-  /**
-   * Removes these events (confirmed by the broker) from the document's outbox; `all` says they
-   * were all of its events, which clears the outbox and its due time in one write.
-   */
+  /** Removes these events from such a document's outbox; `all` clears it and its due time. */
   markSent(key: string, events: DomainEvent[], all: boolean): Promise<void>;
-  /** Stores at once the marks a store gathers to write together (see SENT_BATCH_MS); optional. */
-  flushSent?(): Promise<void>;
-  /**
-   * The events waiting to be published (counted over at most PENDING_LOOK_AT documents) and when
-   * the oldest of them occurred: the outbox's age, which a broker outage or a stuck relay raises.
-   */
+  /** The events such documents still hold (counted over at most PENDING_LOOK_AT of them). */
   pending(): Promise<PendingEvents>;
+}
+
+/** A writer's record: its watermark, and until when it counts as alive. */
+export interface WriterState {
+  writer: string;
+  /** Every entry the writer stamped at or before this (epoch ms) is published. */
+  watermark: number;
+  /** Epoch ms; a writer still silent by then is taken for dead and its entries recovered. */
+  aliveUntil: number;
+  /** How many recoveries found it dead so far. */
+  recoveries: number;
+}
+
+/** Where the relays of a database keep their writers' records (one collection, a document each). */
+export interface OutboxWriters {
+  /** Records `writer` alive for `aliveMs` more, with its watermark (creating the record). */
+  beat(writer: string, watermark: number, aliveMs: number): Promise<void>;
+  /** The writers whose time ran out before `now`. */
+  dead(now: number): Promise<WriterState[]>;
+  /**
+   * Takes a dead writer until `until` unless someone changed its record since `seen` was read
+   * (another replica took it, or the writer beat again); answers whether it was taken.
+   */
+  claim(seen: WriterState, until: number): Promise<boolean>;
+  /** After a recovery: its watermark moved to `watermark`, and left alone until `until`. */
+  recovered(writer: string, watermark: number, until: number): Promise<void>;
+  /** Forgets a writer: it stopped with nothing unpublished, or two recoveries found nothing. */
+  remove(writer: string): Promise<void>;
 }
 
 export interface PendingEvents {
@@ -63,20 +103,42 @@ export function addPending(summary: PendingEvents, events: readonly DomainEvent[
 
 /**
  * Where a collection written with events reports to (see MongoEventCollection, MemoryEventTable):
- * the relay publishes a write's events as soon as the write succeeded.
+ * the relay stamps each write and publishes its events as soon as the write succeeded.
  */
 export interface EventSink {
   /** Throws unless every event is of a type the service declared it publishes. */
   check(events: DomainEvent[]): void;
-  /** The write of `key` with `events` is stored: publish them now. */
-  written(key: string, events: DomainEvent[]): void;
+  /** A write with events begins: the stamp to store with them. */
+  begin(): OutboxStamp;
+  /** The write of `key` with `events` and `stamp` is stored: publish them now. */
+  written(stamp: OutboxStamp, key: string, events: DomainEvent[]): void;
+  /**
+   * The write did not happen (`not-written`), or nobody knows (`unknown`: an error after the
+   * request went out, or a duplicate key that may be this write's own retry): the relay reads the
+   * key back and publishes the events if the document there holds this stamp.
+   */
+  failed(stamp: OutboxStamp, key: string, outcome: 'not-written' | 'unknown'): void;
 }
 
-/**
- * How long a fresh outbox entry is left to the write's own immediate publish (`flush`) before the
- * poller considers it stuck and publishes it.
- */
+/** Documents written before watermarks: how long the writer had before the poller took them. */
 export const OUTBOX_GRACE_MS = 5_000;
+/** A writer records its watermark this often while it writes, and every third of WRITER_ALIVE_MS when idle. */
+const BEAT_MS = 1_000;
+/**
+ * A writer that has not recorded itself for this long is taken for dead and its entries after its
+ * watermark are published by another relay: many missed beats, not a GC pause or a slow write.
+ */
+export const WRITER_ALIVE_MS = 10_000;
+/** How often the writers' records are looked at for dead ones (or every scanMs, if sooner). */
+const RECOVER_EVERY_MS = 5_000;
+/** How long one recovery may take before another relay may take the same writer. */
+const CLAIM_MS = 60_000;
+/**
+ * A recovered writer is looked at once more this much later, and forgotten when that finds
+ * nothing new: a writer that was only slow, not dead, and wrote once more before it died after
+ * all (it beats again as soon as it runs, so this is the one case left) is covered too.
+ */
+const RECHECK_MS = 300_000;
 const LEASE_MS = 30_000;
 const RETRY_PARALLEL = 32;
 const BATCH = 100;
@@ -84,26 +146,49 @@ const BATCH = 100;
 export interface OutboxRelayOptions {
   bus: EventBus;
   logger: Logger;
+  /** Where this relay records its watermark and finds dead writers: the service's database. */
+  writers: OutboxWriters;
+  /** Names this process as a writer (followed by a unique id): the service's name. */
+  name?: string;
   /** How often this process retries the events it could not publish (broker down). */
   pollMs: number;
   /**
-   * How often the stores are searched for events nobody is retrying: left by a process that died
-   * between its write and its publish (this one before a restart, or another replica). Also done
-   * once at start. A search reads every outbox collection, which MongoDB and DocumentDB answer
-   * from the outboxDueAt index but FerretDB 1.x only by reading the collection: seconds, not
-   * milliseconds, apart.
+   * How often the stores are searched for documents written before watermarks with events
+   * nobody published (also done once at start; MongoDB and DocumentDB answer it from the
+   * outboxDueAt index, FerretDB 1.x only by reading the collection). Dead writers are looked for
+   * every RECOVER_EVERY_MS, or this often if sooner.
    */
   scanMs?: number;
 }
 
+/** A write this process stamped whose events are not all published yet. */
+interface Unsent {
+  store: OutboxStore;
+  entry: OutboxEntry;
+}
+
 export class OutboxRelay {
+  /** This process as a writer: unique per start. */
+  readonly writer: string;
   readonly #o: OutboxRelayOptions;
   readonly #stores: OutboxStore[] = [];
   readonly #flushing = new InFlight();
-  /** Marks as sent still being written (gathered by the store); nothing waits on them. */
+  /** Marks of documents written before watermarks, still being written; nothing waits on them. */
   readonly #marking = new InFlight();
-  /** Entries this process wrote but could not publish yet, retried every pollMs. */
-  readonly #unsent = new Map<string, { store: OutboxStore; entry: OutboxEntry }>();
+  /** Writes begun and not yet known published (or not written): they hold the watermark back. */
+  readonly #open = new Set<OutboxStamp>();
+  /** Of those, the ones whose events could not all be published yet, retried every pollMs. */
+  readonly #unsent = new Map<OutboxStamp, Unsent>();
+  /** Of those, writes of unknown outcome: the key is read back on the next pass. */
+  readonly #unknown = new Map<OutboxStamp, { store: OutboxStore; key: string }>();
+  /** The watermark last computed: every stamp handed out later is after it. */
+  #mark: number;
+  #retrying: Promise<unknown> = Promise.resolve();
+  #stampedSinceBeat = false;
+  #beatAt = 0;
+  #beating: Promise<void> | undefined;
+  #beatFailing = false;
+  #beatTimer: NodeJS.Timeout | undefined;
   readonly #stop = new AbortController();
   #loop: Promise<void> | undefined;
 
@@ -112,6 +197,8 @@ export class OutboxRelay {
 
   constructor(options: OutboxRelayOptions) {
     this.#o = options;
+    this.writer = `${options.name ?? 'relay'}-${uuidv7()}`;
+    this.#mark = Date.now() - 1;
     options.bus.onConnected(() => this.#wake.abort());
   }
 
@@ -122,8 +209,8 @@ export class OutboxRelay {
   }
 
   /**
-   * Registers `store` and answers the sink its writes report to: each write's events are
-   * published at once, and only events of the `publishes` types may be written at all.
+   * Registers `store` and answers the sink its writes report to: each write is stamped, its
+   * events published at once, and only events of the `publishes` types may be written at all.
    */
   sinkFor(store: OutboxStore, publishes: readonly EventType[]): EventSink {
     this.register(store);
@@ -134,48 +221,79 @@ export class OutboxRelay {
         if (stray)
           throw new Error(`${stray.type} is not among the events this service publishes (${publishes.join(', ')})`);
       },
-      written: (key, events) => void this.flush(store, { key, events }),
+      begin: () => this.begin(),
+      written: (stamp, key, events) => void this.flush(store, { key, events }, stamp),
+      failed: (stamp, key, outcome) => {
+        if (outcome === 'not-written') this.#open.delete(stamp);
+        else this.#unknown.set(stamp, { store, key });
+      },
     };
   }
 
+  /** The stamp for a write about to be stored; throws until `start` has recorded this writer. */
+  begin(): OutboxStamp {
+    if (this.#beatAt === 0) throw new Error('the outbox relay records its writer in start(), before any write');
+    const stamp = { writer: this.writer, at: Math.max(Date.now(), this.#mark + 1) };
+    this.#open.add(stamp);
+    this.#stampedSinceBeat = true;
+    return stamp;
+  }
+
   /**
-   * Publishes events a write has just stored, without waiting for the next poll. Never throws:
-   * whatever it cannot publish now stays in the outbox, and this process retries it.
+   * Publishes the events a write has just stored, without waiting for the next poll. Never throws:
+   * whatever it cannot publish now this process retries.
    */
-  flush(store: OutboxStore, entry: OutboxEntry): Promise<void> {
-    return this.#flushing.track(
-      this.#publish(store, entry).then((sent) => {
-        if (sent < entry.events.length) {
-          this.#unsent.set(`${store.name}/${entry.key}`, {
-            store,
-            entry: { ...entry, events: entry.events.slice(sent) },
-          });
-        }
-      }),
-    );
+  flush(store: OutboxStore, entry: OutboxEntry, stamp: OutboxStamp): Promise<void> {
+    return this.#flushing.track(this.#send(store, entry, stamp).then(() => undefined));
   }
 
-  start(): void {
-    this.#loop ??= this.#poll();
+  /** Records this writer (before any write may be stamped) and starts the poller and the beats. */
+  async start(): Promise<void> {
+    if (this.#loop) return;
+    await this.#o.writers.beat(this.writer, this.#mark, WRITER_ALIVE_MS);
+    this.#beatAt = Date.now();
+    this.#beatTimer = setInterval(() => void this.#beat(), BEAT_MS);
+    this.#beatTimer.unref();
+    this.#loop = this.#poll();
   }
 
-  /** Resolves once the publishes in flight are done and marked as sent (tests, shutdown). */
+  /** Resolves once the publishes in flight are done (tests, shutdown). */
   async settle(): Promise<void> {
     await this.#flushing.drain();
-    await Promise.all(this.#stores.map((s) => s.flushSent?.()));
     await this.#marking.drain();
   }
 
-  /** Stops polling and waits for publishes in flight and their marks. */
+  /**
+   * Stops polling and waits for publishes in flight. With everything published this writer is
+   * forgotten; otherwise its record is left dead at once, for another replica (or the next start)
+   * to publish the rest.
+   */
   async stop(): Promise<void> {
     this.#stop.abort();
+    clearInterval(this.#beatTimer);
     await this.#loop;
     await this.settle();
+    await this.#beating;
+    if (this.#beatAt === 0) return;
+    try {
+      if (this.#open.size === 0) await this.#o.writers.remove(this.writer);
+      else await this.#o.writers.beat(this.writer, this.#watermark(), 0);
+    } catch (err) {
+      this.#o.logger.warn('outbox relay could not record its last watermark', { writer: this.writer, err });
+    }
   }
 
-  /** What waits in every store's outbox (see OutboxStore.pending), for the metrics. */
+  /**
+   * What this process has not published yet (its writes' events it could not publish, and
+   * documents written before watermarks that still hold events), and when the oldest of it was
+   * stamped or occurred: the outbox's age, which a broker outage or a stuck relay raises.
+   */
   async pending(): Promise<PendingEvents> {
     let summary: PendingEvents = { events: 0, oldestAt: undefined };
+    for (const { entry } of this.#unsent.values()) summary = addPending(summary, entry.events);
+    for (const stamp of this.#open) {
+      if (summary.oldestAt === undefined || stamp.at < summary.oldestAt) summary.oldestAt = stamp.at;
+    }
     for (const store of this.#stores) {
       const p = await store.pending();
       summary = {
@@ -189,28 +307,61 @@ export class OutboxRelay {
     return summary;
   }
 
-  /** One pass over every store; returns how many events were published. */
+  /**
+   * One pass of everything the poller does: this process's unpublished and unknown writes, the
+   * writers found dead, the documents written before watermarks. Returns how many events it published.
+   */
   async drainOnce(): Promise<number> {
-    let published = 0;
-    for (const store of this.#stores) {
-      for (;;) {
-        const entries = await store.claimDue(BATCH, LEASE_MS);
-        for (const entry of entries) published += await this.#publish(store, entry);
-        if (entries.length < BATCH || this.#stop.signal.aborted) break;
-      }
-    }
-    return published;
+    return (await this.#retryUnsent()) + (await this.#recoverDead()) + (await this.#drainDue());
+  }
+
+  /** Every entry on or before the watermark is published: the oldest write still open, or now. */
+  #watermark(): number {
+    let low = Date.now();
+    for (const stamp of this.#open) if (stamp.at < low) low = stamp.at;
+    this.#mark = Math.max(this.#mark, low - 1);
+    return this.#mark;
+  }
+
+  /** Records the watermark: every second while writes come, every third of WRITER_ALIVE_MS when idle. */
+  #beat(): Promise<void> {
+    if (this.#beating || this.#stop.signal.aborted) return this.#beating ?? Promise.resolve();
+    if (!this.#stampedSinceBeat && Date.now() - this.#beatAt < WRITER_ALIVE_MS / 3) return Promise.resolve();
+    this.#stampedSinceBeat = false;
+    const watermark = this.#watermark();
+    this.#beating = this.#o.writers
+      .beat(this.writer, watermark, WRITER_ALIVE_MS)
+      .then(
+        () => {
+          this.#beatAt = Date.now();
+          this.#beatFailing = false;
+        },
+        (err: unknown) => {
+          this.#stampedSinceBeat = true;
+          if (!this.#beatFailing) this.#o.logger.warn('outbox relay could not record its watermark', { err });
+          this.#beatFailing = true;
+        },
+      )
+      .finally(() => {
+        this.#beating = undefined;
+      });
+    return this.#beating;
   }
 
   async #poll(): Promise<void> {
     const scanMs = this.#o.scanMs ?? 30_000;
     let nextScan = 0; // at once: whatever a previous run of this service left
+    let nextRecovery = 0;
     while (!this.#stop.signal.aborted) {
       if (this.#o.bus.isConnected()) {
         try {
           let published = await this.#retryUnsent();
+          if (Date.now() >= nextRecovery) {
+            published += await this.#recoverDead();
+            nextRecovery = Date.now() + Math.min(scanMs, RECOVER_EVERY_MS);
+          }
           if (Date.now() >= nextScan) {
-            published += await this.drainOnce();
+            published += await this.#drainDue();
             nextScan = Date.now() + scanMs;
           }
           if (published > 0) this.#o.logger.info('outbox relay published pending events', { published });
@@ -223,41 +374,122 @@ export class OutboxRelay {
     }
   }
 
+  /** Publishes a stamped write's events; what the broker refuses is kept for the next pass. */
+  async #send(store: OutboxStore, entry: OutboxEntry, stamp: OutboxStamp): Promise<number> {
+    const sent = await this.#publish(store, entry.events);
+    if (sent === entry.events.length) {
+      this.#unsent.delete(stamp);
+      this.#open.delete(stamp);
+    } else {
+      this.#unsent.set(stamp, { store, entry: { ...entry, events: entry.events.slice(sent) } });
+    }
+    return sent;
+  }
+
   /**
    * Publishes what this process could not, RETRY_PARALLEL entries at a time (each entry's events in
    * order; entries are independent), waiting on confirms together rather than one after another:
    * after an outage there may be hundreds. A round that meets a refusal stops there until the next.
+   * Writes of unknown outcome are read back first: published if stored with their stamp.
    */
-  async #retryUnsent(): Promise<number> {
+  #retryUnsent(): Promise<number> {
+    // One retry at a time (the poller's, a drainOnce): two would publish the same entries twice.
+    const run = this.#retrying.then(() => this.#retryUnsentNow());
+    this.#retrying = run.catch(() => 0);
+    return run;
+  }
+
+  async #retryUnsentNow(): Promise<number> {
+    for (const [stamp, { store, key }] of this.#unknown) {
+      const stored = await store.stamped(key);
+      this.#unknown.delete(stamp);
+      if (stored?.stamp.writer === stamp.writer && stored.stamp.at === stamp.at) {
+        this.#unsent.set(stamp, { store, entry: { key, events: stored.events } });
+      } else {
+        this.#open.delete(stamp);
+      }
+    }
     let published = 0;
     const waiting = [...this.#unsent];
     for (let i = 0; i < waiting.length; i += RETRY_PARALLEL) {
       const round = waiting.slice(i, i + RETRY_PARALLEL);
-      const sent = await Promise.all(round.map(([, { store, entry }]) => this.#publish(store, entry)));
-      let refused = false;
-      round.forEach(([id, { store, entry }], j) => {
-        const n = sent[j] ?? 0;
-        published += n;
-        if (n === entry.events.length) this.#unsent.delete(id);
-        else {
-          refused = true;
-          if (n > 0) this.#unsent.set(id, { store, entry: { ...entry, events: entry.events.slice(n) } });
-        }
-      });
-      if (refused) break; // the broker refuses again: wait for the next round
+      const sent = await Promise.all(round.map(([stamp, { store, entry }]) => this.#send(store, entry, stamp)));
+      published += sent.reduce((a, b) => a + b, 0);
+      if (round.some(([stamp]) => this.#unsent.has(stamp))) break; // refused again: wait for the next round
     }
     return published;
   }
 
-  /** Publishes in order and marks as sent what the broker confirmed; stops at the first failure. */
-  async #publish(store: OutboxStore, entry: OutboxEntry): Promise<number> {
-    const sent: DomainEvent[] = [];
-    for (const event of entry.events) {
+  /**
+   * Publishes what dead writers left after their watermarks. A writer is taken by one relay at a
+   * time (claim); a recovery the broker cuts short is started over once the claim runs out.
+   */
+  async #recoverDead(): Promise<number> {
+    const writers = this.#o.writers;
+    let published = 0;
+    for (const dead of await writers.dead(Date.now())) {
+      if (dead.writer === this.writer) continue; // its own beats failed for a while: it is alive
+      if (!(await writers.claim(dead, Date.now() + CLAIM_MS))) continue;
+      let found = 0;
+      let last = dead.watermark;
+      let complete = true;
+      stores: for (const store of this.#stores) {
+        for await (const entry of store.writtenAfter(dead.writer, dead.watermark)) {
+          const sent = await this.#publish(store, entry.events);
+          published += sent;
+          if (sent < entry.events.length) {
+            complete = false;
+            break stores;
+          }
+          found += 1;
+          last = Math.max(last, entry.at);
+        }
+      }
+      if (!complete) continue;
+      if (found > 0) {
+        this.#o.logger.warn('outbox relay published what a dead writer left', { writer: dead.writer, entries: found });
+      }
+      if (found === 0 && dead.recoveries > 0) await writers.remove(dead.writer);
+      else await writers.recovered(dead.writer, last, Date.now() + RECHECK_MS);
+    }
+    return published;
+  }
+
+  /** Documents written before watermarks: claimed, published and marked as sent, as they were then. */
+  async #drainDue(): Promise<number> {
+    let published = 0;
+    for (const store of this.#stores) {
+      for (;;) {
+        const entries = await store.claimDue(BATCH, LEASE_MS);
+        for (const entry of entries) {
+          const sent = await this.#publish(store, entry.events);
+          published += sent;
+          if (sent > 0) {
+            void this.#marking.track(
+              store
+                .markSent(entry.key, entry.events.slice(0, sent), sent === entry.events.length)
+                .catch((err: unknown) => {
+                  // Published but still in the outbox: it will be published again, and consumers dedupe.
+                  this.#o.logger.warn('could not mark events as sent', { store: store.name, key: entry.key, err });
+                }),
+            );
+          }
+        }
+        if (entries.length < BATCH || this.#stop.signal.aborted) break;
+      }
+    }
+    return published;
+  }
+
+  /** Publishes in order; stops at the first failure and answers how many went out. */
+  async #publish(store: OutboxStore, events: DomainEvent[]): Promise<number> {
+    let sent = 0;
+    for (const event of events) {
       try {
         await this.#o.bus.publish(event);
-        sent.push(event);
+        sent += 1;
       } catch (err) {
-        this.#o.logger.warn('publish failed, event stays in the outbox', {
+        this.#o.logger.warn('publish failed, the event waits to be published again', {
           store: store.name,
           type: event.type,
           eventId: event.id,
@@ -266,16 +498,6 @@ export class OutboxRelay {
         break;
       }
     }
-    if (sent.length > 0) {
-      // Not waited for: the store may gather marks into one write (SENT_BATCH_MS), and nothing
-      // that follows depends on it (the poller leaves a fresh entry alone for OUTBOX_GRACE_MS).
-      void this.#marking.track(
-        store.markSent(entry.key, sent, sent.length === entry.events.length).catch((err: unknown) => {
-          // Published but still in the outbox: it will be published again, and consumers dedupe.
-          this.#o.logger.warn('could not mark events as sent', { store: store.name, key: entry.key, err });
-        }),
-      );
-    }
-    return sent.length;
+    return sent;
   }
 }

@@ -16,6 +16,8 @@ import { connectMongo, databaseFromUrl, pingMongo, RotatingMongo } from './mongo
 import { secretsManagerCredentials } from './mongo-credentials.ts';
 import { observeBus } from './observed-bus.ts';
 import { OutboxRelay, type PendingEvents } from './outbox.ts';
+import { memoryOutboxWriters } from './outbox-memory.ts';
+import { mongoOutboxWriters } from './outbox-mongo.ts';
 import { unreachableHint } from './reachability.ts';
 import { createHttpServer, type HttpServerOptions } from './server.ts';
 import { configSchemaOf, type ServiceContext, type ServiceManifest, subscribedTypes } from './service.ts';
@@ -117,6 +119,8 @@ export async function startService<C extends BaseConfig, S, D>(
   const relay = new OutboxRelay({
     bus: eventBus,
     logger,
+    writers: mongo ? mongoOutboxWriters(mongo.db) : memoryOutboxWriters(),
+    name,
     pollMs: config.OUTBOX_POLL_MS,
     scanMs: config.OUTBOX_SCAN_MS,
   });
@@ -125,6 +129,7 @@ export async function startService<C extends BaseConfig, S, D>(
   );
   const stores = options.stores ?? (mongo ? manifest.stores.mongo(mongo.db, kit) : manifest.stores.memory(kit));
   if (!options.stores) await storesReady(stores);
+  await relay.start(); // records this process as a writer before anything is written
 
   const ctx: ServiceContext<C, S, D> = {
     name,
@@ -156,7 +161,6 @@ export async function startService<C extends BaseConfig, S, D>(
   });
   const handler = subscriptionHandler(manifest, ctx);
 
-  relay.start();
   if (handler) await eventBus.consume(name, handler);
   if (metrics instanceof EmfMetrics) {
     watchOutbox(metrics, relay);

@@ -88,11 +88,17 @@ export async function testService<C extends BaseConfig, S, D>(
 
 /**
  * A StoreKit for store contract tests: tables and collections written with events, whose events
- * are kept in `written` instead of being published. `ready(stores)` runs what the kit runs at start.
+ * are kept in `written` instead of being published, stamped by `writer`. `ready(stores)` runs what
+ * the kit runs at start.
  */
-export function testStoreKit<C extends BaseConfig = BaseConfig>(config = {} as C) {
+export function testStoreKit<C extends BaseConfig = BaseConfig>(config = {} as C, writer = 'test-store-kit') {
   const written: DomainEvent[] = [];
-  const sink: EventSink = { check: () => {}, written: (_key, events) => void written.push(...events) };
+  const sink: EventSink = {
+    check: () => {},
+    begin: () => ({ writer, at: Date.now() }),
+    written: (_stamp, _key, events) => void written.push(...events),
+    failed: () => {},
+  };
   const { kit, ready } = createStoreKit(config, silentLogger, () => sink);
   return { kit, ready, written };
 }

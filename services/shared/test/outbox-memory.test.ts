@@ -3,18 +3,27 @@ import { MemoryBus } from '../src/bus-memory.ts';
 import type { DomainEvent } from '../src/events.ts';
 import { uuidv7 } from '../src/ids.ts';
 import { silentLogger } from '../src/log.ts';
-import { OUTBOX_GRACE_MS, OutboxRelay } from '../src/outbox.ts';
-import { appendOutbox, type MemoryOutboxRecord, memoryOutboxStore } from '../src/outbox-memory.ts';
-import { outboxStoreContract, testEvent } from './outbox.contract.ts';
+import { OutboxRelay } from '../src/outbox.ts';
+import {
+  appendDueOutbox,
+  MemoryEventTable,
+  type MemoryOutboxRecord,
+  memoryOutboxStore,
+  memoryOutboxWriters,
+} from '../src/outbox-memory.ts';
+import { outboxStoreContract, outboxWritersContract, testEvent } from './outbox.contract.ts';
 
 function memoryHarness() {
-  const records = new Map<string, MemoryOutboxRecord>();
+  const records = new Map<string, MemoryOutboxRecord & { value: unknown }>();
   return {
     records,
     store: memoryOutboxStore('things', records),
+    insertStamped: async (key: string, events: DomainEvent[], stamp: { writer: string; at: number }) => {
+      records.set(key, { value: {}, outbox: [...events], stamp });
+    },
     insert: async (key: string, events: DomainEvent[], now: number) => {
-      const record: MemoryOutboxRecord = { outbox: [] };
-      appendOutbox(record, events, now);
+      const record = { value: {}, outbox: [] };
+      appendDueOutbox(record, events, now);
       records.set(key, record);
     },
     pending: async (key: string) => (records.get(key)?.outbox ?? []).map((e) => e.id),
@@ -22,87 +31,176 @@ function memoryHarness() {
 }
 
 outboxStoreContract('in-memory', async () => memoryHarness());
+outboxWritersContract('in-memory', async () => memoryOutboxWriters());
+
+const until = async (done: () => boolean, ms = 3_000) => {
+  for (const end = Date.now() + ms; !done() && Date.now() < end; ) await new Promise((r) => setTimeout(r, 10));
+};
 
 describe('OutboxRelay', () => {
-  const setup = () => {
-    const h = memoryHarness();
-    const bus = new MemoryBus({ retryBaseMs: 5 });
-    const received: string[] = [];
-    bus.consume('shopping', async (e) => {
-      received.push(e.id);
+  /** A process: its relay over a table shared with other processes (the database), and its bus. */
+  const process = async (
+    shared: { h: ReturnType<typeof memoryHarness>; writers: ReturnType<typeof memoryOutboxWriters> },
+    o: { pollMs?: number; scanMs?: number; bus?: MemoryBus } = {},
+  ) => {
+    const bus = o.bus ?? new MemoryBus({ retryBaseMs: 5 });
+    const relay = new OutboxRelay({
+      bus,
+      logger: silentLogger,
+      writers: shared.writers,
+      name: 'things',
+      pollMs: o.pollMs ?? 20,
+      scanMs: o.scanMs ?? 3_600_000,
     });
-    const relay = new OutboxRelay({ bus, logger: silentLogger, pollMs: 20 });
-    relay.register(h.store);
-    return { h, bus, relay, received };
+    const sink = relay.sinkFor(shared.h.store, ['stock.reserved']);
+    const table = new MemoryEventTable(shared.h.records, sink);
+    await relay.start();
+    return { bus, relay, table, sink };
   };
-
-  it('flush publishes a write’s events at once and clears them', async () => {
-    const { h, bus, relay, received } = setup();
-    const key = uuidv7();
-    const events = [testEvent(), testEvent()];
-    await h.insert(key, events, Date.now());
-    await relay.flush(h.store, { key, events });
-    await bus.idle();
-    expect(received).toEqual(events.map((e) => e.id));
-    expect(await h.pending(key)).toEqual([]);
-  });
-
-  it('keeps events while the broker is down and publishes them, in order, when it is back', async () => {
-    const { h, bus, relay, received } = setup();
-    bus.setConnected(false);
-    const key = uuidv7();
-    const events = [testEvent(), testEvent(), testEvent()];
-    await h.insert(key, events, Date.now() - OUTBOX_GRACE_MS - 1);
-    await relay.flush(h.store, { key, events }); // fails quietly: nothing published
-    expect(await h.pending(key)).toHaveLength(3);
-    relay.start();
-    await new Promise((r) => setTimeout(r, 100));
-    expect(received).toEqual([]);
-    bus.setConnected(true);
-    // the flush attempt leased nothing; the poller takes the stale entry on its next pass
-    for (let i = 0; i < 100 && received.length < 3; i++) await new Promise((r) => setTimeout(r, 20));
-    await relay.stop();
-    expect(received).toEqual(events.map((e) => e.id));
-    expect(await h.pending(key)).toEqual([]);
-  });
-
-  it('publishes what waited for the broker as soon as it is back, not at the next poll', async () => {
-    const h = memoryHarness();
+  const setup = async () => {
+    const shared = { h: memoryHarness(), writers: memoryOutboxWriters() };
     const bus = new MemoryBus({ retryBaseMs: 5 });
     const received: string[] = [];
     await bus.consume('shopping', async (e) => {
       received.push(e.id);
     });
-    const relay = new OutboxRelay({ bus, logger: silentLogger, pollMs: 60_000, scanMs: 3_600_000 });
-    relay.register(h.store);
-    relay.start();
-    await new Promise((r) => setTimeout(r, 50)); // the first pass is done; the next is a minute away
-    bus.setConnected(false);
+    return { shared, received, ...(await process(shared, { bus })) };
+  };
+
+  it('publishes a write’s events at once and writes nothing back to the record', async () => {
+    const { shared, bus, relay, table, received } = await setup();
     const key = uuidv7();
     const events = [testEvent(), testEvent()];
-    await h.insert(key, events, Date.now());
-    await relay.flush(h.store, { key, events });
-    expect(received).toEqual([]);
-    const back = Date.now();
-    bus.setConnected(true);
-    for (let i = 0; i < 100 && received.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
-    await relay.stop();
+    table.insertWithEvents(key, {}, events);
+    await relay.settle();
+    await bus.idle();
     expect(received).toEqual(events.map((e) => e.id));
-    expect(Date.now() - back).toBeLessThan(2_000);
+    expect(await shared.h.pending(key)).toEqual(events.map((e) => e.id)); // the record keeps what it announced
+    expect(shared.h.records.get(key)?.stamp?.writer).toBe(relay.writer);
+    expect(await relay.pending()).toEqual({ events: 0, oldestAt: undefined });
+    await relay.stop();
   });
 
-  it('stops at the first failed publish and keeps the rest for later', async () => {
-    const { h, bus, relay } = setup();
+  it('refuses to stamp a write before start() has recorded its writer', () => {
+    const relay = new OutboxRelay({
+      bus: new MemoryBus(),
+      logger: silentLogger,
+      writers: memoryOutboxWriters(),
+      pollMs: 20,
+    });
+    expect(() => relay.begin()).toThrow(/start\(\)/);
+  });
+
+  it('keeps events while the broker is down and publishes them, in order, when it is back', async () => {
+    const { bus, relay, table, received } = await setup();
+    bus.setConnected(false);
     const key = uuidv7();
     const events = [testEvent(), testEvent(), testEvent()];
-    await h.insert(key, events, Date.now());
+    table.insertWithEvents(key, {}, events);
+    await relay.settle();
+    expect(await relay.pending()).toMatchObject({ events: 3 });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(received).toEqual([]);
+    const back = Date.now();
+    bus.setConnected(true); // wakes the poller: not at its next poll
+    await until(() => received.length === 3);
+    expect(Date.now() - back).toBeLessThan(2_000);
+    await relay.stop();
+    expect(received).toEqual(events.map((e) => e.id));
+    expect(await relay.pending()).toEqual({ events: 0, oldestAt: undefined });
+  });
+
+  it('stops at the first failed publish and keeps the rest for later, in order', async () => {
+    const { bus, relay, table, received } = await setup();
+    const events = [testEvent(), testEvent(), testEvent()];
     let calls = 0;
     const publish = bus.publish.bind(bus);
     bus.publish = async (e) => {
       if (++calls === 2) throw new Error('nope');
       return publish(e);
     };
-    await relay.flush(h.store, { key, events });
-    expect(await h.pending(key)).toEqual(events.slice(1).map((e) => e.id));
+    table.insertWithEvents(uuidv7(), {}, events);
+    await relay.settle();
+    expect(await relay.pending()).toMatchObject({ events: 2 });
+    await until(() => received.length === 3);
+    await relay.stop();
+    expect(received).toEqual(events.map((e) => e.id));
+  });
+
+  it('records a watermark below its oldest unpublished write, and past it once published', async () => {
+    const { shared, bus, relay, table } = await setup();
+    bus.setConnected(false);
+    const key = uuidv7();
+    table.insertWithEvents(key, {}, [testEvent()]);
+    const at = shared.h.records.get(key)?.stamp?.at ?? 0;
+    await new Promise((r) => setTimeout(r, 1_300)); // a beat
+    expect(shared.writers.states.get(relay.writer)?.watermark).toBe(at - 1);
+    bus.setConnected(true);
+    table.insertWithEvents(uuidv7(), {}, [testEvent()]); // a write: the next beat records
+    await new Promise((r) => setTimeout(r, 1_300));
+    expect(shared.writers.states.get(relay.writer)?.watermark).toBeGreaterThan(at);
+    await relay.stop();
+    expect(shared.writers.states.has(relay.writer)).toBe(false); // nothing left: forgotten
+  });
+
+  it('publishes what a dead writer left after its watermark, from another process, then forgets it', async () => {
+    const { shared, bus, relay: first, table, received } = await setup();
+    const sent = uuidv7();
+    table.insertWithEvents(sent, {}, [testEvent()]);
+    await first.settle();
+    await new Promise((r) => setTimeout(r, 1_300)); // its watermark passes the first write
+    bus.setConnected(false);
+    const left = [uuidv7(), uuidv7()];
+    const events = left.map(() => [testEvent(), testEvent()]);
+    left.forEach((key, i) => void table.insertWithEvents(key, {}, events[i] ?? []));
+    await first.stop(); // with events unpublished: its record is left dead at once
+    expect(shared.writers.states.get(first.writer)?.aliveUntil).toBeLessThanOrEqual(Date.now());
+    bus.setConnected(true);
+    const published = received.length;
+
+    const second = await process(shared, { bus, scanMs: 50 });
+    await until(() => shared.writers.states.get(first.writer)?.recoveries === 1);
+    expect(received.slice(published)).toEqual(events.flat().map((e) => e.id)); // not the one it had sent
+    expect(shared.writers.states.get(first.writer)).toMatchObject({ recoveries: 1 });
+    // looked at again later (RECHECK_MS): nothing new, so it is forgotten
+    const state = shared.writers.states.get(first.writer);
+    if (state) state.aliveUntil = Date.now() - 1;
+    await second.relay.drainOnce();
+    expect(shared.writers.states.has(first.writer)).toBe(false);
+    expect(received).toHaveLength(published + 4);
+    await second.relay.stop();
+  });
+
+  it('a dead writer is recovered by one relay at a time', async () => {
+    const shared = { h: memoryHarness(), writers: memoryOutboxWriters() };
+    const bus = new MemoryBus({ retryBaseMs: 5 });
+    const received: string[] = [];
+    await bus.consume('shopping', async (e) => {
+      received.push(e.id);
+    });
+    await shared.writers.beat('crashed', 0, 0);
+    await shared.h.insertStamped(uuidv7(), [testEvent()], { writer: 'crashed', at: Date.now() - 5_000 });
+    await new Promise((r) => setTimeout(r, 5)); // its time runs out
+    const [a, b] = [await process(shared, { bus }), await process(shared, { bus })];
+    await Promise.all([a.relay.drainOnce(), b.relay.drainOnce()]);
+    await bus.idle();
+    expect(received).toHaveLength(1);
+    await Promise.all([a.relay.stop(), b.relay.stop()]);
+  });
+
+  it('a write of unknown outcome is read back: published if stored with its stamp, let go if not', async () => {
+    const { shared, bus, relay, sink, received } = await setup();
+    const [stored, missing] = [uuidv7(), uuidv7()];
+    const events = [testEvent()];
+    const storedStamp = sink.begin();
+    await shared.h.insertStamped(stored, events, storedStamp);
+    sink.failed(storedStamp, stored, 'unknown'); // the insert went through, its answer was lost
+    sink.failed(sink.begin(), missing, 'unknown'); // nothing was written
+    await relay.drainOnce();
+    await bus.idle();
+    expect(received).toEqual(events.map((e) => e.id));
+    expect(await relay.pending()).toEqual({ events: 0, oldestAt: undefined }); // neither holds the watermark
+    await relay.stop();
+    expect(shared.writers.states.has(relay.writer)).toBe(false);
   });
 });

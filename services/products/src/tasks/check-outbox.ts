@@ -3,10 +3,14 @@
  * Read-only. Run in AWS with `npm run run-task -- products check-outbox [-- --limit 20]`; the
  * image holds it as /app/tasks/check-outbox.mjs (scripts/build.ts).
  *
- * A document with pending events carries `outboxDueAt` (when the relay may take them; sparse
- * index); one whose time is long past is stuck: the relay cannot publish it (broker down,
- * event refused) or no task relays at all. Every collection of the database is looked at, so
- * the task follows whatever collections the service keeps its outboxes in.
+ * A document is written with its events and stamped by the process that wrote it (`outboxWriter`,
+ * `outboxAt`); each process records in `outbox_writers` a watermark (everything it stamped up to
+ * there is published) and until when it counts as alive. Events wait when they are stamped after
+ * their writer's watermark: for a moment normally, for long when the broker is down, or when the
+ * writer died and no task has recovered it yet. Documents written before watermarks carry
+ * `outboxDueAt` while their events wait. An event waiting longer than --stuck-after is stuck.
+ * Every collection of the database is looked at, so the task follows whatever collections the
+ * service keeps its outboxes in.
  *
  * Prints JSON lines like the services do. Exit codes: 0 nothing stuck, 3 something stuck for
  * longer than --stuck-after seconds (300), 1 the database failed, 2 bad configuration or usage.
@@ -22,39 +26,55 @@ const configSchema = baseConfigSchema
 
 export interface PendingOutbox {
   collection: string;
-  /** Documents with events to publish. */
+  /** Documents with events waiting to be published. */
   documents: number;
-  /** Of those, the ones due for longer than stuckAfterMs. */
+  /** Of those, the ones waiting for longer than stuckAfterMs. */
   stuck: number;
-  oldest: Array<{ id: string; dueAt: string; overdueSeconds: number; types: string[] }>;
+  oldest: Array<{ id: string; since: string; waitingSeconds: number; writer?: string; types: string[] }>;
 }
 
-/** Documents with pending events, per collection, the longest waiting first. */
+interface OutboxDoc {
+  _id: unknown;
+  outbox?: Array<{ type?: string }>;
+  outboxWriter?: string;
+  outboxAt?: Date;
+  outboxDueAt?: Date;
+}
+
+/** Documents with events waiting, per collection, the longest waiting first. */
 export async function pendingOutboxes(
   db: Db,
   o: { limit: number; stuckAfterMs: number },
   now = Date.now(),
 ): Promise<PendingOutbox[]> {
+  const writers = await db
+    .collection<{ _id: string; watermark: Date }>('outbox_writers')
+    .find({}, { projection: { watermark: 1 } })
+    .toArray();
+  const waiting = [
+    { outboxDueAt: { $exists: true } },
+    ...writers.map((w) => ({ outboxWriter: w._id, outboxAt: { $gt: w.watermark } })),
+  ];
   const found: PendingOutbox[] = [];
   for (const { name } of await db.listCollections({}, { nameOnly: true }).toArray()) {
-    if (name.startsWith('system.')) continue;
-    const collection = db.collection<{ _id: unknown; outbox?: Array<{ type?: string }>; outboxDueAt: Date }>(name);
-    const documents = await collection.countDocuments({ outboxDueAt: { $exists: true } });
-    if (documents === 0) continue;
-    const stuck = await collection.countDocuments({ outboxDueAt: { $lt: new Date(now - o.stuckAfterMs) } });
-    const oldest = await collection
-      .find({ outboxDueAt: { $exists: true } })
-      .sort({ outboxDueAt: 1 })
-      .limit(o.limit)
+    if (name.startsWith('system.') || name === 'outbox_writers') continue;
+    const docs = await db
+      .collection<OutboxDoc>(name)
+      .find({ $or: waiting }, { projection: { outbox: 1, outboxWriter: 1, outboxAt: 1, outboxDueAt: 1 } })
       .toArray();
+    if (docs.length === 0) continue;
+    // Since when each waits: its stamp, or for one written before watermarks, its due time.
+    const since = (d: OutboxDoc) => (d.outboxDueAt ?? d.outboxAt ?? new Date(now)).getTime();
+    docs.sort((a, b) => since(a) - since(b));
     found.push({
       collection: name,
-      documents,
-      stuck,
-      oldest: oldest.map((d) => ({
+      documents: docs.length,
+      stuck: docs.filter((d) => since(d) < now - o.stuckAfterMs).length,
+      oldest: docs.slice(0, o.limit).map((d) => ({
         id: String(d._id),
-        dueAt: d.outboxDueAt.toISOString(),
-        overdueSeconds: Math.max(0, Math.round((now - d.outboxDueAt.getTime()) / 1000)),
+        since: new Date(since(d)).toISOString(),
+        waitingSeconds: Math.max(0, Math.round((now - since(d)) / 1000)),
+        ...(d.outboxWriter && { writer: d.outboxWriter }),
         types: (d.outbox ?? []).map((e) => e.type ?? '?'),
       })),
     });
