@@ -284,15 +284,24 @@ export class OutboxRelay {
   }
 
   /**
-   * What this process has not published yet (its writes' events it could not publish, and
-   * documents written before watermarks that still hold events), and when the oldest of it was
-   * stamped or occurred: the outbox's age, which a broker outage or a stuck relay raises.
+   * What waits to be published: this process's writes whose events it could not publish yet,
+   * what dead writers left that nobody has recovered yet, and documents written before watermarks
+   * that still hold events; and when the oldest of it was stamped or occurred. That is the
+   * outbox's age, which a broker outage or a stuck relay anywhere raises.
    */
   async pending(): Promise<PendingEvents> {
     let summary: PendingEvents = { events: 0, oldestAt: undefined };
     for (const { entry } of this.#unsent.values()) summary = addPending(summary, entry.events);
     for (const stamp of this.#open) {
       if (summary.oldestAt === undefined || stamp.at < summary.oldestAt) summary.oldestAt = stamp.at;
+    }
+    for (const dead of await this.#o.writers.dead(Date.now())) {
+      if (dead.writer === this.writer) continue;
+      for (const store of this.#stores) {
+        for await (const entry of store.writtenAfter(dead.writer, dead.watermark)) {
+          summary = addPending(summary, entry.events);
+        }
+      }
     }
     for (const store of this.#stores) {
       const p = await store.pending();

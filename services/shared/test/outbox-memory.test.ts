@@ -181,10 +181,14 @@ describe('OutboxRelay', () => {
     await shared.writers.beat('crashed', 0, 0);
     await shared.h.insertStamped(uuidv7(), [testEvent()], { writer: 'crashed', at: Date.now() - 5_000 });
     await new Promise((r) => setTimeout(r, 5)); // its time runs out
+    const watching = new OutboxRelay({ bus, logger: silentLogger, writers: shared.writers, pollMs: 20 });
+    watching.register(shared.h.store);
+    expect(await watching.pending()).toMatchObject({ events: 1 }); // the metric shows it until recovered
     const [a, b] = [await process(shared, { bus }), await process(shared, { bus })];
     await Promise.all([a.relay.drainOnce(), b.relay.drainOnce()]);
     await bus.idle();
     expect(received).toHaveLength(1);
+    expect(await watching.pending()).toEqual({ events: 0, oldestAt: undefined });
     await Promise.all([a.relay.stop(), b.relay.stop()]);
   });
 
