@@ -162,7 +162,7 @@ describe('order saga under faults', () => {
     const client = new MongoClient(backends().mongoUrl);
     const database = client.db(`${namespace.replace(/\W/g, '_')}_shopping`);
     // a process that recorded itself as a writer (watermark 0), then died: its writes nobody relays
-    const writer = `crashed-${uuidv7()}`;
+    const writer = `shopping/${uuidv7()}`;
     await mongoOutboxWriters(database).beat(writer, 0, 0);
     const orders = new MongoOrders(database, testStoreKit(undefined, writer).kit);
     const orderId = uuidv7();

@@ -148,7 +148,7 @@ export interface OutboxRelayOptions {
   logger: Logger;
   /** Where this relay records its watermark and finds dead writers: the service's database. */
   writers: OutboxWriters;
-  /** Names this process as a writer (followed by a unique id): the service's name. */
+  /** Names this process as a writer (`<name>/<unique id>`): the service's name. */
   name?: string;
   /** How often this process retries the events it could not publish (broker down). */
   pollMs: number;
@@ -171,6 +171,8 @@ export class OutboxRelay {
   /** This process as a writer: unique per start. */
   readonly writer: string;
   readonly #o: OutboxRelayOptions;
+  /** What this service's writers are named from. */
+  readonly #own: string;
   readonly #stores: OutboxStore[] = [];
   readonly #flushing = new InFlight();
   /** Marks of documents written before watermarks, still being written; nothing waits on them. */
@@ -197,7 +199,9 @@ export class OutboxRelay {
 
   constructor(options: OutboxRelayOptions) {
     this.#o = options;
-    this.writer = `${options.name ?? 'relay'}-${uuidv7()}`;
+    // Services may share a database (a MONGO_URL that names one): each takes over its own writers only.
+    this.#own = `${options.name ?? 'relay'}/`;
+    this.writer = `${this.#own}${uuidv7()}`;
     this.#mark = Date.now() - 1;
     options.bus.onConnected(() => this.#wake.abort());
   }
@@ -250,10 +254,12 @@ export class OutboxRelay {
   /** Records this writer (before any write may be stamped) and starts the poller and the beats. */
   async start(): Promise<void> {
     if (this.#loop) return;
-    await this.#o.writers.beat(this.writer, this.#mark, WRITER_ALIVE_MS);
-    this.#beatAt = Date.now();
-    this.#beatTimer = setInterval(() => void this.#beat(), BEAT_MS);
-    this.#beatTimer.unref();
+    if (this.#stores.length > 0) {
+      await this.#o.writers.beat(this.writer, this.#mark, WRITER_ALIVE_MS);
+      this.#beatAt = Date.now();
+      this.#beatTimer = setInterval(() => void this.#beat(), BEAT_MS);
+      this.#beatTimer.unref();
+    }
     this.#loop = this.#poll();
   }
 
@@ -295,8 +301,7 @@ export class OutboxRelay {
     for (const stamp of this.#open) {
       if (summary.oldestAt === undefined || stamp.at < summary.oldestAt) summary.oldestAt = stamp.at;
     }
-    for (const dead of await this.#o.writers.dead(Date.now())) {
-      if (dead.writer === this.writer) continue;
+    for (const dead of await this.#deadWriters()) {
       for (const store of this.#stores) {
         for await (const entry of store.writtenAfter(dead.writer, dead.watermark)) {
           summary = addPending(summary, entry.events);
@@ -436,8 +441,7 @@ export class OutboxRelay {
   async #recoverDead(): Promise<number> {
     const writers = this.#o.writers;
     let published = 0;
-    for (const dead of await writers.dead(Date.now())) {
-      if (dead.writer === this.writer) continue; // its own beats failed for a while: it is alive
+    for (const dead of await this.#deadWriters()) {
       if (!(await writers.claim(dead, Date.now() + CLAIM_MS))) continue;
       let found = 0;
       let last = dead.watermark;
@@ -462,6 +466,13 @@ export class OutboxRelay {
       else await writers.recovered(dead.writer, last, Date.now() + RECHECK_MS);
     }
     return published;
+  }
+
+  /** This service's writers found dead, but for this one (its beats failed for a while: it is alive). */
+  async #deadWriters(): Promise<WriterState[]> {
+    if (this.#stores.length === 0) return []; // a service that writes no events has no writers to take over
+    const dead = await this.#o.writers.dead(Date.now());
+    return dead.filter((d) => d.writer.startsWith(this.#own) && d.writer !== this.writer);
   }
 
   /** Documents written before watermarks: claimed, published and marked as sent, as they were then. */

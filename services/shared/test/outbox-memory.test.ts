@@ -178,10 +178,16 @@ describe('OutboxRelay', () => {
     await bus.consume('shopping', async (e) => {
       received.push(e.id);
     });
-    await shared.writers.beat('crashed', 0, 0);
-    await shared.h.insertStamped(uuidv7(), [testEvent()], { writer: 'crashed', at: Date.now() - 5_000 });
+    await shared.writers.beat('things/crashed', 0, 0);
+    await shared.h.insertStamped(uuidv7(), [testEvent()], { writer: 'things/crashed', at: Date.now() - 5_000 });
     await new Promise((r) => setTimeout(r, 5)); // its time runs out
-    const watching = new OutboxRelay({ bus, logger: silentLogger, writers: shared.writers, pollMs: 20 });
+    const watching = new OutboxRelay({
+      bus,
+      logger: silentLogger,
+      writers: shared.writers,
+      name: 'things',
+      pollMs: 20,
+    });
     watching.register(shared.h.store);
     expect(await watching.pending()).toMatchObject({ events: 1 }); // the metric shows it until recovered
     const [a, b] = [await process(shared, { bus }), await process(shared, { bus })];
@@ -190,6 +196,17 @@ describe('OutboxRelay', () => {
     expect(received).toHaveLength(1);
     expect(await watching.pending()).toEqual({ events: 0, oldestAt: undefined });
     await Promise.all([a.relay.stop(), b.relay.stop()]);
+  });
+
+  it('leaves the dead writers of another service sharing the database to that service', async () => {
+    const { shared, relay, received } = await setup();
+    await shared.writers.beat('other/crashed', 0, 0);
+    await shared.h.insertStamped(uuidv7(), [testEvent()], { writer: 'other/crashed', at: Date.now() - 5_000 });
+    await new Promise((r) => setTimeout(r, 5));
+    await relay.drainOnce();
+    expect(received).toEqual([]);
+    expect(shared.writers.states.get('other/crashed')).toMatchObject({ recoveries: 0, watermark: 0 });
+    await relay.stop();
   });
 
   it('a write of unknown outcome is read back: published if stored with its stamp, let go if not', async () => {
