@@ -128,7 +128,7 @@ const BEAT_MS = 1_000;
  * A writer that has not recorded itself for this long is taken for dead and its entries after its
  * watermark are published by another relay: many missed beats, not a GC pause or a slow write.
  */
-export const WRITER_ALIVE_MS = 10_000;
+export const WRITER_ALIVE_MS = 5_000;
 /** How often the writers' records are looked at for dead ones (or every scanMs, if sooner). */
 const RECOVER_EVERY_MS = 5_000;
 /** How long one recovery may take before another relay may take the same writer. */
