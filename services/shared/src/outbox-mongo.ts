@@ -171,7 +171,7 @@ export class MongoEventCollection<T extends { _id: string }> {
       >);
     } catch (err) {
       // A duplicate key too: it may be this very insert, retried by the driver after it went through.
-      this.#sink.failed(stamp, doc._id, 'unknown');
+      this.#sink.failed(stamp, doc._id);
       if (isDuplicateKey(err)) return 'exists';
       throw err;
     }

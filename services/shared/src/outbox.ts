@@ -113,11 +113,11 @@ export interface EventSink {
   /** The write of `key` with `events` and `stamp` is stored: publish them now. */
   written(stamp: OutboxStamp, key: string, events: DomainEvent[]): void;
   /**
-   * The write did not happen (`not-written`), or nobody knows (`unknown`: an error after the
-   * request went out, or a duplicate key that may be this write's own retry): the relay reads the
-   * key back and publishes the events if the document there holds this stamp.
+   * The write failed, and may have happened all the same (an error after the request went out, a
+   * duplicate key that may be this write's own retry): the relay reads the key back and publishes
+   * the events if the document there holds this stamp.
    */
-  failed(stamp: OutboxStamp, key: string, outcome: 'not-written' | 'unknown'): void;
+  failed(stamp: OutboxStamp, key: string): void;
 }
 
 /** Documents written before watermarks: how long the writer had before the poller took them. */
@@ -227,10 +227,7 @@ export class OutboxRelay {
       },
       begin: () => this.begin(),
       written: (stamp, key, events) => void this.flush(store, { key, events }, stamp),
-      failed: (stamp, key, outcome) => {
-        if (outcome === 'not-written') this.#open.delete(stamp);
-        else this.#unknown.set(stamp, { store, key });
-      },
+      failed: (stamp, key) => void this.#unknown.set(stamp, { store, key }),
     };
   }
 

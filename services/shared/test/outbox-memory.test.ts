@@ -215,8 +215,8 @@ describe('OutboxRelay', () => {
     const events = [testEvent()];
     const storedStamp = sink.begin();
     await shared.h.insertStamped(stored, events, storedStamp);
-    sink.failed(storedStamp, stored, 'unknown'); // the insert went through, its answer was lost
-    sink.failed(sink.begin(), missing, 'unknown'); // nothing was written
+    sink.failed(storedStamp, stored); // the insert went through, its answer was lost
+    sink.failed(sink.begin(), missing); // nothing was written
     await relay.drainOnce();
     await bus.idle();
     expect(received).toEqual(events.map((e) => e.id));
