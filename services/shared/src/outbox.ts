@@ -44,7 +44,7 @@ export interface OutboxStore {
   stamped(key: string): Promise<(OutboxEntry & { stamp: OutboxStamp }) | undefined>;
   /**
    * Documents written before watermarks carry `outboxDueAt` while their events are pending (the
-   * code before 2026-12-03 marked each document as sent): takes up to `limit` whose time has come
+   * code before 2026-12-02 marked each document as sent): takes up to `limit` whose time has come
    * and moves it `leaseMs` ahead, so that other replicas leave them alone meanwhile.
    */
   claimDue(limit: number, leaseMs: number): Promise<OutboxEntry[]>;
