@@ -64,7 +64,7 @@ export class MongoCatalog implements Catalog {
     let product = doc ? toProduct(doc) : null;
     if (!product) {
       // A crash between the version fact and its projection leaves only the fact: repair from it.
-      const [latest] = await this.#versions.collection.find({ productId: id }).sort({ version: -1 }).limit(1).toArray();
+      const [latest] = await this.#versions.find({ productId: id }).sort({ version: -1 }).limit(1).toArray();
       if (latest) await this.project(latest.product);
       product = latest?.product ?? null;
     }
@@ -165,7 +165,7 @@ export class MongoReservations implements Reservations {
   async init() {}
 
   async get(orderId: string) {
-    const doc = await this.#decisions.collection.findOne({ _id: orderId });
+    const doc = await this.#decisions.findOne({ _id: orderId });
     if (!doc) return null;
     const { _id, ...decision } = withoutOutbox(doc);
     return { orderId: _id, ...decision };

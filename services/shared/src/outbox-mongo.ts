@@ -1,4 +1,4 @@
-import type { Collection, Db, OptionalUnlessRequiredId } from 'mongodb';
+import type { Collection, Db, Filter, OptionalUnlessRequiredId } from 'mongodb';
 import type { DomainEvent } from './events.ts';
 import { isDuplicateKey } from './mongo.ts';
 import {
@@ -143,8 +143,9 @@ export function mongoOutboxWriters(db: Db, name = 'outbox_writers'): OutboxWrite
 /**
  * A collection whose documents are written together with their events. The only way in is
  * `insertWithEvents`: the events are stored in the same insert, stamped, and published right after
- * it by the relay, so no event is ever written that is not relayed. Reads go through `collection`;
- * `withoutOutbox` strips the outbox fields from what they return.
+ * it by the relay, so no event is ever written that is not relayed. `findOne` and `find` read
+ * without the outbox fields (the events stay in the document, for the relay, not for readers);
+ * `withoutOutbox` strips them from what `collection` itself returns.
  */
 export class MongoEventCollection<T extends { _id: string }> {
   readonly collection: Collection<T & OutboxFields>;
@@ -159,6 +160,14 @@ export class MongoEventCollection<T extends { _id: string }> {
   /** The index the poller finds documents written before watermarks by (see OutboxStore.claimDue). */
   async init(): Promise<void> {
     await createOutboxIndex(this.collection);
+  }
+
+  findOne(filter: Filter<T & OutboxFields>) {
+    return this.collection.findOne(filter, { projection: WITHOUT_OUTBOX });
+  }
+
+  find(filter: Filter<T & OutboxFields>) {
+    return this.collection.find(filter, { projection: WITHOUT_OUTBOX });
   }
 
   /** Inserts `doc` with `events`; `exists` (and nothing written) when its _id is taken. */
@@ -179,6 +188,9 @@ export class MongoEventCollection<T extends { _id: string }> {
     return 'inserted';
   }
 }
+
+/** Leaves the outbox fields out of what a read returns. */
+const WITHOUT_OUTBOX = { outbox: 0, outboxWriter: 0, outboxAt: 0, outboxDueAt: 0 } as const;
 
 /** A document as stored, without the outbox fields. */
 export function withoutOutbox<T extends object>(doc: T & Partial<OutboxFields>): T {

@@ -87,6 +87,9 @@ describe('MongoDB outbox', () => {
       const doc = await events.collection.findOne({ _id: written[0]?.key ?? '' });
       expect(doc).toMatchObject({ outbox: written[0]?.events, outboxWriter: relay.writer });
       expect(doc?.outboxAt).toBeInstanceOf(Date);
+      // reads through the collection of events leave the events in the database
+      expect(await events.findOne({ _id: written[0]?.key ?? '' })).toEqual({ _id: written[0]?.key });
+      expect(await events.find({}).sort({ _id: 1 }).toArray()).toEqual(written.map((w) => ({ _id: w.key })));
       await relay.stop();
     } finally {
       await client.close();

@@ -236,14 +236,14 @@ export class MongoOrders implements Orders {
   }
 
   async get(orderId: string) {
-    const doc = await this.#orders.collection.findOne({ _id: orderId });
+    const doc = await this.#orders.findOne({ _id: orderId });
     return doc ? toOrder(doc) : null;
   }
 
   async listForCustomer(customerId: string, limit: number) {
-    return (
-      await this.#orders.collection.find({ customerId }).sort({ placedAt: -1, _id: -1 }).limit(limit).toArray()
-    ).map(toOrder);
+    return (await this.#orders.find({ customerId }).sort({ placedAt: -1, _id: -1 }).limit(limit).toArray()).map(
+      toOrder,
+    );
   }
 
   async decide({ orderId, ...outcome }: Outcome, events: DomainEvent[]) {
@@ -253,12 +253,12 @@ export class MongoOrders implements Orders {
   }
 
   async outcome(orderId: string) {
-    const doc = await this.#outcomes.collection.findOne({ _id: orderId });
+    const doc = await this.#outcomes.findOne({ _id: orderId });
     return doc ? toOutcome(doc) : null;
   }
 
   async outcomes(orderIds: string[]) {
-    const docs = await this.#outcomes.collection.find({ _id: { $in: orderIds } }).toArray();
+    const docs = await this.#outcomes.find({ _id: { $in: orderIds } }).toArray();
     return new Map(docs.map((d) => [d._id, toOutcome(d)]));
   }
 }
