@@ -1,7 +1,7 @@
 import { BoundedMap } from '@platform/shared/bounded-map';
 import type { DomainEvent } from '@platform/shared/events';
 import { isDuplicateKey } from '@platform/shared/mongo';
-import { type MongoEventCollection, withoutOutbox } from '@platform/shared/outbox-mongo';
+import type { MongoEventCollection } from '@platform/shared/outbox-mongo';
 import type { StoreKit } from '@platform/shared/service';
 import type { Collection, Db } from 'mongodb';
 import type { CatalogProduct } from './domain.ts';
@@ -167,7 +167,7 @@ export class MongoReservations implements Reservations {
   async get(orderId: string) {
     const doc = await this.#decisions.findOne({ _id: orderId });
     if (!doc) return null;
-    const { _id, ...decision } = withoutOutbox(doc);
+    const { _id, ...decision } = doc;
     return { orderId: _id, ...decision };
   }
 

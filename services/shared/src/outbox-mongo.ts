@@ -1,4 +1,4 @@
-import type { Collection, Db, Filter, OptionalUnlessRequiredId } from 'mongodb';
+import type { Collection, Db, Filter, FindCursor, OptionalUnlessRequiredId } from 'mongodb';
 import type { DomainEvent } from './events.ts';
 import { isDuplicateKey } from './mongo.ts';
 import {
@@ -144,8 +144,7 @@ export function mongoOutboxWriters(db: Db, name = 'outbox_writers'): OutboxWrite
  * A collection whose documents are written together with their events. The only way in is
  * `insertWithEvents`: the events are stored in the same insert, stamped, and published right after
  * it by the relay, so no event is ever written that is not relayed. `findOne` and `find` read
- * without the outbox fields (the events stay in the document, for the relay, not for readers);
- * `withoutOutbox` strips them from what `collection` itself returns.
+ * without the outbox fields (the events stay in the document, for the relay, not for readers).
  */
 export class MongoEventCollection<T extends { _id: string }> {
   readonly collection: Collection<T & OutboxFields>;
@@ -162,12 +161,12 @@ export class MongoEventCollection<T extends { _id: string }> {
     await createOutboxIndex(this.collection);
   }
 
-  findOne(filter: Filter<T & OutboxFields>) {
-    return this.collection.findOne(filter, { projection: WITHOUT_OUTBOX });
+  findOne(filter: Filter<T & OutboxFields>): Promise<T | null> {
+    return this.collection.findOne(filter, { projection: WITHOUT_OUTBOX }) as Promise<T | null>;
   }
 
-  find(filter: Filter<T & OutboxFields>) {
-    return this.collection.find(filter, { projection: WITHOUT_OUTBOX });
+  find(filter: Filter<T & OutboxFields>): FindCursor<T> {
+    return this.collection.find(filter, { projection: WITHOUT_OUTBOX }) as unknown as FindCursor<T>;
   }
 
   /** Inserts `doc` with `events`; `exists` (and nothing written) when its _id is taken. */
@@ -191,9 +190,3 @@ export class MongoEventCollection<T extends { _id: string }> {
 
 /** Leaves the outbox fields out of what a read returns. */
 const WITHOUT_OUTBOX = { outbox: 0, outboxWriter: 0, outboxAt: 0, outboxDueAt: 0 } as const;
-
-/** A document as stored, without the outbox fields. */
-export function withoutOutbox<T extends object>(doc: T & Partial<OutboxFields>): T {
-  const { outbox: _, outboxDueAt: __, outboxWriter: ___, outboxAt: ____, ...rest } = doc;
-  return rest as T;
-}

@@ -1,4 +1,4 @@
-import { InFlight, sleep } from './async.ts';
+import { InFlight, KeyedMutex, sleep } from './async.ts';
 import type { EventBus } from './bus.ts';
 import type { DomainEvent, EventType } from './events.ts';
 import { uuidv7 } from './ids.ts';
@@ -90,6 +90,13 @@ export interface PendingEvents {
 
 /** Documents read to answer `pending()`: enough to see a backlog, few enough to stay cheap. */
 export const PENDING_LOOK_AT = 1_000;
+
+/** Two summaries as one: the events of both, the older of their oldest. */
+function mergePending(a: PendingEvents, b: PendingEvents): PendingEvents {
+  const oldestAt =
+    a.oldestAt === undefined || (b.oldestAt !== undefined && b.oldestAt < a.oldestAt) ? b.oldestAt : a.oldestAt;
+  return { events: a.events + b.events, oldestAt };
+}
 
 /** Adds `events` to a running summary. */
 export function addPending(summary: PendingEvents, events: readonly DomainEvent[]): PendingEvents {
@@ -185,7 +192,8 @@ export class OutboxRelay {
   readonly #unknown = new Map<OutboxStamp, { store: OutboxStore; key: string }>();
   /** The watermark last computed: every stamp handed out later is after it. */
   #mark: number;
-  #retrying: Promise<unknown> = Promise.resolve();
+  /** One retry at a time (the poller's, a drainOnce): two would publish the same entries twice. */
+  readonly #retries = new KeyedMutex();
   #stampedSinceBeat = false;
   #beatAt = 0;
   #beating: Promise<void> | undefined;
@@ -295,9 +303,7 @@ export class OutboxRelay {
   async pending(): Promise<PendingEvents> {
     let summary: PendingEvents = { events: 0, oldestAt: undefined };
     for (const { entry } of this.#unsent.values()) summary = addPending(summary, entry.events);
-    for (const stamp of this.#open) {
-      if (summary.oldestAt === undefined || stamp.at < summary.oldestAt) summary.oldestAt = stamp.at;
-    }
+    for (const stamp of this.#open) summary = mergePending(summary, { events: 0, oldestAt: stamp.at });
     for (const dead of await this.#deadWriters()) {
       for (const store of this.#stores) {
         for await (const entry of store.writtenAfter(dead.writer, dead.watermark)) {
@@ -305,16 +311,7 @@ export class OutboxRelay {
         }
       }
     }
-    for (const store of this.#stores) {
-      const p = await store.pending();
-      summary = {
-        events: summary.events + p.events,
-        oldestAt:
-          summary.oldestAt === undefined || (p.oldestAt !== undefined && p.oldestAt < summary.oldestAt)
-            ? p.oldestAt
-            : summary.oldestAt,
-      };
-    }
+    for (const store of this.#stores) summary = mergePending(summary, await store.pending());
     return summary;
   }
 
@@ -404,10 +401,7 @@ export class OutboxRelay {
    * Writes of unknown outcome are read back first: published if stored with their stamp.
    */
   #retryUnsent(): Promise<number> {
-    // One retry at a time (the poller's, a drainOnce): two would publish the same entries twice.
-    const run = this.#retrying.then(() => this.#retryUnsentNow());
-    this.#retrying = run.catch(() => 0);
-    return run;
+    return this.#retries.run('unsent', () => this.#retryUnsentNow());
   }
 
   async #retryUnsentNow(): Promise<number> {

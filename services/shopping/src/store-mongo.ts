@@ -3,7 +3,7 @@ import { BoundedMap } from '@platform/shared/bounded-map';
 import type { DomainEvent } from '@platform/shared/events';
 import { byCodeUnits } from '@platform/shared/ids';
 import { insertOnce, isDuplicateKey } from '@platform/shared/mongo';
-import { type MongoEventCollection, withoutOutbox } from '@platform/shared/outbox-mongo';
+import type { MongoEventCollection } from '@platform/shared/outbox-mongo';
 import type { StoreKit } from '@platform/shared/service';
 import type { Collection, Db } from 'mongodb';
 import { type CartLine, type CatalogEntry, MAX_CART_LINES, type Order, type Outcome } from './domain.ts';
@@ -264,11 +264,11 @@ export class MongoOrders implements Orders {
 }
 
 function toOrder(doc: OrderDoc): Order {
-  const { _id, ...order } = withoutOutbox(doc);
+  const { _id, ...order } = doc;
   return { orderId: _id, ...order };
 }
 
 function toOutcome(doc: OutcomeDoc): Outcome {
-  const { _id, ...outcome } = withoutOutbox(doc);
+  const { _id, ...outcome } = doc;
   return { orderId: _id, ...outcome };
 }
