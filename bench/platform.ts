@@ -34,7 +34,8 @@ export async function startPlatform(
   const port = await freePort();
   // BENCH_PLATFORM_DIR: another checkout's npm start, driven by this bench (before/after figures)
   const platformDir = process.env.BENCH_PLATFORM_DIR ?? join(import.meta.dirname, '..');
-  const child = spawn(process.execPath, [join(platformDir, 'scripts', 'start.ts')], {
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, join(platformDir, 'scripts', 'start.ts')], {
     env: {
       PATH: process.env.PATH ?? '',
       PORT: String(port),

@@ -13,9 +13,11 @@
  *
  * Prints tables, writes bench/results.json. Knobs: BENCH_DURATION (s, default 10),
  * BENCH_CONNECTIONS (default 50), BENCH_RATES (orders/s, default 25,100), BENCH_PIPELINE_SECONDS (20),
+ * BENCH_WARMUP_SECONDS (10: orders at the same rate, at most 50/s, before the measured ones),
  * BENCH_ONLY (some of pipeline,http,services; default all), BENCH_PLATFORM_DIR (another checkout
  * whose npm start to drive: before/after figures in one run of this bench), BENCH_ENV (JSON of
- * settings for the platform, e.g. '{"ORDER_LAG_TARGET_MS":"250"}'), BENCH_NODE_OPTIONS.
+ * settings for the platform, e.g. '{"ORDER_LAG_TARGET_MS":"250"}'), BENCH_NODE_OPTIONS, BENCH_NODE_ARGS
+ * (node's own flags, e.g. V8's, which NODE_OPTIONS refuses).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -37,6 +39,14 @@ const duration = Number(process.env.BENCH_DURATION ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const rates = (process.env.BENCH_RATES ?? '25,100').split(',').map(Number);
 const pipelineSeconds = Number(process.env.BENCH_PIPELINE_SECONDS ?? 20);
+/**
+ * A process fresh from its start runs much of its code unoptimised until V8 has seen it often
+ * enough: at 25 orders/s the services' CPU per order falls by up to a fifth over the first few
+ * hundred orders. The orders measured come after a warm-up, as a process in service has had; the
+ * warm-up's own figures (the fresh process) are printed too.
+ */
+const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 10);
+const WARMUP_MAX_RATE = 50;
 const parts = new Set((process.env.BENCH_ONLY ?? 'pipeline,http,services').split(','));
 const SETTLE_MS = 120_000;
 const IDLE_MS = 5_000;
@@ -261,7 +271,7 @@ function call(method: string, url: string, headers: Record<string, string>, body
 }
 
 /** Orders at a fixed offered rate; lag from POST to the outcome recorded by customer. */
-async function pipeline(p: Platform, backends: Backends, rate: number) {
+async function pipeline(p: Platform, backends: Backends, rate: number, seconds = pipelineSeconds) {
   const mongoUrl = backends.mongoUrl;
   const ids = await seed(p);
   const metricsUrl = backends.database.kind === 'local' ? backends.database.metricsUrl : undefined;
@@ -317,7 +327,7 @@ async function pipeline(p: Platform, backends: Backends, rate: number) {
   };
   const inFlight: Promise<void>[] = [];
   const start = Date.now();
-  const total = rate * pipelineSeconds;
+  const total = rate * seconds;
   for (let n = 0; n < total; n++) {
     const due = start + (n * 1000) / rate;
     const wait = due - Date.now();
@@ -466,6 +476,12 @@ try {
         AMQP_URL: own.backends.amqpUrl,
         AMQP_EXCHANGE: `bench.${uuidv7().slice(-6)}`,
       });
+      if (warmupSeconds > 0) {
+        const warm = await pipeline(fresh, own.backends, Math.min(rate, WARMUP_MAX_RATE), warmupSeconds);
+        log(
+          `  warm-up, ${warm.orders} orders at ${Math.min(rate, WARMUP_MAX_RATE)}/s on the fresh process: CPU ms per order ${JSON.stringify(warm.cpuMsPerOrder)}`,
+        );
+      }
       const run = await pipeline(fresh, own.backends, rate);
       await fresh.stop();
       events.push(run);
@@ -568,7 +584,7 @@ try {
       {
         at: new Date().toISOString(),
         machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
-        settings: { duration, connections, rates, pipelineSeconds },
+        settings: { duration, connections, rates, pipelineSeconds, warmupSeconds },
         ceiling: http?.hello,
         embedded: http?.embedded,
         real: http?.real,
