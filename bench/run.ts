@@ -477,9 +477,10 @@ try {
         AMQP_EXCHANGE: `bench.${uuidv7().slice(-6)}`,
       });
       if (warmupSeconds > 0) {
-        const warm = await pipeline(fresh, own.backends, Math.min(rate, WARMUP_MAX_RATE), warmupSeconds);
+        const warmRate = Math.min(rate, WARMUP_MAX_RATE);
+        const warm = await pipeline(fresh, own.backends, warmRate, warmupSeconds);
         log(
-          `  warm-up, ${warm.orders} orders at ${Math.min(rate, WARMUP_MAX_RATE)}/s on the fresh process: CPU ms per order ${JSON.stringify(warm.cpuMsPerOrder)}`,
+          `  warm-up, ${warm.orders} orders at ${warmRate}/s on the fresh process: CPU ms per order ${JSON.stringify(warm.cpuMsPerOrder)}`,
         );
       }
       const run = await pipeline(fresh, own.backends, rate);
