@@ -21,6 +21,11 @@ export interface Catalog {
    * reading again (0, the default: always read).
    */
   get(id: string, maxAgeMs?: number): Promise<CatalogProduct | null>;
+  /**
+   * What `get(id, maxAgeMs)` would answer without reading, when that is a product; else undefined.
+   * Synchronous, for answers from memory (a product page's fast lane); never to be changed.
+   */
+  peek(id: string, maxAgeMs: number): Readonly<CatalogProduct> | undefined;
   list(q: { category?: string | undefined; after?: string | undefined; limit: number }): Promise<CatalogProduct[]>;
   getMany(ids: string[]): Promise<CatalogProduct[]>;
 }
@@ -45,6 +50,8 @@ export interface StockLedger {
    * it read or wrote within `maxAgeMs` without reading again (0, the default: always read).
    */
   latest(productId: string, maxAgeMs?: number): Promise<StockMove | null>;
+  /** What `latest(productId, maxAgeMs)` would answer without reading, when that is a move; else undefined. */
+  peek(productId: string, maxAgeMs: number): Readonly<StockMove> | undefined;
   latestMany(productIds: string[], maxAgeMs?: number): Promise<Map<string, StockMove>>;
   byOpKey(opKey: string): Promise<StockMove | null>;
   /** `conflict` when the sequence number or the opKey is taken. */

@@ -115,6 +115,12 @@ export function productRoutes({ stores }: ServiceContext<BaseConfig, ProductStor
         200: { description: 'The product', schema: productSchema },
         404: { description: 'No such product' },
       },
+      // a product page read within the read model's bound is answered before the framework
+      fromMemory: ({ id }) => {
+        const product = stores.catalog.peek(id, READ_STALENESS_MS);
+        const stock = product && stores.stock.currentInMemory(product.id);
+        return stock === undefined ? undefined : { ...product, stock };
+      },
       handler: async (c, { params }) => {
         const product = await stores.catalog.get(params.id, READ_STALENESS_MS);
         if (!product) throw notFound('product');

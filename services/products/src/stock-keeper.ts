@@ -97,6 +97,11 @@ export class StockKeeper {
     return (await this.#ledger.latest(productId, READ_STALENESS_MS))?.stock ?? 0;
   }
 
+  /** What `current` would answer, when it has it in memory; else undefined. */
+  currentInMemory(productId: string): number | undefined {
+    return this.#ledger.peek(productId, READ_STALENESS_MS)?.stock;
+  }
+
   async currentMany(productIds: string[]): Promise<Map<string, number>> {
     const latest = await this.#ledger.latestMany(productIds, READ_STALENESS_MS);
     return new Map(productIds.map((id) => [id, latest.get(id)?.stock ?? 0]));

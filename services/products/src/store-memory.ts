@@ -31,6 +31,10 @@ export class MemoryCatalog implements Catalog {
     return product ? { ...product } : null;
   }
 
+  peek(id: string) {
+    return this.#products.get(id);
+  }
+
   async list(q: { category?: string | undefined; after?: string | undefined; limit: number }) {
     return [...this.#products.values()]
       .filter((p) => (!q.category || p.category === q.category) && (!q.after || p.id > q.after))
@@ -57,6 +61,10 @@ export class MemoryStockLedger implements StockLedger {
   async latest(productId: string) {
     const move = this.#latest.get(productId);
     return move ? { ...move } : null;
+  }
+
+  peek(productId: string) {
+    return this.#latest.get(productId);
   }
 
   async latestMany(productIds: string[]) {

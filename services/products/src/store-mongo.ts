@@ -72,6 +72,11 @@ export class MongoCatalog implements Catalog {
     return product && { ...product };
   }
 
+  peek(id: string, maxAgeMs: number) {
+    const known = this.#read.get(id);
+    return known && Date.now() - known.at < maxAgeMs ? (known.product ?? undefined) : undefined;
+  }
+
   async list(q: { category?: string | undefined; after?: string | undefined; limit: number }) {
     const filter = { ...(q.category && { category: q.category }), ...(q.after && { _id: { $gt: q.after } }) };
     return (await this.#products.find(filter).sort({ _id: 1 }).limit(q.limit).toArray()).map(toProduct);
@@ -121,6 +126,11 @@ export class MongoStockLedger implements StockLedger {
     }
     this.#remember(latest, now);
     return { ...latest };
+  }
+
+  peek(productId: string, maxAgeMs: number) {
+    const latest = this.#seen.get(productId);
+    return latest && Date.now() - (this.#checkedAt.get(productId) ?? 0) < maxAgeMs ? latest : undefined;
   }
 
   async latestMany(productIds: string[], maxAgeMs = 0) {

@@ -1,7 +1,9 @@
 import type { DomainEvent } from '@platform/shared/events';
+import type { FastLane } from '@platform/shared/fast-lane';
 import { uuidv7 } from '@platform/shared/ids';
 import { type TestService, testService } from '@platform/shared/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { localServer } from '../../../test/local-server.ts';
 import products from '../src/service.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are checked field by field
@@ -92,6 +94,40 @@ describe('products API', () => {
     const paths = ((await res.json()) as Json).error.details.map((d: { path: string }) => d.path);
     expect(paths).toEqual(expect.arrayContaining(['body.priceCents', 'body.stock', 'body.colour', 'body.category']));
     expect(((await (await call('GET', '/products')).json()) as Json).items).toEqual([]);
+  });
+
+  it('a product page answered from memory (the fast lane) is the one the handler gives', async () => {
+    const lane = service.fast as FastLane;
+    expect(lane).toBeDefined();
+    let fromMemory = 0;
+    const { url, close } = await localServer(service.fetch, {
+      fast: (req, res) => lane(req, res) && ++fromMemory > 0,
+    });
+    try {
+      const p = await create();
+      const both = async (id: string) => {
+        const served = await fetch(`${url}/products/${id}`);
+        const handled = await call('GET', `/products/${id}`);
+        return { served: [served.status, await served.text()], handled: [handled.status, await handled.text()] };
+      };
+      for (const change of [undefined, { priceCents: 349 }, { stock: 4 }, { supplier: null }]) {
+        if (change) expect((await call('PATCH', `/products/${p.id}`, change, admin)).status).toBe(200);
+        const before = fromMemory;
+        const { served, handled } = await both(p.id);
+        expect(served).toEqual(handled);
+        expect(fromMemory).toBe(before + 1);
+      }
+      expect(JSON.parse((await both(p.id)).served[1] as string)).toMatchObject({
+        stock: 4,
+        priceCents: 349,
+        version: 4,
+      });
+      const unknown = await both(uuidv7());
+      expect(unknown.served).toEqual(unknown.handled);
+      expect(unknown.served[0]).toBe(404);
+    } finally {
+      close();
+    }
   });
 
   it('GET: 400 for a malformed id, 404 for an unknown one', async () => {

@@ -37,7 +37,10 @@ describe('two replicas, each with what it remembers of the database', () => {
     await a.insertVersion(v2, []);
     await a.project(v2);
     expect((await a.get(v1.id, READ_STALENESS_MS))?.priceCents).toBe(500); // its own change, at once
+    expect(a.peek(v1.id, READ_STALENESS_MS)?.priceCents).toBe(500);
+    expect(b.peek(v1.id, READ_STALENESS_MS)?.priceCents).toBe(450); // within the bound, as its get
     await new Promise((r) => setTimeout(r, READ_STALENESS_MS + 50));
+    expect(b.peek(v1.id, READ_STALENESS_MS)).toBeUndefined(); // past it, a page reads again (the fast lane too)
     expect((await b.get(v1.id, READ_STALENESS_MS))?.priceCents).toBe(500);
     expect((await b.get(v1.id))?.version).toBe(2); // a write's read is never served from memory
   });

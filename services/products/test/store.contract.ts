@@ -61,6 +61,26 @@ export function catalogContract(name: string, make: () => Promise<WithEvents<Cat
       expect(many.map((p) => p.id).sort()).toEqual([ids[0], ids[2]].sort());
     });
 
+    it('peeks at what get would answer within the same age, never reading and never more', async () => {
+      const { store: catalog } = await make();
+      const HOUR = 3_600_000;
+      const v1 = product();
+      expect(catalog.peek(v1.id, HOUR)).toBeUndefined(); // never seen here
+      await catalog.insertVersion(v1, [productChanged(v1)]);
+      await catalog.project(v1);
+      expect(catalog.peek(v1.id, HOUR)).toEqual(v1); // this replica's own write, at once
+      const v2 = patchedCatalogProduct(v1, { priceCents: 300 }, now());
+      await catalog.insertVersion(v2, [productChanged(v2)]);
+      await catalog.project(v2);
+      expect(catalog.peek(v1.id, HOUR)).toEqual(v2);
+      expect(catalog.peek(v1.id, HOUR)).toEqual(await catalog.get(v1.id, HOUR));
+      // with no age allowed, only an adapter that holds the truth in memory may answer
+      const fresh = catalog.peek(v1.id, 0);
+      if (fresh !== undefined) expect(fresh).toEqual(await catalog.get(v1.id));
+      await catalog.get(uuidv7(), HOUR); // known absent: still nothing to peek at
+      expect(catalog.peek(uuidv7(), HOUR)).toBeUndefined();
+    });
+
     it('writes a version’s event with it, and none for a version it did not claim', async () => {
       const { store: catalog, written } = await make();
       const p = product();
@@ -88,6 +108,20 @@ export function stockLedgerContract(name: string, make: () => Promise<StockLedge
       expect(await ledger.byOpKey('nope')).toBeNull();
       const many = await ledger.latestMany([productId, uuidv7()]);
       expect([...many.keys()]).toEqual([productId]);
+    });
+
+    it('peeks at what latest would answer within the same age, never reading and never more', async () => {
+      const ledger = await make();
+      const HOUR = 3_600_000;
+      const productId = uuidv7();
+      expect(ledger.peek(productId, HOUR)).toBeUndefined();
+      await ledger.append({ productId, seq: 1, stock: 5, delta: 5, opKey: `init:${productId}`, at: now() });
+      expect(ledger.peek(productId, HOUR)).toMatchObject({ seq: 1, stock: 5 });
+      await ledger.append({ productId, seq: 2, stock: 4, delta: -1, opKey: uuidv7(), at: now() });
+      expect(ledger.peek(productId, HOUR)).toEqual(await ledger.latest(productId, HOUR));
+      expect(ledger.peek(productId, HOUR)).toMatchObject({ seq: 2, stock: 4 });
+      const fresh = ledger.peek(productId, 0);
+      if (fresh !== undefined) expect(fresh).toEqual(await ledger.latest(productId));
     });
   });
 }

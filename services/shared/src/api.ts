@@ -37,6 +37,13 @@ export interface RouteSpec<P extends Schema | undefined, Q extends Schema | unde
   /** Optional request headers, documented and handed to the handler lower-cased. */
   headers?: Record<string, { description: string; schema: z.ZodString }>;
   responses: Record<number, ResponseSpec>;
+  /**
+   * A public GET's 200 body when the service has it in memory right now (a read model's fresh
+   * entry), else undefined and `handler` answers. Such requests are answered before the framework
+   * (fast-lane.ts): no context, middleware or slot, the same response and access log line. It must
+   * be synchronous, cheap and give what `handler` would.
+   */
+  fromMemory?: (params: Out<P>) => unknown;
   handler: (
     c: Context,
     input: { params: Out<P>; query: Out<Q>; body: Out<B>; user: User; headers: Record<string, string | undefined> },

@@ -2,6 +2,7 @@ import { undrainable } from './body.ts';
 import { MemoryBus } from './bus-memory.ts';
 import type { BaseConfig } from './config.ts';
 import { AppError } from './errors.ts';
+import { gatewayFastLane } from './fast-lane.ts';
 import { type Fetch, requestIdOf } from './http.ts';
 import { createLogger, type Logger, loggerFromSettings } from './log.ts';
 import { type RunningService, serveUntilSignal, startService } from './runtime.ts';
@@ -79,6 +80,7 @@ export async function startPlatform(
   }
   const fetch = createGateway(Object.fromEntries(running.map((s) => [s.name, s.fetch])), gateway.pages?.(running));
   const server = await serveUntilSignal(fetch, {
+    fast: gatewayFastLane(Object.fromEntries(running.map((s) => [s.name, s.fast]))),
     port: gateway.port,
     host: gateway.host,
     logger,

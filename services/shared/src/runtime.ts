@@ -9,6 +9,7 @@ import { AmqpBus } from './bus-amqp.ts';
 import { MemoryBus } from './bus-memory.ts';
 import { type BaseConfig, ConfigError, parseConfig, tracesExporterOf } from './config.ts';
 import type { DomainEvent } from './events.ts';
+import { createFastLane, type FastLane } from './fast-lane.ts';
 import { createServiceApp, type Fetch, httpOptionsFrom } from './http.ts';
 import { type Logger, loggerFromSettings, resolveLogFormat, sharedStdout } from './log.ts';
 import { EmfMetrics, type Metrics, noMetrics } from './metrics.ts';
@@ -30,6 +31,8 @@ import { createTracing, type Tracing } from './tracing.ts';
 export interface RunningService<S = unknown> {
   name: string;
   fetch: Fetch;
+  /** Requests answered before the app when it can (fast-lane.ts); undefined: none. */
+  fast?: FastLane | undefined;
   stop(): Promise<void>;
   bus: EventBus;
   relay: OutboxRelay;
@@ -145,12 +148,13 @@ export async function startService<C extends BaseConfig, S, D>(
     metrics,
   };
   let draining = false;
+  const routes = manifest.routes(ctx);
   const app = createServiceApp({
     service: name,
     logger,
     tokens,
     ...ctx.http,
-    routes: manifest.routes(ctx),
+    routes,
     readiness: async () => ({
       store: mongo ? await pingMongo(mongo.db) : true,
       broker: eventBus.isConnected(),
@@ -176,6 +180,7 @@ export async function startService<C extends BaseConfig, S, D>(
   return {
     name,
     fetch: (request, env) => app.fetch(request, env),
+    fast: createFastLane({ service: name, basePath: ctx.http.basePath, routes, logger, tracing: tracing.enabled }),
     bus: eventBus,
     relay,
     stores,
@@ -340,6 +345,7 @@ export async function runService<C extends BaseConfig, S, D>(
   try {
     const service = await startService(manifest, config, { logger });
     const server = await serveUntilSignal(service.fetch, {
+      fast: service.fast,
       port: config.PORT,
       host: config.HOST,
       logger,

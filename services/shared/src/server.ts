@@ -1,6 +1,7 @@
-import type { Server } from 'node:http';
-import { serve } from '@hono/node-server';
+import { createServer, type Server } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
 import { AppError } from './errors.ts';
+import type { FastLane } from './fast-lane.ts';
 import type { Fetch, ServerEnv } from './http.ts';
 
 /**
@@ -23,6 +24,8 @@ function connectionRefusal(): Response {
 }
 
 export interface HttpServerOptions {
+  /** Requests answered on Node's objects before `fetch` when it can (fast-lane.ts). */
+  fast?: FastLane | undefined;
   port: number;
   host: string;
   /** Open connections at once; past it each new one gets a 503 and is closed. */
@@ -36,26 +39,32 @@ export interface HttpServerOptions {
  * `drain()` makes every later response close its connection (shutdown).
  */
 export function createHttpServer(fetch: Fetch, o: HttpServerOptions) {
+  const { fast } = o;
   let draining = false;
   const overCap = new WeakSet<object>();
   let open = 0;
-  const server = serve({
-    fetch: async (request, env) => {
+  const listener = getRequestListener(
+    async (request, env) => {
       const bindings = env as ServerEnv; // HTTP/1.1: Node's http server
       if (overCap.has(bindings.incoming.socket)) return connectionRefusal();
       const response = await fetch(request, bindings);
       if (draining) response.headers.set('connection', 'close');
       return response;
     },
-    port: o.port,
-    hostname: o.host,
-    serverOptions: {
-      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
-      headersTimeout: HEADERS_TIMEOUT_MS,
-      requestTimeout: REQUEST_TIMEOUT_MS,
-      connectionsCheckingInterval: 1_000,
-    },
-  }) as Server;
+    { hostname: o.host },
+  );
+  const timeouts = {
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    headersTimeout: HEADERS_TIMEOUT_MS,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    connectionsCheckingInterval: 1_000,
+  };
+  // the fast lane first; past the connection cap or while draining, every request goes to fetch
+  const server = fast
+    ? createServer(timeouts, (req, res) => {
+        if (draining || overCap.has(req.socket) || !fast(req, res)) void listener(req, res);
+      })
+    : createServer(timeouts, listener);
   server.maxConnections = o.maxConnections * 2;
   server.prependListener('connection', (socket) => {
     open++;
@@ -66,6 +75,7 @@ export function createHttpServer(fetch: Fetch, o: HttpServerOptions) {
     server.once('listening', () => resolve(server));
     server.once('error', reject);
   });
+  server.listen(o.port, o.host);
   return {
     server,
     listening,

@@ -1,13 +1,12 @@
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import * as z from 'zod';
+import { localServer } from '../../../test/local-server.ts';
 import { rawConnection, rawGet, rawPost } from '../../../test/raw-http.ts';
 import { route } from '../src/api.ts';
 import { createTokens } from '../src/auth.ts';
 import { createServiceApp } from '../src/http.ts';
 import { createLogger } from '../src/log.ts';
 import { createGateway } from '../src/platform.ts';
-import { createHttpServer } from '../src/server.ts';
 
 /**
  * What a hostile or broken client can do to a service over a real socket: trickle a body, send
@@ -51,16 +50,8 @@ const app = createServiceApp({
   ],
 });
 const gateway = createGateway({ things: app.fetch });
-const { server, listening } = createHttpServer(gateway, { port: 0, host: '127.0.0.1', maxConnections: 16 });
-let port = 0;
-beforeAll(async () => {
-  await listening;
-  port = (server.address() as AddressInfo).port;
-});
-afterAll(() => {
-  server.closeAllConnections();
-  server.close();
-});
+const { port, close } = await localServer(gateway, { maxConnections: 16 });
+afterAll(close);
 
 const connect = () => rawConnection(port);
 const post = rawPost;
