@@ -22,7 +22,6 @@ export interface FastLaneOptions {
 const BUILT_IN_PATHS = ['/health', '/ready', '/openapi.json'];
 
 interface FastRoute {
-  path: string;
   /** The path's segments after its leading slash; parameters as `:name`. */
   segments: string[];
   route: Route;
@@ -47,7 +46,7 @@ export function createFastLane(o: FastLaneOptions): FastLane | undefined {
     if (segments.some((s) => s === '' || s.includes('*') || s.includes('{') || s.endsWith('?'))) {
       throw new Error(`${o.service} ${route.path}: fromMemory needs plain segments and :params`);
     }
-    fast.push({ path: route.path, segments, route });
+    fast.push({ segments, route });
   }
   if (fast.length === 0 || o.tracing) return undefined;
 
@@ -78,7 +77,8 @@ export function createFastLane(o: FastLaneOptions): FastLane | undefined {
 
   return (req, res) => {
     const url = req.url;
-    if (req.method !== 'GET' || !url || url.includes('?') || url.includes('%')) return false;
+    // origin-form only (`/products/...`): an absolute URL or anything odd is the app's to judge
+    if (req.method !== 'GET' || url?.charCodeAt(0) !== 0x2f || url.includes('?') || url.includes('%')) return false;
     if (req.headers['transfer-encoding'] !== undefined) return false;
     const length = req.headers['content-length'];
     if (length !== undefined && length !== '0') return false;
