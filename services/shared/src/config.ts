@@ -138,8 +138,8 @@ export const baseConfigSchema = z.object({
   OUTBOX_POLL_MS: int(50, 60_000, 1000),
   /**
    * How often it searches the stores for documents written before the outbox's watermarks whose
-   * events were never published (and at start); dead writers are looked for every 5 s, or this
-   * often if sooner.
+   * events were never published: at start, then again only where the last search found some;
+   * dead writers are looked for every 5 s, or this often if sooner.
    */
   OUTBOX_SCAN_MS: int(100, 3_600_000, 30_000),
   SHUTDOWN_TIMEOUT_MS: int(1000, 120_000, 20_000),

@@ -161,9 +161,10 @@ export interface OutboxRelayOptions {
   pollMs: number;
   /**
    * How often the stores are searched for documents written before watermarks with events
-   * nobody published (also done once at start; MongoDB and DocumentDB answer it from the
-   * outboxDueAt index, FerretDB 1.x only by reading the collection). Dead writers are looked for
-   * every RECOVER_EVERY_MS, or this often if sooner.
+   * nobody published: once at start, then again only in a store that still held some (MongoDB and
+   * DocumentDB answer it from the outboxDueAt index, FerretDB 1.x only by reading the collection;
+   * no code writes such documents now). Dead writers are looked for every RECOVER_EVERY_MS, or
+   * this often if sooner.
    */
   scanMs?: number;
 }
@@ -192,6 +193,8 @@ export class OutboxRelay {
   readonly #unknown = new Map<OutboxStamp, { store: OutboxStore; key: string }>();
   /** The watermark last computed: every stamp handed out later is after it. */
   #mark: number;
+  /** Stores found holding no documents written before watermarks: not searched for them again. */
+  readonly #withoutDue = new Set<OutboxStore>();
   /** One retry at a time (the poller's, a drainOnce): two would publish the same entries twice. */
   readonly #retries = new KeyedMutex();
   #stampedSinceBeat = false;
@@ -470,6 +473,7 @@ export class OutboxRelay {
   async #drainDue(): Promise<number> {
     let published = 0;
     for (const store of this.#stores) {
+      if (this.#withoutDue.has(store)) continue;
       for (;;) {
         const entries = await store.claimDue(BATCH, LEASE_MS);
         for (const entry of entries) {
@@ -488,6 +492,9 @@ export class OutboxRelay {
         }
         if (entries.length < BATCH || this.#stop.signal.aborted) break;
       }
+      // Nothing writes such documents any more: a store found without any is not searched again
+      // (FerretDB 1.x reads the whole collection for it, every time: 0.3 ms of its CPU a document).
+      if (!this.#stop.signal.aborted && (await store.pending()).events === 0) this.#withoutDue.add(store);
     }
     return published;
   }

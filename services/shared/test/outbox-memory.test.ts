@@ -3,7 +3,7 @@ import { MemoryBus } from '../src/bus-memory.ts';
 import type { DomainEvent } from '../src/events.ts';
 import { uuidv7 } from '../src/ids.ts';
 import { silentLogger } from '../src/log.ts';
-import { OutboxRelay } from '../src/outbox.ts';
+import { OUTBOX_GRACE_MS, OutboxRelay } from '../src/outbox.ts';
 import {
   appendDueOutbox,
   MemoryEventTable,
@@ -206,6 +206,44 @@ describe('OutboxRelay', () => {
     await relay.drainOnce();
     expect(received).toEqual([]);
     expect(shared.writers.states.get('other/crashed')).toMatchObject({ recoveries: 0, watermark: 0 });
+    await relay.stop();
+  });
+
+  it('searches a store for documents written before watermarks at start, and again only while it held some', async () => {
+    const bus = new MemoryBus({ retryBaseMs: 5 });
+    const received: string[] = [];
+    await bus.consume('shopping', async (e) => {
+      received.push(e.id);
+    });
+    const searches = { clean: 0, left: 0 };
+    const counted = (h: ReturnType<typeof memoryHarness>, name: 'clean' | 'left') => ({
+      ...h.store,
+      claimDue: (limit: number, leaseMs: number) => {
+        searches[name]++;
+        return h.store.claimDue(limit, leaseMs);
+      },
+    });
+    const [clean, left] = [memoryHarness(), memoryHarness()];
+    // one not due yet: as if another replica had just leased it
+    await left.insert(uuidv7(), [testEvent()], Date.now() - OUTBOX_GRACE_MS + 300);
+    const relay = new OutboxRelay({
+      bus,
+      logger: silentLogger,
+      writers: memoryOutboxWriters(),
+      pollMs: 20,
+      scanMs: 20,
+    });
+    relay.register(counted(clean, 'clean'));
+    relay.register(counted(left, 'left'));
+    await relay.start();
+    await until(() => received.length === 1);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(received).toHaveLength(1);
+    expect(searches.clean).toBe(1); // found nothing at start: never again
+    expect(searches.left).toBeGreaterThan(3); // searched until what it held was published ...
+    const after = searches.left;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(searches.left).toBeLessThanOrEqual(after + 1); // ... and then no more
     await relay.stop();
   });
 
