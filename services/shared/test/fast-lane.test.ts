@@ -158,7 +158,8 @@ describe('the fast lane', () => {
     // [what, request, status, handler runs]: the app's validation and built-in routes run no handler
     const cases: Array<[string, string, number, number]> = [
       ['a query string', rawGet(`/things/items/${id}?fields=name`), 200, 1],
-      ['an encoded character', rawGet(`/things/items/${id.slice(0, -1)}%36`), 404, 1],
+      // the same id with a `-` encoded: the app decodes it and its handler answers
+      ['an encoded character', rawGet(`/things/items/${id.replace('-', '%2D')}`), 200, 1],
       ['a trailing slash', rawGet(`/things/items/${id}/`), 200, 1],
       ['HEAD', `HEAD /things/items/${id} HTTP/1.1\r\nHost: x\r\n\r\n`, 200, 1],
       ['a body on a GET', `GET /things/items/${id} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}`, 200, 1],
