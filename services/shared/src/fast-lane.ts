@@ -118,19 +118,3 @@ export function createFastLane(o: FastLaneOptions): FastLane | undefined {
     return true;
   };
 }
-
-/**
- * The gateway's fast lane (npm start): the service's, chosen by the first path segment as the
- * gateway routes (see createGateway).
- */
-export function gatewayFastLane(lanes: Record<string, FastLane | undefined>): FastLane | undefined {
-  if (!Object.values(lanes).some(Boolean)) return undefined;
-  return (req, res) => {
-    const url = req.url ?? '';
-    let end = 1;
-    while (end < url.length && url.charCodeAt(end) !== 0x2f && url.charCodeAt(end) !== 0x3f) end++;
-    const segment = url.slice(1, end);
-    const lane = Object.hasOwn(lanes, segment) ? lanes[segment] : undefined;
-    return lane ? lane(req, res) : false;
-  };
-}

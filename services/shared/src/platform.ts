@@ -2,7 +2,7 @@ import { undrainable } from './body.ts';
 import { MemoryBus } from './bus-memory.ts';
 import type { BaseConfig } from './config.ts';
 import { AppError } from './errors.ts';
-import { gatewayFastLane } from './fast-lane.ts';
+import type { FastLane } from './fast-lane.ts';
 import { type Fetch, requestIdOf } from './http.ts';
 import { createLogger, type Logger, loggerFromSettings } from './log.ts';
 import { type RunningService, serveUntilSignal, startService } from './runtime.ts';
@@ -31,6 +31,20 @@ export function createGateway(routes: Record<string, Fetch>, pages?: GatewayPage
     if (target) return target(request, env);
     if (!pages) return notFound(path.split('?')[0] ?? path, request);
     return pages(request).then((page) => page ?? notFound(path.split('?')[0] ?? path, request));
+  };
+}
+
+/**
+ * The gateway's fast lane (npm start): the service's, chosen by the first path segment as
+ * createGateway routes.
+ */
+export function gatewayFastLane(lanes: Record<string, FastLane | undefined>): FastLane | undefined {
+  if (!Object.values(lanes).some(Boolean)) return undefined;
+  return (req, res) => {
+    const url = req.url ?? '/';
+    const segment = url.slice(1, firstSegmentEnd(url));
+    const lane = Object.hasOwn(lanes, segment) ? lanes[segment] : undefined;
+    return lane ? lane(req, res) : false;
   };
 }
 

@@ -4,11 +4,11 @@ import { localServer } from '../../../test/local-server.ts';
 import { rawConnection, rawGet } from '../../../test/raw-http.ts';
 import { type Route, route } from '../src/api.ts';
 import { createTokens } from '../src/auth.ts';
-import { createFastLane, gatewayFastLane } from '../src/fast-lane.ts';
+import { createFastLane } from '../src/fast-lane.ts';
 import { createServiceApp } from '../src/http.ts';
 import { uuidv7 } from '../src/ids.ts';
 import { createLogger } from '../src/log.ts';
-import { createGateway } from '../src/platform.ts';
+import { createGateway, gatewayFastLane } from '../src/platform.ts';
 
 /**
  * The fast lane over real sockets: what it answers must be what the app answers (status, body,
