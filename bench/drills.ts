@@ -99,6 +99,8 @@ await call(svc.shopping.url, 'DELETE', `/shopping/cart/items/${productId}`, cust
 interface Accepted {
   orderId: string;
   qty: number;
+  /** When its 202 arrived. */
+  at: number;
 }
 const accepted: Accepted[] = [];
 
@@ -143,7 +145,7 @@ async function load(stop: Promise<void>): Promise<LoadStats> {
             });
             count('POST order', order);
             if (order.status === 202) {
-              accepted.push({ orderId: order.body.orderId, qty: order.body.items[0].qty });
+              accepted.push({ orderId: order.body.orderId, qty: order.body.items[0].qty, at: Date.now() });
               stats.accepted++;
               break;
             }
@@ -171,6 +173,16 @@ async function settled(): Promise<{ at: number; missing: string[] }> {
     if (missing.length === 0 || Date.now() > deadline) return { at: Date.now(), missing };
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/** When the last of these orders became final, by shopping's outcomes (0 for none). */
+async function finalAt(orders: Accepted[]): Promise<number> {
+  const outcomes = await mongo
+    .db(dbName('shopping'))
+    .collection<{ _id: string; at: string }>('order_outcomes')
+    .find({ _id: { $in: orders.map((o) => o.orderId) } }, { projection: { at: 1 } })
+    .toArray();
+  return Math.max(0, ...outcomes.map((o) => Date.parse(o.at)));
 }
 
 /** The invariants, over every order accepted so far. */
@@ -261,6 +273,11 @@ interface DrillResult {
   recoveryMs: number;
   /** From the fault to the server or service up again: what no client code can shorten. */
   backMs: number;
+  /**
+   * From back up to every order accepted until then final (by shopping's outcome times): how long
+   * the platform took to work off what the fault held up, once it could.
+   */
+  drainedMs: number;
   /** From the end of the load to every order final: the backlog the fault left, worked off. */
   caughtUpMs: number;
   ok: boolean;
@@ -285,6 +302,7 @@ async function drill(name: string, fault: () => Promise<void>, o: { no5xx?: bool
   const stats = await running;
   const loadEnded = Date.now();
   const { at, missing } = await settled();
+  const drainedMs = Math.max(0, (await finalAt(accepted.slice(before).filter((a) => a.at <= back))) - back);
   await waitForHistory();
   const a = await audit();
   const thisDrill = accepted.length - before;
@@ -313,6 +331,7 @@ async function drill(name: string, fault: () => Promise<void>, o: { no5xx?: bool
     noAnswer: stats.noAnswer,
     recoveryMs: at - t0,
     backMs: back - t0,
+    drainedMs,
     caughtUpMs: at - loadEnded,
     ok: problems.length === 0,
     notes: problems.join('; '),
@@ -369,6 +388,7 @@ try {
       noAnswer: 0,
       recoveryMs: 0,
       backMs: 0,
+      drainedMs: 0,
       caughtUpMs: 0,
       ok: false,
       notes: `expected only the poison message, found ${JSON.stringify(dead)}`,
@@ -394,6 +414,7 @@ try {
     'no answer',
     'back up',
     'recovery',
+    'drained',
     'caught up',
   ];
   const table = results.map((r) => [
@@ -408,6 +429,7 @@ try {
     String(r.noAnswer),
     `${(r.backMs / 1000).toFixed(1)} s`,
     `${(r.recoveryMs / 1000).toFixed(1)} s`,
+    `${(r.drainedMs / 1000).toFixed(1)} s`,
     `${(r.caughtUpMs / 1000).toFixed(1)} s`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => (row[i] ?? '').length)));
@@ -420,7 +442,8 @@ try {
   process.stdout.write(
     'back up: from the fault to the server or service answering again (its own restart); recovery: from the fault to\n' +
       'the moment every order accepted so far was final (the load goes on for 4 s after the server is back up);\n' +
-      'caught up: from the end of the load to that moment.\n' +
+      'drained: from back up to every order accepted until then final (what the fault held up, worked off);\n' +
+      'caught up: from the end of the load to every order final.\n' +
       '5xx, 503 + retry and "no answer": requests the load made while a service or the database was down or catching\n' +
       'up: 503 with Retry-After is a request turned away at arrival and told when to retry (the database restarting,\n' +
       'the saga working off a backlog, a fresh process shedding load), 5xx any other server error, "no answer" a\n' +
