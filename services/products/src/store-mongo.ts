@@ -91,7 +91,7 @@ export class MongoCatalog implements Catalog {
  * Moves are stored under `_id` = `<product>:<seq>`, numbered without gaps, so the latest move
  * is found by point lookups: this process remembers the latest move it has seen per product and
  * looks up `<seq + 1>` until there is none. Point lookups by _id are the cheapest read on MongoDB
- * and DocumentDB, and the only indexed one on FerretDB 1.x. The memory is a hint, never the
+ * and DocumentDB, and the only indexed one on FerretDB 1.x as released. The memory is a hint, never the
  * truth: the unique _id decides every write (a move computed from a stale latest claims a number
  * another move took, and is retried), and other replicas' moves are found by the lookups.
  */

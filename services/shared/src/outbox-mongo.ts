@@ -70,7 +70,7 @@ export function mongoOutboxStore<T extends OutboxDoc>(name: string, collection: 
       }
       return entries;
     },
-    // Filters on _id alone: the one filter FerretDB 1.x pushes down to its index (any other
+    // Filters on _id alone: the one filter FerretDB 1.x as released pushes down (any other
     // filter reads the whole collection), and the cheapest on MongoDB and DocumentDB too.
     async markSent(key, events, all) {
       await c.updateOne(

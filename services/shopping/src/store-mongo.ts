@@ -18,7 +18,7 @@ type OutcomeDoc = Omit<Outcome, 'orderId'> & { _id: string };
  * Version facts under `_id` = `<product>:<version>`. The newest is found the way the stock
  * ledger finds its latest move: from the newest version this process has seen, point lookups of
  * `<version + 1>` until there is none (the cheapest read on MongoDB and DocumentDB, the only
- * indexed one on FerretDB 1.x). A version that overtook its predecessor waits behind the gap
+ * indexed one on FerretDB 1.x as released). A version that overtook its predecessor waits behind the gap
  * until the predecessor arrives too, which every version does.
  *
  * Versions this process records apply at once; one recorded by another replica (replicas share
@@ -90,7 +90,7 @@ function contiguousTop(ascending: CatalogDoc[]): CatalogDoc | undefined {
 
 /**
  * One document per customer, `_id` = customer id, its lines a map by product id: every read and
- * write is by `_id` (an index lookup everywhere, and the only filter FerretDB 1.x pushes down)
+ * write is by `_id` (an index lookup everywhere, and the only filter FerretDB 1.x as released pushes down)
  * and touches one document.
  *
  * A customer's changes are queued in this process (KeyedMutex). MongoDB and DocumentDB apply
