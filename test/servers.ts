@@ -258,15 +258,16 @@ function erlCallProgram(): string | undefined {
  * RabbitMQ 3.10 (Debian 12's package, and the broker stand-in image built from it) can leave a
  * single-node quorum queue without a leader after a restart (rabbitmq/rabbitmq-server#10070):
  * publishes to it are never confirmed and consumers time out. Its maintainers' workaround is to
- * trigger an election; a leader ignores it. Here: the queues that answer for no leader within
- * 250 ms get one, again every 100 ms while any is left (at most 50 rounds); prints how many
- * are left (0).
+ * trigger an election; a leader ignores it. Here: the queues that name no leader within 250 ms
+ * (a member still starting included) get an election, again every 100 ms while any is left (at
+ * most 50 rounds); prints how many are left (0).
  */
 const ELECT_QUORUM_LEADERS = [
   'Leaderless = fun() -> [Q || Q <- rabbit_amqqueue:list(), amqqueue:get_type(Q) =:= rabbit_quorum_queue,',
-  '  element(1, ra:members(amqqueue:get_pid(Q), 250)) =/= ok] end,',
+  '  element(1, catch ra:members(amqqueue:get_pid(Q), 250)) =/= ok] end,',
   'Elect = fun Elect(_, []) -> 0; Elect(0, Qs) -> length(Qs);',
-  '  Elect(N, Qs) -> [ra:trigger_election(amqqueue:get_pid(Q)) || Q <- Qs], timer:sleep(100), Elect(N - 1, Leaderless()) end,',
+  '  Elect(N, Qs) -> [(catch ra:trigger_election(amqqueue:get_pid(Q))) || Q <- Qs], timer:sleep(100),',
+  '  Elect(N - 1, Leaderless()) end,',
   'Elect(50, Leaderless()).',
 ].join(' ');
 
