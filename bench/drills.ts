@@ -160,29 +160,25 @@ async function load(stop: Promise<void>): Promise<LoadStats> {
   return stats;
 }
 
-/** Waits until every accepted order has a final status; returns when that happened. */
-async function settled(): Promise<{ at: number; missing: string[] }> {
+/**
+ * Waits until every accepted order has a final status; returns when that happened, and when each
+ * order became final by shopping's outcome time.
+ */
+async function settled(): Promise<{ at: number; missing: string[]; finalAt: Map<string, number> }> {
   const deadline = Date.now() + SETTLE_MS;
-  const outcomes = mongo.db(dbName('shopping')).collection<{ _id: string }>('order_outcomes');
+  const outcomes = mongo.db(dbName('shopping')).collection<{ _id: string; at: string }>('order_outcomes');
   for (;;) {
     const ids = accepted.map((a) => a.orderId);
-    const final = new Set(
-      (await outcomes.find({ _id: { $in: ids } }, { projection: { _id: 1 } }).toArray()).map((d) => d._id),
+    const finalAt = new Map(
+      (await outcomes.find({ _id: { $in: ids } }, { projection: { at: 1 } }).toArray()).map((d) => [
+        d._id,
+        Date.parse(d.at),
+      ]),
     );
-    const missing = ids.filter((id) => !final.has(id));
-    if (missing.length === 0 || Date.now() > deadline) return { at: Date.now(), missing };
+    const missing = ids.filter((id) => !finalAt.has(id));
+    if (missing.length === 0 || Date.now() > deadline) return { at: Date.now(), missing, finalAt };
     await new Promise((r) => setTimeout(r, 200));
   }
-}
-
-/** When the last of these orders became final, by shopping's outcomes (0 for none). */
-async function finalAt(orders: Accepted[]): Promise<number> {
-  const outcomes = await mongo
-    .db(dbName('shopping'))
-    .collection<{ _id: string; at: string }>('order_outcomes')
-    .find({ _id: { $in: orders.map((o) => o.orderId) } }, { projection: { at: 1 } })
-    .toArray();
-  return Math.max(0, ...outcomes.map((o) => Date.parse(o.at)));
 }
 
 /** The invariants, over every order accepted so far. */
@@ -301,8 +297,9 @@ async function drill(name: string, fault: () => Promise<void>, o: { no5xx?: bool
   release();
   const stats = await running;
   const loadEnded = Date.now();
-  const { at, missing } = await settled();
-  const drainedMs = Math.max(0, (await finalAt(accepted.slice(before).filter((a) => a.at <= back))) - back);
+  const { at, missing, finalAt } = await settled();
+  const heldUp = accepted.slice(before).filter((a) => a.at <= back);
+  const drainedMs = Math.max(0, ...heldUp.map((a) => (finalAt.get(a.orderId) ?? 0) - back));
   await waitForHistory();
   const a = await audit();
   const thisDrill = accepted.length - before;
