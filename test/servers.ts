@@ -137,9 +137,30 @@ async function rabbitmqControl(dir: string): Promise<Extract<ServerControl, { ki
       RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins'),
       RABBITMQ_PID_FILE: join(dir, 'rabbitmq.pid'),
       ...(plugins && { RABBITMQ_PLUGINS_DIR: plugins }),
+      // ERL_AFLAGS comes first on erl's command line, so this runs before `-s rabbit boot`.
+      ERL_AFLAGS: `-eval "${PRELOAD_BROKER_MODULES}"`,
     },
   };
 }
+
+/**
+ * Loads the modules of `rabbit` and of every application it depends on, in parallel
+ * (code:ensure_modules_loaded), before the broker boots. RabbitMQ 3.10 reads the attributes of
+ * every module of every loaded application early in its start (its upgrade and feature-flag
+ * scans), which loads them one at a time, each compiled by the JIT: about 950 modules, 2.8-4 s of
+ * a start here, against 0.9-1.2 s in parallel on two cores. A restart after a kill -9 (with the
+ * election below), alternated runs in one hour: 5.8-9.8 s before, 1.9-2.8 s after.
+ */
+const PRELOAD_BROKER_MODULES = [
+  // not for the Erlang VMs the broker starts (its epmd check): they would preload it all again
+  "os:unsetenv(atom_to_list('ERL_AFLAGS')),",
+  'Apps = fun Apps([], Seen) -> Seen; Apps([A | Rest], Seen) -> case lists:member(A, Seen) of',
+  '  true -> Apps(Rest, Seen);',
+  '  false -> application:load(A),',
+  '    Deps = [D || K <- [applications, included_applications], {ok, Ds} <- [application:get_key(A, K)], D <- Ds],',
+  '    Apps(Deps ++ Rest, [A | Seen]) end end,',
+  'code:ensure_modules_loaded(lists:append([Ms || A <- Apps([rabbit], []), {ok, Ms} <- [application:get_key(A, modules)]])).',
+].join(' ');
 
 /**
  * A test broker's plugins directory: links to the applications the broker itself runs on (`rabbit`
@@ -229,7 +250,7 @@ export async function startLocal(control: Extract<ServerControl, { kind: 'local'
  */
 async function brokerEval(control: Extract<ServerControl, { kind: 'local' }>, expressions: string): Promise<string> {
   const node = control.env.RABBITMQ_NODENAME as string;
-  const env = { ...process.env, ...control.env };
+  const { ERL_AFLAGS: _broker, ...env } = { ...process.env, ...control.env }; // the preload is the broker's
   const erlCall = erlCallProgram();
   if (!erlCall) return (await run(rabbitmqctl(control.command), ['-n', node, 'eval', expressions], { env })).stdout;
   const child = spawn(erlCall, ['-n', node, '-e'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -258,17 +279,17 @@ function erlCallProgram(): string | undefined {
  * RabbitMQ 3.10 (Debian 12's package, and the broker stand-in image built from it) can leave a
  * single-node quorum queue without a leader after a restart (rabbitmq/rabbitmq-server#10070):
  * publishes to it are never confirmed and consumers time out. Its maintainers' workaround is to
- * trigger an election; a leader ignores it. Here: the queues that name no leader within 250 ms
- * (a member still starting included) get an election, again every 100 ms while any is left (at
- * most 50 rounds); prints how many are left (0).
+ * trigger an election; a leader ignores it. Here: every quorum queue gets one at once, then those
+ * that name no leader within 250 ms (a member still starting included) get another every 100 ms
+ * (at most 50 rounds); prints how many are left (0). Asking first, one queue after the other, made
+ * a broker with six queues wait 0.6 s for its leaders.
  */
 const ELECT_QUORUM_LEADERS = [
-  'Leaderless = fun() -> [Q || Q <- rabbit_amqqueue:list(), amqqueue:get_type(Q) =:= rabbit_quorum_queue,',
-  '  element(1, catch ra:members(amqqueue:get_pid(Q), 250)) =/= ok] end,',
-  'Elect = fun Elect(_, []) -> 0; Elect(0, Qs) -> length(Qs);',
-  '  Elect(N, Qs) -> [(catch ra:trigger_election(amqqueue:get_pid(Q))) || Q <- Qs], timer:sleep(100),',
-  '  Elect(N - 1, Leaderless()) end,',
-  'Elect(50, Leaderless()).',
+  'Leaderless = fun(Pids) -> [P || P <- Pids, element(1, catch ra:members(P, 250)) =/= ok] end,',
+  'Elect = fun Elect(_, []) -> 0; Elect(0, Pids) -> length(Pids);',
+  '  Elect(N, Pids) -> [(catch ra:trigger_election(P)) || P <- Pids], timer:sleep(100),',
+  '  Elect(N - 1, Leaderless(Pids)) end,',
+  'Elect(50, [amqqueue:get_pid(Q) || Q <- rabbit_amqqueue:list(), amqqueue:get_type(Q) =:= rabbit_quorum_queue]).',
 ].join(' ');
 
 /** The same, in a broker container (the stand-in is 3.10; a 4.x broker may refuse it, which is fine). */
@@ -296,11 +317,11 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Stops a local server: SIGKILL (crash) or SIGTERM (clean stop); resolves once it is gone. */
 /** The OS process id of a local server, while it runs. */
 export const localPid = (control: ServerControl) =>
   control.kind === 'local' ? pidOf(control) : Promise.resolve(undefined);
 
+/** Stops a local server: SIGKILL (crash) or SIGTERM (clean stop); resolves once it is gone. */
 export async function stopLocal(control: Extract<ServerControl, { kind: 'local' }>, hard: boolean): Promise<void> {
   const pid = await pidOf(control);
   if (!pid) return;

@@ -303,9 +303,9 @@ function connectWithRecovery(url: string, name: string, setup: (model: ChannelMo
   const withHeartbeat = /[?&]heartbeat=/.test(url) ? url : `${url}${url.includes('?') ? '&' : '?'}heartbeat=10`;
   return amqp.connect(withHeartbeat, {
     clientProperties: { connection_name: name },
-    // Tried again within a second of the broker's return: a restart costs its own seconds, not a
-    // backoff's on top (what a second of attempts costs a broker is nothing).
-    recovery: { initialDelay: 100, maxDelay: 1000, factor: 2, jitter: 0.2, waitForConnect: false, setup },
+    // Tried again within half a second of the broker's return: a restart costs its own seconds,
+    // not a backoff's on top (two refused connections a second cost a broker nothing).
+    recovery: { initialDelay: 100, maxDelay: 500, factor: 2, jitter: 0.2, waitForConnect: false, setup },
   });
 }
 
