@@ -3,7 +3,7 @@
 # (modules/messaging), whose state only the deploy role can read.
 
 resource "aws_security_group" "broker" {
-  #checkov:skip=CKV2_AWS_5:attached to the broker by the credentials stack (modules/messaging), which checkov scans as another root
+  #checkov:skip=CKV2_AWS_5:attached to the broker by the credentials stack (modules/messaging), which checkov scans as another root; it stays here because the tasks' egress rule (modules/ecs) refers to it and the credentials stack reads this stack's outputs, so owning it there would make each stack wait for the other
   name        = "${var.name}-mq"
   description = "Amazon MQ: AMQPS from the service tasks only"
   vpc_id      = var.vpc_id
